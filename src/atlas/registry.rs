@@ -93,6 +93,17 @@ impl CommuneRegistry {
             r.communes.insert(c.code.clone(), name_key(&c.name));
             r.names.insert(c.code.clone(), c.name.clone());
         }
+        r.add_rest(arrondissements, former, postal);
+        r
+    }
+
+    /// Starts a hand-made registry (tests, fixtures).
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder::default()
+    }
+
+    fn add_rest(&mut self, arrondissements: &[Arrondissement], former: &[FormerCommune], postal: &[(String, String)]) {
+        let r = self;
         for a in arrondissements {
             r.arrondissements.insert(a.code.clone(), a.parent.clone());
             r.names.insert(a.code.clone(), a.name.clone());
@@ -110,7 +121,6 @@ impl CommuneRegistry {
                 list.push(code.clone());
             }
         }
-        r
     }
 
     pub fn commune_count(&self) -> usize {
@@ -207,6 +217,55 @@ impl CommuneRegistry {
             Some(n) => format!("{code} {n}"),
             None => code.to_string(),
         }
+    }
+}
+
+/// Builds a small registry by hand, for tests and fixtures.
+#[derive(Debug, Default)]
+pub struct RegistryBuilder {
+    communes: Vec<(String, String)>,
+    arrondissements: Vec<(String, String, String)>,
+    former: Vec<FormerCommune>,
+    postal: Vec<(String, String)>,
+}
+
+impl RegistryBuilder {
+    pub fn commune(mut self, code: &str, name: &str) -> Self {
+        self.communes.push((code.into(), name.into()));
+        self
+    }
+    pub fn arrondissement(mut self, code: &str, name: &str, parent: &str) -> Self {
+        self.arrondissements.push((code.into(), name.into(), parent.into()));
+        self
+    }
+    pub fn former(mut self, code: &str, name: &str, successor: &str) -> Self {
+        self.former.push(FormerCommune { code: code.into(), name: name.into(), successor: successor.into() });
+        self
+    }
+    pub fn postal(mut self, postal_code: &str, code: &str) -> Self {
+        self.postal.push((postal_code.into(), code.into()));
+        self
+    }
+    pub fn build(self) -> CommuneRegistry {
+        let mut r = CommuneRegistry::default();
+        for (code, name) in self.communes {
+            r.communes.insert(code.clone(), name_key(&name));
+            r.names.insert(code, name);
+        }
+        let arms: Vec<Arrondissement> = self
+            .arrondissements
+            .into_iter()
+            .map(|(code, name, parent)| Arrondissement {
+                code,
+                name,
+                parent,
+                population: 0,
+                geometry: geo::MultiPolygon::new(vec![]),
+                town_hall: None,
+            })
+            .collect();
+        r.add_rest(&arms, &self.former, &self.postal);
+        r
     }
 }
 

@@ -4,8 +4,16 @@
 //!
 //! Readers do not touch the atlas: the join (`crate::atlas::AtlasBuilder`) applies records.
 
+pub mod finess;
+#[cfg(feature = "gdal")]
+pub mod gdal;
+pub mod generic_csv;
+pub mod geojson_sites;
 pub mod report;
+pub mod rpps;
+pub mod santescope;
 pub mod text;
+pub mod zoning;
 
 use crate::atlas::model::Zoning;
 use std::collections::BTreeMap;
