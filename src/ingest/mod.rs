@@ -4,6 +4,8 @@
 //!
 //! Readers do not touch the atlas: the join (`crate::atlas::AtlasBuilder`) applies records.
 
+pub mod aids;
+pub mod datafrance;
 pub mod finess;
 #[cfg(feature = "gdal")]
 pub mod gdal;
@@ -12,10 +14,12 @@ pub mod geojson_sites;
 pub mod report;
 pub mod rpps;
 pub mod santescope;
+pub mod sites_csv;
+pub mod synthetic;
 pub mod text;
 pub mod zoning;
 
-use crate::atlas::model::Zoning;
+use crate::atlas::model::{Site, Zoning};
 use std::collections::BTreeMap;
 
 /// Per-commune values read from a health source. Fields a source does not give stay `None`.
@@ -36,4 +40,14 @@ pub struct CommuneValues {
     pub msp_present: Option<bool>,
     /// Any other numeric column, by its name in the source.
     pub extra: BTreeMap<String, f64>,
+}
+
+/// A site read from a source. When the source gives no usable position, `needs_town_hall` is
+/// set and the join places the site at its commune's town hall (flagged `town_hall`).
+#[derive(Debug, Clone)]
+pub struct SiteRecord {
+    pub site: Site,
+    /// 1-based line (or feature index) in the source.
+    pub line: u64,
+    pub needs_town_hall: bool,
 }

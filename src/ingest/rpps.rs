@@ -1,1 +1,618 @@
-//! (being written)
+//! GP head counts per commune from the Annuaire Santé extraction
+//! `PS_LibreAcces_Personne_activite_*.txt` (RPPS / ADELI, published by the ANS).
+//!
+//! # Format
+//!
+//! `|` separated, a trailing `|` on every line, header on line 1, no quoting, UTF-8 or
+//! Windows-1252 depending on the vintage (decoded by [`text::decode`]). One row per
+//! professional × activity site, so the same person appears on several rows.
+//!
+//! Columns are found by header name, compared without case or accents, because the casing of
+//! the names changed between vintages (`(coord. structure)` / `(coord. Structure)`) and columns
+//! were added over the years; positions are not stable, names are.
+//!
+//! # Who counts as a GP
+//!
+//! A row counts when `Code profession` is `10` (médecin) **and** its savoir-faire is general
+//! practice: `Code savoir-faire` is `SM54`, or `Libellé savoir-faire` reads (ignoring case and
+//! accents) « Médecine générale », « Qualifié en Médecine Générale » or « Spécialiste en
+//! Médecine Générale ». The labels are accepted as well as the code because the ordinal
+//! nomenclature changed over the years (qualification, then specialty) and extractions of
+//! different years carry different codes for the same practice.
+//!
+//! Rows of physicians with an **empty** savoir-faire are **not** GPs here. A third-party
+//! pipeline counted them as GPs, which inflates counts with physicians whose specialty is
+//! simply not recorded (students, retired physicians keeping a registration, etc.); the
+//! report notes how many such rows were left out so the choice stays visible.
+//!
+//! Every other row is *skipped* (a design choice, not an error): `not a physician`, or
+//! `physician, not general practice`. Skip counts are rows, not people. All modes of
+//! practice (libéral, salarié, ...) count: the question is where GPs work, not how.
+//!
+//! # Placing a row
+//!
+//! Through `Code commune (coord. structure)` when it is filled (arrondissements count in their
+//! city; former communes are rejected unless [`RppsOptions::remap_merged`]). Liberal cabinets
+//! often have no commune code, only a postal code: those rows are placed by postal code and
+//! town name, the town being `Libellé commune` or else `Bureau cedex` without its leading postal
+//! code (`01390 MIONNAY` → `MIONNAY`). A row with neither code nor postal code, or with a
+//! foreign `Code pays`, cannot be placed and is rejected (`no_location`); the atlas is about
+//! French communes and a foreign site must not fall into a French commune with the same
+//! postal code.
+//!
+//! # Counting
+//!
+//! A physician counts once per commune: rows are de-duplicated on
+//! (`Identification nationale PP`, commune), because a GP with a cabinet and a hospital
+//! activity in the same town is one GP for that town. A physician who practises in two
+//! communes counts in **both**: the count is "GPs practising here", not full-time
+//! equivalents, so summing communes over-counts people. Merged duplicates are reported as a
+//! note, not as rejections.
+//!
+//! A row with fewer fields than the header (a truncated line, typically the last line of an
+//! interrupted download) is rejected with the first missing column, never guessed.
+//!
+//! # What this file cannot give
+//!
+//! The extraction has no age or birth-date column: near-retirement counts
+//! (`gp_near_retirement`) cannot come from it and stay `None`.
+
+use super::CommuneValues;
+use super::report::{ImportReport, Imported, RejectReason};
+use super::text::{self, Encoding};
+use crate::atlas::CommuneRegistry;
+use crate::error::{Error, Result};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+/// Format name written in the import report.
+pub const FORMAT: &str = "rpps";
+
+/// Column names, as in the published header (matched without case or accents).
+pub const COL_ID: &str = "Identification nationale PP";
+pub const COL_PROFESSION: &str = "Code profession";
+pub const COL_SF_CODE: &str = "Code savoir-faire";
+pub const COL_SF_LABEL: &str = "Libellé savoir-faire";
+pub const COL_POSTAL: &str = "Code postal (coord. structure)";
+pub const COL_COMMUNE_CODE: &str = "Code commune (coord. structure)";
+pub const COL_COMMUNE_NAME: &str = "Libellé commune (coord. structure)";
+pub const COL_CEDEX: &str = "Bureau cedex (coord. structure)";
+pub const COL_COUNTRY: &str = "Code pays (coord. structure)";
+pub const COL_COUNTRY_NAME: &str = "Libellé pays (coord. structure)";
+
+/// Columns without which GPs cannot be selected or placed: their absence means the file is
+/// not this extraction (or a vintage we do not know), so reading stops rather than guessing.
+const REQUIRED: [&str; 8] = [
+    COL_ID,
+    COL_PROFESSION,
+    COL_SF_CODE,
+    COL_SF_LABEL,
+    COL_POSTAL,
+    COL_COMMUNE_CODE,
+    COL_COMMUNE_NAME,
+    COL_CEDEX,
+];
+
+/// `Code profession` of physicians.
+const PHYSICIAN: &str = "10";
+/// `Code savoir-faire` of general practice.
+const GP_SAVOIR_FAIRE: &str = "SM54";
+/// `Libellé savoir-faire` values meaning general practice across vintages.
+const GP_LABELS: [&str; 3] = [
+    "Médecine générale",
+    "Qualifié en Médecine Générale",
+    "Spécialiste en Médecine Générale",
+];
+
+/// `Code pays` values meaning France. Most French rows leave it empty; `99100` is France in
+/// the INSEE country list (the ANS TRE_R20 nomenclature), `99000` is what the format notes saw.
+const FRANCE: [&str; 5] = ["99000", "99100", "FR", "FRA", "FRANCE"];
+
+pub const SKIP_NOT_PHYSICIAN: &str = "not a physician";
+pub const SKIP_NOT_GP: &str = "physician, not general practice";
+
+/// How to read an RPPS extraction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RppsOptions {
+    /// Count rows whose commune code is a former (merged) commune in its successor. Off by
+    /// default so that a geography older or newer than the file shows up as rejections
+    /// instead of silently moving GPs.
+    pub remap_merged: bool,
+}
+
+/// Reads an extraction from disk. The raw bytes are dropped once decoded: national files
+/// approach 1 GB and holding both copies doubles the peak memory.
+pub fn read_rpps(
+    path: &Path,
+    registry: &CommuneRegistry,
+    opts: &RppsOptions,
+) -> Result<Imported<CommuneValues>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let decoded = decode(&bytes);
+    drop(bytes);
+    parse_text(&path.display().to_string(), &decoded, registry, opts)
+}
+
+/// Reads an extraction already in memory; `name` is used in errors and the report.
+pub fn parse_rpps(
+    name: &str,
+    bytes: &[u8],
+    registry: &CommuneRegistry,
+    opts: &RppsOptions,
+) -> Result<Imported<CommuneValues>> {
+    parse_text(name, &decode(bytes), registry, opts)
+}
+
+/// Decoded text of an extraction.
+struct Decoded {
+    text: String,
+    encoding: Encoding,
+    /// The bytes ended inside a UTF-8 character (a download cut short).
+    cut_character: bool,
+}
+
+/// Like [`text::decode`], except that a UTF-8 file cut inside a multi-byte character stays
+/// UTF-8: otherwise the whole file, header included, would be read as Windows-1252 and every
+/// accented column name would stop matching, turning one truncated row into a fatal error.
+fn decode(bytes: &[u8]) -> Decoded {
+    if let Err(e) = std::str::from_utf8(bytes)
+        && e.error_len().is_none()
+    {
+        let (text, encoding) = text::decode(&bytes[..e.valid_up_to()]);
+        return Decoded {
+            text,
+            encoding,
+            cut_character: true,
+        };
+    }
+    let (text, encoding) = text::decode(bytes);
+    Decoded {
+        text,
+        encoding,
+        cut_character: false,
+    }
+}
+
+/// Positions of the columns the reader uses, found in the header.
+#[derive(Debug)]
+struct Columns {
+    names: Vec<String>,
+    id: usize,
+    profession: usize,
+    sf_code: usize,
+    sf_label: usize,
+    postal: usize,
+    commune_code: usize,
+    commune_name: usize,
+    cedex: usize,
+    country: Option<usize>,
+    country_name: Option<usize>,
+}
+
+/// Key used to compare header names and labels: accents, case and spacing differ between
+/// vintages and encodings, the words do not.
+fn loose_key(s: &str) -> String {
+    deunicode::deunicode(s)
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The separator a header line is most likely written with, to explain a wrong file.
+fn likely_separator(line: &str) -> char {
+    let mut best = ('|', line.matches('|').count());
+    for sep in [';', ',', '\t'] {
+        let n = line.matches(sep).count();
+        if n > best.1 {
+            best = (sep, n);
+        }
+    }
+    best.0
+}
+
+impl Columns {
+    fn from_header(file: &str, line: &str) -> Result<Columns> {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            return Err(Error::format(
+                file,
+                1,
+                "header",
+                "empty first line: expected the '|' separated RPPS header",
+            ));
+        }
+        let sep = likely_separator(line);
+        if sep != '|' || !line.contains('|') {
+            let found = match sep {
+                '|' => "no separator".to_string(),
+                '\t' => "tabs".to_string(),
+                other => format!("'{other}'"),
+            };
+            return Err(Error::format(
+                file,
+                1,
+                "header",
+                format!(
+                    "expected '|' separated header (PS_LibreAcces_Personne_activite), found {found}"
+                ),
+            ));
+        }
+        let mut names: Vec<String> = line.split('|').map(|s| s.trim().to_string()).collect();
+        if names.last().is_some_and(|s| s.is_empty()) {
+            names.pop();
+        }
+        let keys: Vec<String> = names.iter().map(|n| loose_key(n)).collect();
+        let find = |wanted: &str| {
+            let key = loose_key(wanted);
+            keys.iter().position(|k| *k == key)
+        };
+        let missing: Vec<&str> = REQUIRED
+            .iter()
+            .copied()
+            .filter(|c| find(c).is_none())
+            .collect();
+        if let Some(first) = missing.first() {
+            return Err(Error::format(
+                file,
+                1,
+                *first,
+                format!(
+                    "not an RPPS PS_LibreAcces_Personne_activite header: missing column(s) {}",
+                    missing
+                        .iter()
+                        .map(|c| format!("{c:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        let pos = |wanted: &str| find(wanted).unwrap_or_default();
+        Ok(Columns {
+            id: pos(COL_ID),
+            profession: pos(COL_PROFESSION),
+            sf_code: pos(COL_SF_CODE),
+            sf_label: pos(COL_SF_LABEL),
+            postal: pos(COL_POSTAL),
+            commune_code: pos(COL_COMMUNE_CODE),
+            commune_name: pos(COL_COMMUNE_NAME),
+            cedex: pos(COL_CEDEX),
+            country: find(COL_COUNTRY),
+            country_name: find(COL_COUNTRY_NAME),
+            names,
+        })
+    }
+
+    fn width(&self) -> usize {
+        self.names.len()
+    }
+}
+
+/// Whether a physician row's savoir-faire is general practice (see the module doc).
+pub fn is_general_practice(code: &str, label: &str) -> bool {
+    if code.trim().eq_ignore_ascii_case(GP_SAVOIR_FAIRE) {
+        return true;
+    }
+    let key = loose_key(label);
+    !key.is_empty() && GP_LABELS.iter().any(|l| loose_key(l) == key)
+}
+
+/// The town of a `Bureau cedex` value: the postal code that starts it is not part of the name
+/// the postal table knows.
+pub fn town_from_cedex<'a>(cedex: &'a str, postal: &str) -> &'a str {
+    let t = cedex.trim();
+    let postal = postal.trim();
+    if !postal.is_empty()
+        && let Some(rest) = t.strip_prefix(postal)
+        && (rest.is_empty() || rest.starts_with(char::is_whitespace))
+    {
+        return rest.trim();
+    }
+    match t.split_once(char::is_whitespace) {
+        Some((first, rest))
+            if (4..=5).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            rest.trim()
+        }
+        _ => t,
+    }
+}
+
+fn is_french_country(code: &str) -> bool {
+    let c = code.trim();
+    c.is_empty() || FRANCE.iter().any(|f| f.eq_ignore_ascii_case(c))
+}
+
+/// GP counts of one commune while reading.
+#[derive(Debug)]
+struct Tally {
+    gp: u32,
+    first_line: u64,
+    source_codes: BTreeSet<String>,
+}
+
+fn parse_text(
+    name: &str,
+    decoded: &Decoded,
+    registry: &CommuneRegistry,
+    opts: &RppsOptions,
+) -> Result<Imported<CommuneValues>> {
+    let text = decoded.text.as_str();
+    let mut report = ImportReport::new(name, FORMAT);
+    let mut lines = text.split('\n');
+    let header = lines.next().unwrap_or_default();
+    let cols = Columns::from_header(name, header)?;
+    report.note(match decoded.encoding {
+        Encoding::Utf8 => "encoding: UTF-8".to_string(),
+        Encoding::Windows1252 => "encoding: Windows-1252 (not valid UTF-8)".to_string(),
+    });
+    if decoded.cut_character {
+        report.note("the file ends inside a UTF-8 character: it looks truncated");
+    }
+
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut communes_per_gp: HashMap<String, u32> = HashMap::new();
+    let mut duplicates = 0u64;
+    let mut empty_savoir_faire = 0u64;
+    let mut via_former_name = 0u64;
+    let mut blank_lines = 0u64;
+    let mut truncated_last_line: Option<u64> = None;
+    let ends_with_newline = text.ends_with('\n');
+    let last_line = last_line_number(text);
+    let mut fields: Vec<&str> = Vec::with_capacity(cols.width() + 1);
+
+    for (index, raw) in lines.enumerate() {
+        // `index` counts from the line after the header (line 2).
+        let line_no = index as u64 + 2;
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if line.trim().is_empty() {
+            // The empty segment after the final newline is not a line of the file.
+            if !(ends_with_newline && line_no == last_line) {
+                blank_lines += 1;
+            }
+            continue;
+        }
+        report.rows_read += 1;
+
+        fields.clear();
+        fields.extend(line.split('|'));
+        if fields.len() == cols.width() + 1 && fields.last().is_some_and(|f| f.is_empty()) {
+            fields.pop();
+        }
+        if fields.len() < cols.width() {
+            let field = cols.names.get(fields.len()).cloned().unwrap_or_default();
+            report.reject(line_no, RejectReason::MissingField { field });
+            if !ends_with_newline && line_no == last_line {
+                truncated_last_line = Some(line_no);
+            }
+            continue;
+        }
+        if fields.len() > cols.width() {
+            // A '|' inside a value (the format has no quoting) shifts every later column.
+            report.reject(
+                line_no,
+                RejectReason::InvalidValue {
+                    field: "fields".into(),
+                    value: format!("{} fields", fields.len()),
+                    expected: format!("{} '|' separated fields as in the header", cols.width()),
+                },
+            );
+            continue;
+        }
+        let get = |i: usize| fields.get(i).map(|s| s.trim()).unwrap_or_default();
+
+        if get(cols.profession) != PHYSICIAN {
+            report.skip(SKIP_NOT_PHYSICIAN);
+            continue;
+        }
+        let (sf_code, sf_label) = (get(cols.sf_code), get(cols.sf_label));
+        if !is_general_practice(sf_code, sf_label) {
+            if sf_code.is_empty() && sf_label.is_empty() {
+                empty_savoir_faire += 1;
+            }
+            report.skip(SKIP_NOT_GP);
+            continue;
+        }
+        let id = get(cols.id);
+        if id.is_empty() {
+            report.reject(
+                line_no,
+                RejectReason::MissingField {
+                    field: COL_ID.into(),
+                },
+            );
+            continue;
+        }
+        if let Some(country) = cols.country.map(get)
+            && !is_french_country(country)
+        {
+            let detail = match cols.country_name.map(get).unwrap_or_default() {
+                "" => format!("foreign address (Code pays {country})"),
+                label => format!("foreign address (Code pays {country}, {label})"),
+            };
+            report.reject(line_no, RejectReason::NoLocation { detail });
+            continue;
+        }
+
+        let code = get(cols.commune_code);
+        let placed = if !code.is_empty() {
+            registry
+                .commune_for_code(code, opts.remap_merged)
+                .map(|commune| {
+                    let source = crate::atlas::registry::normalize_insee_code(code)
+                        .unwrap_or_else(|| code.to_string());
+                    (commune, source)
+                })
+        } else {
+            let postal = get(cols.postal);
+            if postal.is_empty() {
+                report.reject(
+                    line_no,
+                    RejectReason::NoLocation {
+                        detail: "no commune code and no postal code".into(),
+                    },
+                );
+                continue;
+            }
+            let town = match get(cols.commune_name) {
+                "" => town_from_cedex(get(cols.cedex), postal),
+                named => named,
+            };
+            registry.commune_for_postal(postal, town).map(|m| {
+                if m.via_former_name {
+                    via_former_name += 1;
+                }
+                (m.code.clone(), m.code)
+            })
+        };
+        let (commune, source) = match placed {
+            Ok(p) => p,
+            Err(reason) => {
+                report.reject(line_no, reason);
+                continue;
+            }
+        };
+
+        report.rows_used += 1;
+        if !seen.insert((id.to_string(), commune.clone())) {
+            duplicates += 1;
+            continue;
+        }
+        *communes_per_gp.entry(id.to_string()).or_default() += 1;
+        let tally = tallies.entry(commune).or_insert_with(|| Tally {
+            gp: 0,
+            first_line: line_no,
+            source_codes: BTreeSet::new(),
+        });
+        tally.gp += 1;
+        tally.source_codes.insert(source);
+    }
+
+    if duplicates > 0 {
+        report.note(format!(
+            "{duplicates} duplicate activity rows of the same GP in the same commune merged"
+        ));
+    }
+    let multi = communes_per_gp.values().filter(|n| **n > 1).count();
+    if multi > 0 {
+        report.note(format!(
+            "{multi} GPs practise in more than one commune and count in each ({} distinct GPs placed)",
+            communes_per_gp.len()
+        ));
+    }
+    if empty_savoir_faire > 0 {
+        report.note(format!(
+            "{empty_savoir_faire} physician rows with no savoir-faire were not counted as GPs"
+        ));
+    }
+    if via_former_name > 0 {
+        report.note(format!(
+            "{via_former_name} GP rows placed through a former commune's name under its successor's postal code"
+        ));
+    }
+    if blank_lines > 0 {
+        report.note(format!("{blank_lines} blank lines ignored"));
+    }
+    if let Some(line) = truncated_last_line {
+        report.note(format!(
+            "last line {line} is incomplete and has no end of line: the file looks truncated"
+        ));
+    }
+
+    let records = tallies
+        .into_iter()
+        .map(|(commune, t)| {
+            // One source code when every row named the commune the same way, so the join can
+            // still tell an arrondissement's or a former commune's rows apart; else the commune.
+            let source_code = match t.source_codes.len() {
+                1 => t
+                    .source_codes
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| commune.clone()),
+                _ => commune.clone(),
+            };
+            CommuneValues {
+                source_code,
+                line: t.first_line,
+                gp: Some(t.gp),
+                commune,
+                ..Default::default()
+            }
+        })
+        .collect();
+    Ok(Imported { records, report })
+}
+
+/// 1-based number of the last line of `text` (the line after the last newline).
+fn last_line_number(text: &str) -> u64 {
+    text.bytes().filter(|b| *b == b'\n').count() as u64 + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn general_practice_by_code_or_by_any_vintage_label() {
+        assert!(is_general_practice("SM54", ""));
+        assert!(is_general_practice("sm54 ", "whatever"));
+        assert!(is_general_practice(
+            "SM53",
+            "Spécialiste en Médecine Générale"
+        ));
+        assert!(is_general_practice("SM26", "QUALIFIE EN MEDECINE GENERALE"));
+        assert!(is_general_practice("", "médecine  générale"));
+        assert!(!is_general_practice(
+            "SM49",
+            "Santé publique et médecine sociale"
+        ));
+        assert!(!is_general_practice("", ""));
+        assert!(!is_general_practice("SM54X", "Médecine générale et sport"));
+    }
+
+    #[test]
+    fn cedex_loses_its_postal_code_only() {
+        assert_eq!(town_from_cedex("01390 MIONNAY", "01390"), "MIONNAY");
+        assert_eq!(
+            town_from_cedex(" 03100 MONTLUCON CEDEX ", "3100"),
+            "MONTLUCON CEDEX"
+        );
+        assert_eq!(town_from_cedex("MONTLUCON", "03100"), "MONTLUCON");
+        assert_eq!(town_from_cedex("01390", "01390"), "");
+        assert_eq!(town_from_cedex("", ""), "");
+        assert_eq!(
+            town_from_cedex("GL 5O 2QJ CHELTENHAM", "GL"),
+            "5O 2QJ CHELTENHAM"
+        );
+    }
+
+    #[test]
+    fn header_separator_is_named_in_the_error() {
+        assert_eq!(likely_separator("a;b;c"), ';');
+        assert_eq!(likely_separator("a|b;c|"), '|');
+        let err = Columns::from_header("f.csv", "Identification nationale PP,Code profession")
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("f.csv") && msg.contains("found ','"), "{msg}");
+    }
+
+    #[test]
+    fn header_names_match_without_case_or_accents() {
+        let header = "identification NATIONALE pp|Code Profession|code savoir-faire|Libelle savoir-faire|\
+                      Code postal (coord. Structure)|CODE COMMUNE (COORD. STRUCTURE)|Libellé Commune (coord. structure)|\
+                      Bureau cedex (coord. structure)|";
+        let cols = Columns::from_header("f", header).unwrap();
+        assert_eq!((cols.id, cols.cedex, cols.width()), (0, 7, 8));
+        assert_eq!(cols.country, None);
+    }
+
+    #[test]
+    fn only_empty_or_french_country_codes_are_french() {
+        assert!(is_french_country(""));
+        assert!(is_french_country("99000"));
+        assert!(is_french_country("99100"));
+        assert!(!is_french_country("99132"));
+    }
+}

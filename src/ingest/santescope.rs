@@ -1,1 +1,177 @@
-//! (being written)
+//! SanteScope per-commune table (`communes_medecins_msp.csv`): GP and physician counts
+//! (ANS annuaire, April 2026) and MSP presence (FINESS, March 2026) per commune.
+//!
+//! Format: `;`-separated (sniffed), UTF-8, header
+//! `code_commune;nom;dept;region;population;nb_generalistes;nb_medecins_total;msp_presente;lat;lon;data_quality`.
+//! Columns are found by name; `code_commune`, `nb_generalistes`, `nb_medecins_total` and
+//! `msp_presente` are required, the others are ignored (`lat`/`lon` are not read: they are
+//! missing for 92 communes and the commune geometry places a commune better).
+//!
+//! Output: one [`CommuneValues`] per row with `gp = nb_generalistes`,
+//! `msp_present = (msp_presente == 1)` and `extra["nb_medecins_total"]`. Codes go through
+//! [`CommuneRegistry::commune_for_code`], so a city given whole (`13055`) or by
+//! arrondissements (`13201`…, one record each, `source_code` the arrondissement, added up by
+//! the join) both work; former communes are rejected unless `remap_merged`.
+//!
+//! Rejected rows: a non-number count ([`RejectReason::MalformedNumber`]); a negative or
+//! fractional count, more GPs than physicians, an `msp_presente` other than `1`/`0`
+//! ([`RejectReason::InvalidValue`]); a code given twice ([`RejectReason::Conflict`]); a row of
+//! the wrong width. An empty count or `msp_presente` is left `None`. The report notes the
+//! upstream `data_quality` flags.
+//!
+//! # Caveats (from the data's PROVENANCE.md)
+//!
+//! This is **derived data**, flattened from a third-party hackathon project's JSON files, not
+//! an official table, and not validated against official counts:
+//!
+//! - physicians with an **empty savoir-faire are counted as GPs** upstream, which inflates
+//!   `nb_generalistes`;
+//! - physicians and MSPs located only by postal code were assigned to the **most populated
+//!   commune of the postal code**, moving them from small communes to the largest one;
+//! - a physician practising in two communes counts in both (national sums double-count);
+//! - `msp_presente` is a boolean derived from the postal code of the FINESS address, not from
+//!   FINESS's commune field; there is no MSP count or position;
+//! - the geography is the COG ≈ 2025 (34 969 communes).
+//!
+//! Use it for prototyping and sanity checks, not as ground truth.
+
+use super::CommuneValues;
+use super::generic_csv::{CODE_COLUMNS, ResolveCounters, Table, parse_count, resolve_code};
+use super::report::{ImportReport, Imported, RejectReason};
+use crate::atlas::CommuneRegistry;
+use crate::atlas::registry::normalize_insee_code;
+use crate::error::{Error, Result};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// Options of [`read_santescope`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SantescopeOptions {
+    /// Count rows of former communes in their successor instead of rejecting them.
+    pub remap_merged: bool,
+}
+
+/// Name of the `extra` indicator holding the count of all physicians.
+pub const NB_MEDECINS_TOTAL: &str = "nb_medecins_total";
+
+/// Reads `communes_medecins_msp.csv`. See the [module documentation](self).
+pub fn read_santescope(
+    path: &Path,
+    registry: &CommuneRegistry,
+    opts: &SantescopeOptions,
+) -> Result<Imported<CommuneValues>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_santescope(&path.display().to_string(), &bytes, registry, opts)
+}
+
+/// Parses the bytes of a SanteScope per-commune table; `name` names the source.
+pub fn parse_santescope(
+    name: &str,
+    bytes: &[u8],
+    registry: &CommuneRegistry,
+    opts: &SantescopeOptions,
+) -> Result<Imported<CommuneValues>> {
+    let mut report = ImportReport::new(name, "santescope");
+    let table = Table::parse(name, bytes, None, &mut report)?;
+    let code_col = table.require_column(CODE_COLUMNS, "code_commune")?;
+    let gp_col = table.require_column(&["nb_generalistes"], "nb_generalistes")?;
+    let total_col = table.require_column(&[NB_MEDECINS_TOTAL], NB_MEDECINS_TOTAL)?;
+    let msp_col = table.require_column(&["msp_presente"], "msp_presente")?;
+    let quality_col = table.column(&["data_quality"]);
+    let decimal_comma = table.delimiter != b',';
+
+    let mut records = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut counters = ResolveCounters::default();
+    let mut quality: BTreeMap<String, u64> = BTreeMap::new();
+    for row in &table.rows {
+        report.rows_read += 1;
+        if let Err(reason) = table.check_width(row) {
+            report.reject(row.line, reason);
+            continue;
+        }
+        let raw_code = row.fields[code_col].as_str();
+        if raw_code.is_empty() {
+            report.reject(row.line, RejectReason::MissingField { field: table.headers[code_col].clone() });
+            continue;
+        }
+        let (commune, placement) = match resolve_code(registry, raw_code, opts.remap_merged) {
+            Ok(c) => c,
+            Err(reason) => {
+                report.reject(row.line, reason);
+                continue;
+            }
+        };
+        let source_code = normalize_insee_code(raw_code).unwrap_or_else(|| raw_code.to_string());
+        if let Some(first) = seen.get(&source_code) {
+            let detail = format!("code already given on line {first}");
+            report.reject(row.line, RejectReason::Conflict { key: source_code, detail });
+            continue;
+        }
+        seen.insert(source_code.clone(), row.line);
+
+        let count = |col: usize| parse_count(&table.headers[col], &row.fields[col], decimal_comma);
+        let (gp, total) = match (count(gp_col), count(total_col)) {
+            (Ok(gp), Ok(total)) => (gp, total),
+            (Err(reason), _) | (_, Err(reason)) => {
+                report.reject(row.line, reason);
+                continue;
+            }
+        };
+        if let (Some(gp), Some(total)) = (gp, total)
+            && gp > total
+        {
+            report.reject(
+                row.line,
+                RejectReason::InvalidValue {
+                    field: table.headers[gp_col].clone(),
+                    value: gp.to_string(),
+                    expected: format!("at most nb_medecins_total ({total})"),
+                },
+            );
+            continue;
+        }
+        let msp_present = match row.fields[msp_col].as_str() {
+            "" => None,
+            "1" => Some(true),
+            "0" => Some(false),
+            other => {
+                report.reject(
+                    row.line,
+                    RejectReason::InvalidValue {
+                        field: table.headers[msp_col].clone(),
+                        value: other.to_string(),
+                        expected: "1 or 0".into(),
+                    },
+                );
+                continue;
+            }
+        };
+        if let Some(q) = quality_col.map(|c| row.fields[c].as_str()).filter(|q| !q.is_empty()) {
+            *quality.entry(q.to_string()).or_default() += 1;
+        }
+        let mut extra = BTreeMap::new();
+        if let Some(total) = total {
+            extra.insert(NB_MEDECINS_TOTAL.to_string(), f64::from(total));
+        }
+        report.rows_used += 1;
+        counters.add(placement);
+        records.push(CommuneValues {
+            commune,
+            source_code,
+            line: row.line,
+            gp,
+            gp_near_retirement: None,
+            zoning: None,
+            msp_present,
+            extra,
+        });
+    }
+    if !quality.is_empty() {
+        let flags: Vec<String> = quality.iter().map(|(q, n)| format!("{q} {n}")).collect();
+        report.note(format!("upstream data_quality of the rows used: {}", flags.join(", ")));
+    }
+    report.note("derived data (SanteScope): GPs include physicians with no savoir-faire; doctors located by postal code were put in its most populated commune");
+    counters.notes(&mut report);
+    Ok(Imported { records, report })
+}

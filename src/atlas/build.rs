@@ -1,0 +1,242 @@
+//! The join: applies reader records to a geography and builds the immutable [`Atlas`].
+
+use super::model::*;
+use super::registry::CommuneRegistry;
+use super::store::{Atlas, AtlasMeta, SourceInfo};
+use crate::index::SpatialIndex;
+use crate::ingest::{CommuneValues, SiteRecord};
+use crate::ingest::datafrance::Geography;
+use crate::ingest::report::{ImportReport, Imported, RejectReason};
+use geo::{MultiPolygon, Point};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+/// Collects geography, health data, sites and policies, then builds the [`Atlas`].
+pub struct AtlasBuilder {
+    geo: Geography,
+    by_code: HashMap<String, usize>,
+    registry: CommuneRegistry,
+    sites: Vec<Site>,
+    aids: BTreeMap<String, DepartmentAids>,
+    sources: Vec<SourceInfo>,
+    reports: Vec<ImportReport>,
+    name: String,
+}
+
+impl AtlasBuilder {
+    pub fn new(name: impl Into<String>, mut geo: Geography, geography_source: SourceInfo) -> Self {
+        let registry = CommuneRegistry::new(&geo.communes, &geo.arrondissements, &geo.former, &geo.postal);
+        let by_code = geo.communes.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
+        let report = std::mem::take(&mut geo.report);
+        AtlasBuilder {
+            geo,
+            by_code,
+            registry,
+            sites: Vec::new(),
+            aids: BTreeMap::new(),
+            sources: vec![geography_source],
+            reports: vec![report],
+            name: name.into(),
+        }
+    }
+
+    pub fn registry(&self) -> &CommuneRegistry {
+        &self.registry
+    }
+
+    pub fn communes(&self) -> &[Commune] {
+        &self.geo.communes
+    }
+
+    /// Joins per-commune values. Several records for one commune add up (the arrondissements
+    /// of a city); the same source code twice is a conflict and the later row is rejected.
+    /// Counts from this source replace those of an earlier source for the communes it covers.
+    /// Returns the MSP-present flags (commune codes) the source gave, for the caller to place.
+    pub fn join_values(&mut self, imported: Imported<CommuneValues>, source: SourceInfo) -> Vec<String> {
+        let Imported { records, mut report } = imported;
+        let mut seen_source_codes: HashMap<String, u64> = HashMap::new();
+        let mut gp_sum: HashMap<usize, (u32, Option<u32>)> = HashMap::new();
+        let mut zoning_from: HashMap<usize, (Zoning, u64)> = HashMap::new();
+        let mut msp_flags = Vec::new();
+        for rec in records {
+            let Some(&idx) = self.by_code.get(&rec.commune) else {
+                report.reject(rec.line, RejectReason::UnknownCommune { code: rec.commune.clone() });
+                report.rows_used = report.rows_used.saturating_sub(1);
+                continue;
+            };
+            if let Some(first) = seen_source_codes.insert(rec.source_code.clone(), rec.line) {
+                report.reject(
+                    rec.line,
+                    RejectReason::Conflict {
+                        key: rec.source_code.clone(),
+                        detail: format!("code already given on line {first}"),
+                    },
+                );
+                report.rows_used = report.rows_used.saturating_sub(1);
+                continue;
+            }
+            if let Some(gp) = rec.gp {
+                let e = gp_sum.entry(idx).or_insert((0, None));
+                e.0 += gp;
+                if let Some(n) = rec.gp_near_retirement {
+                    e.1 = Some(e.1.unwrap_or(0) + n);
+                }
+            }
+            if let Some(z) = rec.zoning {
+                match zoning_from.get(&idx) {
+                    Some((prev, line)) if *prev != z => report.reject(
+                        rec.line,
+                        RejectReason::Conflict {
+                            key: rec.commune.clone(),
+                            detail: format!("zoning {} here, {} on line {line}", z.as_str(), prev.as_str()),
+                        },
+                    ),
+                    Some(_) => {}
+                    None => {
+                        zoning_from.insert(idx, (z, rec.line));
+                    }
+                }
+            }
+            if rec.msp_present == Some(true) {
+                msp_flags.push(rec.commune.clone());
+            }
+            for (k, v) in rec.extra {
+                *self.geo.communes[idx].extra.entry(k).or_insert(0.0) += v;
+            }
+        }
+        let replaced = gp_sum.keys().filter(|&&i| self.geo.communes[i].gp.is_some()).count();
+        if replaced > 0 {
+            report.note(format!("GP counts of {replaced} communes replaced those of an earlier source"));
+        }
+        for (idx, (gp, near)) in gp_sum {
+            self.geo.communes[idx].gp = Some(GpStats {
+                gp,
+                gp_near_retirement: near,
+                synthetic: source.synthetic,
+                source: source.name.clone(),
+            });
+        }
+        for (idx, (z, _)) in zoning_from {
+            self.geo.communes[idx].zoning = Some(z);
+        }
+        self.reports.push(report);
+        self.sources.push(source);
+        msp_flags
+    }
+
+    /// The commune whose polygon holds the point (a linear scan: the index is built later).
+    pub fn locate(&self, p: Point<f64>) -> Option<String> {
+        use geo::{BoundingRect, Intersects};
+        self.geo
+            .communes
+            .iter()
+            .find(|c| c.geometry.bounding_rect().is_some_and(|r| r.intersects(&p)) && c.geometry.intersects(&p))
+            .map(|c| c.code.clone())
+    }
+
+    /// The town hall of a commune, else its representative point.
+    pub fn town_hall(&self, code: &str) -> Option<Point<f64>> {
+        let c = &self.geo.communes[*self.by_code.get(code)?];
+        Some(c.town_hall.unwrap_or(c.repr_point))
+    }
+
+    /// Adds sites; those without a position are placed at their commune's town hall and
+    /// flagged `town_hall`. Sites in a commune outside the geography are rejected.
+    pub fn add_sites(&mut self, imported: Imported<SiteRecord>, source: SourceInfo) {
+        let Imported { records, mut report } = imported;
+        let mut at_town_hall = 0;
+        for SiteRecord { mut site, line, needs_town_hall } in records {
+            let Some(town_hall) = self.town_hall(&site.commune) else {
+                report.rows_used = report.rows_used.saturating_sub(1);
+                report.reject(line, RejectReason::UnknownCommune { code: site.commune.clone() });
+                continue;
+            };
+            if needs_town_hall {
+                site.location = town_hall;
+                site.location_quality = LocationQuality::TownHall;
+                at_town_hall += 1;
+            }
+            self.sites.push(site);
+        }
+        if at_town_hall > 0 {
+            report.note(format!("{at_town_hall} sites placed at their commune's town hall (no coordinates)"));
+        }
+        self.reports.push(report);
+        self.sources.push(source);
+    }
+
+    /// Places one MSP at the town hall of each flagged commune that has no MSP yet (sources
+    /// that only say "an MSP is here"), and returns how many were added.
+    pub fn add_msp_flags(&mut self, communes: &[String], source_name: &str) -> usize {
+        let mut added = 0;
+        for code in communes {
+            if self.sites.iter().any(|s| s.commune == *code && s.kind == "msp") {
+                continue;
+            }
+            let Some(location) = self.town_hall(code) else { continue };
+            self.sites.push(Site {
+                id: format!("flag-{code}"),
+                name: format!("MSP in {}", self.registry.display_name(code).unwrap_or(code)),
+                commune: code.clone(),
+                location,
+                location_quality: LocationQuality::TownHall,
+                kind: "msp".into(),
+                source: source_name.into(),
+            });
+            added += 1;
+        }
+        added
+    }
+
+    /// Sets the 2022 departmental aids, by département code.
+    pub fn set_aids(&mut self, aids: BTreeMap<String, DepartmentAids>, report: ImportReport, source: SourceInfo) {
+        self.aids = aids;
+        self.reports.push(report);
+        self.sources.push(source);
+    }
+
+    /// Dissolves départements from their communes and builds the indexes.
+    pub fn finish(self) -> Atlas {
+        let AtlasBuilder { geo, by_code, registry, sites, mut aids, sources, reports, name } = self;
+        let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, c) in geo.communes.iter().enumerate() {
+            members.entry(c.dep.as_str()).or_default().push(i);
+        }
+        let departments: Vec<Department> = geo
+            .departments
+            .par_iter()
+            .filter_map(|(code, dep_name, region)| {
+                let idx = members.get(code.as_str())?;
+                let polygons: Vec<&geo::Polygon<f64>> =
+                    idx.iter().flat_map(|&i| geo.communes[i].geometry.0.iter()).collect();
+                let geometry: MultiPolygon<f64> = geo::unary_union(polygons.into_iter());
+                Some(Department {
+                    code: code.clone(),
+                    name: dep_name.clone(),
+                    region: region.clone(),
+                    geometry,
+                    population: idx.iter().map(|&i| u64::from(geo.communes[i].population)).sum(),
+                    commune_count: idx.len(),
+                    aids_2022: None,
+                })
+            })
+            .collect();
+        let mut departments = departments;
+        for d in &mut departments {
+            d.aids_2022 = aids.remove(&d.code);
+        }
+        let site_points: Vec<Point<f64>> = sites.iter().map(|s| s.location).collect();
+        let index = SpatialIndex::build(&geo.communes, &site_points);
+        let mut msp_count = vec![0u32; geo.communes.len()];
+        for s in &sites {
+            if s.kind == "msp" {
+                if let Some(&i) = by_code.get(&s.commune) {
+                    msp_count[i] += 1;
+                }
+            }
+        }
+        let synthetic_gp = geo.communes.iter().any(|c| c.gp.as_ref().is_some_and(|g| g.synthetic));
+        let meta = AtlasMeta { name, sources, synthetic_gp };
+        Atlas::assemble(meta, geo, by_code, registry, departments, sites, site_points, msp_count, index, reports, aids)
+    }
+}

