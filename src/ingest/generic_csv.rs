@@ -46,8 +46,8 @@
 use super::CommuneValues;
 use super::report::{ImportReport, Imported, RejectReason};
 use super::text::{self, Encoding};
-use crate::atlas::{CodeMatch, CommuneRegistry};
 use crate::atlas::registry::normalize_insee_code;
+use crate::atlas::{CodeMatch, CommuneRegistry};
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -410,9 +410,10 @@ pub(crate) fn parse_number(raw: &str, decimal_comma: bool) -> Option<f64> {
     if !frac.bytes().all(|b| b.is_ascii_digit()) || (digits.is_empty() && frac.is_empty()) {
         return None;
     }
-    let v: f64 = format!("{sign}{}.{}", if digits.is_empty() { "0" } else { &digits }, if frac.is_empty() { "0" } else { frac })
-        .parse()
-        .ok()?;
+    let v: f64 =
+        format!("{sign}{}.{}", if digits.is_empty() { "0" } else { &digits }, if frac.is_empty() { "0" } else { frac })
+            .parse()
+            .ok()?;
     v.is_finite().then_some(v)
 }
 

@@ -101,7 +101,12 @@ pub fn parse_geojson_sites(
     Ok(Imported { records, report })
 }
 
-fn site(value: Value, source: &str, registry: &CommuneRegistry, opts: &GeoJsonSitesOptions) -> Result<Site, RejectReason> {
+fn site(
+    value: Value,
+    source: &str,
+    registry: &CommuneRegistry,
+    opts: &GeoJsonSitesOptions,
+) -> Result<Site, RejectReason> {
     let feature = parse_feature(value)?;
     let geometry = feature.geometry.as_ref().ok_or_else(|| invalid("no geometry"))?;
     let GeometryValue::Point { coordinates } = &geometry.value else {
@@ -227,11 +232,7 @@ pub fn validate_polygon(geom: &MultiPolygon<f64>) -> Result<(), String> {
         return Err("no polygon".into());
     }
     let errors = geom.validation_errors();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
-    }
+    if errors.is_empty() { Ok(()) } else { Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")) }
 }
 
 /// The features of a `FeatureCollection`, as JSON values so that one bad feature does not
@@ -249,7 +250,12 @@ fn feature_values(file: &str, bytes: &[u8]) -> Result<Vec<Value>> {
     };
     let kind = object.get("type").and_then(Value::as_str).unwrap_or("");
     if kind != "FeatureCollection" {
-        return Err(Error::format(file, 1, "type", format!("expected a GeoJSON FeatureCollection, found type {kind:?}")));
+        return Err(Error::format(
+            file,
+            1,
+            "type",
+            format!("expected a GeoJSON FeatureCollection, found type {kind:?}"),
+        ));
     }
     match object.remove("features") {
         Some(Value::Array(features)) => Ok(features),
