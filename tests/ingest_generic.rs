@@ -187,7 +187,8 @@ fn santescope_real_lines() {
         &SantescopeOptions::default(),
     )
     .unwrap();
-    let got: Vec<(&str, &str, u64, Option<u32>, Option<f64>, Option<bool>)> = out
+    type Row<'a> = (&'a str, &'a str, u64, Option<u32>, Option<f64>, Option<bool>);
+    let got: Vec<Row> = out
         .records
         .iter()
         .map(|r| {
@@ -312,7 +313,8 @@ fn real_santescope_file_totals() {
 fn geojson_sites_one_outcome_per_feature() {
     let path = fixture("generic", "sites.geojson");
     let out = read_geojson_sites(&path, &registry(), &GeoJsonSitesOptions::default()).unwrap();
-    let got: Vec<(&str, &str, &str, (f64, f64), LocationQuality, &str)> = out
+    type Row<'a> = (&'a str, &'a str, &'a str, (f64, f64), LocationQuality, &'a str);
+    let got: Vec<Row> = out
         .records
         .iter()
         .map(|s| {

@@ -215,6 +215,21 @@ fn decode_row(geometry_hex: Option<&str>, town_hall_hex: Option<&str>) -> Decode
     Decoded { geometry, town_hall }
 }
 
+/// How far outside its commune a town hall may stand (simplified borders, a town hall on the
+/// boundary street) before its point is taken as a geocoding error.
+pub const TOWN_HALL_TOLERANCE_M: f64 = 1_000.0;
+
+fn plausible_town_hall(geometry: &MultiPolygon<f64>, p: Point<f64>) -> bool {
+    use geo::{Closest, ClosestPoint, Contains, Distance, Haversine};
+    if geometry.contains(&p) {
+        return true;
+    }
+    match geometry.closest_point(&p) {
+        Closest::SinglePoint(q) | Closest::Intersection(q) => Haversine.distance(p, q) <= TOWN_HALL_TOLERANCE_M,
+        Closest::Indeterminate => false,
+    }
+}
+
 /// Reads the geography. `progress` is told how many commune rows were decoded so far.
 pub fn read_geography(
     source: &DataFranceSource,
@@ -367,6 +382,7 @@ pub fn read_geography(
         }
     }
     let mut rebuilt = 0;
+    let mut misplaced_town_halls = Vec::new();
     let mut communes = Vec::new();
     let mut arrondissements = Vec::new();
     let mut former = Vec::new();
@@ -415,6 +431,13 @@ pub fn read_geography(
                 report.reject(line, RejectReason::InvalidGeometry { detail: format!("{code} {name}: {detail}") });
                 continue;
             }
+        };
+        let town_hall = match town_hall {
+            Some(p) if !plausible_town_hall(&geometry, p) => {
+                misplaced_town_halls.push(code.to_string());
+                None
+            }
+            other => other,
         };
         report.rows_used += 1;
         if kind == "ARM" {
@@ -472,6 +495,13 @@ pub fn read_geography(
     let used_epcis: std::collections::HashSet<&str> = communes.iter().filter_map(|c| c.epci.as_deref()).collect();
     let mut epcis: Vec<Epci> = epci_by_id.into_values().filter(|e| used_epcis.contains(e.code.as_str())).collect();
     epcis.sort_by(|a, b| a.code.cmp(&b.code));
+    if !misplaced_town_halls.is_empty() {
+        report.note(format!(
+            "{} town-hall points lie more than {TOWN_HALL_TOLERANCE_M} m outside their commune (geocoding errors in the source, up to hundreds of km): ignored, the commune's interior point is used instead (e.g. {})",
+            misplaced_town_halls.len(),
+            misplaced_town_halls.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
     if rebuilt > 0 {
         report.note(format!("geometry of {rebuilt} communes rebuilt from their communes déléguées"));
     }
