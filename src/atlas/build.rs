@@ -84,13 +84,16 @@ impl AtlasBuilder {
             }
             if let Some(z) = rec.zoning {
                 match zoning_from.get(&idx) {
-                    Some((prev, line)) if *prev != z => report.reject(
-                        rec.line,
-                        RejectReason::Conflict {
-                            key: rec.commune.clone(),
-                            detail: format!("zoning {} here, {} on line {line}", z.as_str(), prev.as_str()),
-                        },
-                    ),
+                    Some((prev, line)) if *prev != z => {
+                        report.rows_used = report.rows_used.saturating_sub(1);
+                        report.reject(
+                            rec.line,
+                            RejectReason::Conflict {
+                                key: rec.commune.clone(),
+                                detail: format!("zoning {} here, {} on line {line}", z.as_str(), prev.as_str()),
+                            },
+                        );
+                    }
                     Some(_) => {}
                     None => {
                         zoning_from.insert(idx, (z, rec.line));

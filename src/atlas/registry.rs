@@ -79,6 +79,7 @@ pub struct CommuneRegistry {
     /// successor code -> (name key, code) of its former communes, for old names in postal files
     former_names: HashMap<String, Vec<(String, String)>>,
     names: HashMap<String, String>, // code -> display name (communes and arrondissements)
+    arrondissement_keys: HashMap<String, String>, // code -> name key, computed once
 }
 
 impl CommuneRegistry {
@@ -107,6 +108,7 @@ impl CommuneRegistry {
         for a in arrondissements {
             r.arrondissements.insert(a.code.clone(), a.parent.clone());
             r.names.insert(a.code.clone(), a.name.clone());
+            r.arrondissement_keys.insert(a.code.clone(), name_key(&a.name));
         }
         for f in former {
             // A commune nouvelle usually keeps the code of its chef-lieu: that code is current.
@@ -177,7 +179,7 @@ impl CommuneRegistry {
         let mut direct: BTreeSet<String> = BTreeSet::new();
         for code in codes {
             let matches = self.communes.get(code).is_some_and(|k| *k == key)
-                || self.names.get(code).is_some_and(|n| name_key(n) == key)
+                || self.arrondissement_keys.get(code).is_some_and(|k| *k == key)
                 || self.arrondissements.get(code).and_then(|p| self.communes.get(p)).is_some_and(|k| *k == key);
             if matches {
                 direct.insert(parent_of(code));

@@ -7,6 +7,7 @@ pub use error::ApiError;
 
 use crate::atlas::{Atlas, CodeMatch};
 use arc_swap::ArcSwap;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -69,7 +70,11 @@ async fn meta(State(state): State<AppState>) -> Json<Value> {
     Json(m)
 }
 
-async fn commune(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn commune(
+    State(state): State<AppState>,
+    code: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(code) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let atlas = state.atlas();
     let resolved = match atlas.registry().resolve_code(&code) {
         CodeMatch::Commune(c) => c,
@@ -104,7 +109,11 @@ fn parse_coord(value: Option<&str>, name: &str, range: f64) -> Result<f64, ApiEr
     }
 }
 
-async fn locate(State(state): State<AppState>, Query(q): Query<LocateQuery>) -> Result<Json<Value>, ApiError> {
+async fn locate(
+    State(state): State<AppState>,
+    q: Result<Query<LocateQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let lon = parse_coord(q.lon.as_deref(), "lon", 180.0)?;
     let lat = parse_coord(q.lat.as_deref(), "lat", 90.0)?;
     let atlas = state.atlas();
