@@ -169,7 +169,7 @@ fn load_user_files(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
         let Imported { records, report } = finess::read_finess(path, b.registry(), &opts)?;
         let records = records
             .into_iter()
-            .map(|f| SiteRecord { site: f.site, line: 0, needs_town_hall: f.needs_town_hall })
+            .map(|f| SiteRecord { site: f.site, line: f.line, needs_town_hall: f.needs_town_hall })
             .collect();
         b.add_sites(Imported { records, report }, info(path, "msp"));
     }
