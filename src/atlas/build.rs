@@ -212,7 +212,7 @@ impl AtlasBuilder {
                 let idx = members.get(code.as_str())?;
                 let polygons: Vec<&geo::Polygon<f64>> =
                     idx.iter().flat_map(|&i| geo.communes[i].geometry.0.iter()).collect();
-                let geometry: MultiPolygon<f64> = geo::unary_union(polygons.into_iter());
+                let geometry: MultiPolygon<f64> = geo::unary_union(polygons);
                 Some(Department {
                     code: code.clone(),
                     name: dep_name.clone(),
@@ -232,11 +232,10 @@ impl AtlasBuilder {
         let index = SpatialIndex::build(&geo.communes, &site_points);
         let mut msp_count = vec![0u32; geo.communes.len()];
         for s in &sites {
-            if s.kind == "msp" {
-                if let Some(&i) = by_code.get(&s.commune) {
+            if s.kind == "msp"
+                && let Some(&i) = by_code.get(&s.commune) {
                     msp_count[i] += 1;
                 }
-            }
         }
         let synthetic_gp = geo.communes.iter().any(|c| c.gp.as_ref().is_some_and(|g| g.synthetic));
         let meta = AtlasMeta { name, sources, synthetic_gp };

@@ -188,11 +188,10 @@ impl CommuneRegistry {
         if direct.is_empty() {
             for code in codes {
                 let parent = parent_of(code);
-                if let Some(former) = self.former_names.get(&parent) {
-                    if former.iter().any(|(k, _)| *k == key) {
+                if let Some(former) = self.former_names.get(&parent)
+                    && former.iter().any(|(k, _)| *k == key) {
                         direct.insert(parent);
                     }
-                }
             }
             if direct.len() == 1 {
                 let code = direct.into_iter().next().unwrap_or_default();

