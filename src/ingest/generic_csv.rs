@@ -134,34 +134,11 @@ pub fn parse_generic_csv(
     let mut counters = ResolveCounters::default();
     for row in &table.rows {
         report.rows_read += 1;
-        if let Err(reason) = table.check_width(row) {
-            report.reject(row.line, reason);
+        let Some(PlacedRow { commune, placement, source_code }) =
+            place_coded_row(&table, row, code_col, registry, opts.remap_merged, &mut seen, &mut report)
+        else {
             continue;
-        }
-        let raw_code = row.fields[code_col].as_str();
-        if raw_code.is_empty() {
-            report.reject(row.line, RejectReason::MissingField { field: table.headers[code_col].clone() });
-            continue;
-        }
-        let (commune, placement) = match resolve_code(registry, raw_code, opts.remap_merged) {
-            Ok(c) => c,
-            Err(reason) => {
-                report.reject(row.line, reason);
-                continue;
-            }
         };
-        let source_code = normalize_insee_code(raw_code).unwrap_or_else(|| raw_code.to_string());
-        if let Some(first) = seen.get(&source_code) {
-            report.reject(
-                row.line,
-                RejectReason::Conflict {
-                    key: source_code.clone(),
-                    detail: format!("code already given on line {first}"),
-                },
-            );
-            continue;
-        }
-        seen.insert(source_code.clone(), row.line);
 
         let field = |col: Option<usize>| col.map(|c| (table.headers[c].as_str(), row.fields[c].as_str()));
         let gp = match field(gp_col).map(|(f, v)| parse_count(f, v, decimal_comma)).transpose() {
@@ -450,6 +427,52 @@ pub(crate) enum Placement {
     Commune,
     Arrondissement,
     Remapped,
+}
+
+/// A row whose commune code was found, resolved and not seen before.
+pub(crate) struct PlacedRow {
+    pub commune: String,
+    pub placement: Placement,
+    /// The code as written, normalised: the key of duplicate detection.
+    pub source_code: String,
+}
+
+/// The first steps every per-commune CSV reader takes on a row: check its width, read and
+/// resolve its code, reject a code already given. Rejections go to the report; `None` means
+/// the row is done with.
+pub(crate) fn place_coded_row(
+    table: &Table,
+    row: &Row,
+    code_col: usize,
+    registry: &CommuneRegistry,
+    remap_merged: bool,
+    seen: &mut HashMap<String, u64>,
+    report: &mut ImportReport,
+) -> Option<PlacedRow> {
+    if let Err(reason) = table.check_width(row) {
+        report.reject(row.line, reason);
+        return None;
+    }
+    let raw_code = row.fields[code_col].as_str();
+    if raw_code.is_empty() {
+        report.reject(row.line, RejectReason::MissingField { field: table.headers[code_col].clone() });
+        return None;
+    }
+    let (commune, placement) = match resolve_code(registry, raw_code, remap_merged) {
+        Ok(c) => c,
+        Err(reason) => {
+            report.reject(row.line, reason);
+            return None;
+        }
+    };
+    let source_code = normalize_insee_code(raw_code).unwrap_or_else(|| raw_code.to_string());
+    if let Some(first) = seen.get(&source_code) {
+        let detail = format!("code already given on line {first}");
+        report.reject(row.line, RejectReason::Conflict { key: source_code, detail });
+        return None;
+    }
+    seen.insert(source_code.clone(), row.line);
+    Some(PlacedRow { commune, placement, source_code })
 }
 
 /// Counts of used rows whose code was placed other than directly, for the report's notes.

@@ -36,10 +36,9 @@
 //! Use it for prototyping and sanity checks, not as ground truth.
 
 use super::CommuneValues;
-use super::generic_csv::{CODE_COLUMNS, ResolveCounters, Table, parse_count, resolve_code};
+use super::generic_csv::{CODE_COLUMNS, PlacedRow, ResolveCounters, Table, parse_count, place_coded_row};
 use super::report::{ImportReport, Imported, RejectReason};
 use crate::atlas::CommuneRegistry;
-use crate::atlas::registry::normalize_insee_code;
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -86,29 +85,11 @@ pub fn parse_santescope(
     let mut quality: BTreeMap<String, u64> = BTreeMap::new();
     for row in &table.rows {
         report.rows_read += 1;
-        if let Err(reason) = table.check_width(row) {
-            report.reject(row.line, reason);
+        let Some(PlacedRow { commune, placement, source_code }) =
+            place_coded_row(&table, row, code_col, registry, opts.remap_merged, &mut seen, &mut report)
+        else {
             continue;
-        }
-        let raw_code = row.fields[code_col].as_str();
-        if raw_code.is_empty() {
-            report.reject(row.line, RejectReason::MissingField { field: table.headers[code_col].clone() });
-            continue;
-        }
-        let (commune, placement) = match resolve_code(registry, raw_code, opts.remap_merged) {
-            Ok(c) => c,
-            Err(reason) => {
-                report.reject(row.line, reason);
-                continue;
-            }
         };
-        let source_code = normalize_insee_code(raw_code).unwrap_or_else(|| raw_code.to_string());
-        if let Some(first) = seen.get(&source_code) {
-            let detail = format!("code already given on line {first}");
-            report.reject(row.line, RejectReason::Conflict { key: source_code, detail });
-            continue;
-        }
-        seen.insert(source_code.clone(), row.line);
 
         let count = |col: usize| parse_count(&table.headers[col], &row.fields[col], decimal_comma);
         let (gp, total) = match (count(gp_col), count(total_col)) {
