@@ -15,9 +15,6 @@ pub enum Error {
     #[error("{file}: {message}")]
     Invalid { file: String, message: String },
 
-    #[error("unknown commune {0:?}")]
-    UnknownCommune(String),
-
     #[error("{0}")]
     Other(String),
 }

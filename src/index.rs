@@ -29,6 +29,7 @@ impl RTreeObject for CommuneEnvelope {
 #[derive(Debug, Clone)]
 struct SpherePoint {
     idx: usize,
+    lonlat: Point<f64>,
     xyz: [f64; 3],
 }
 
@@ -76,7 +77,7 @@ impl SpatialIndex {
                 Some(CommuneEnvelope { idx, envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
             })
             .collect();
-        let points = site_points.iter().enumerate().map(|(idx, p)| SpherePoint { idx, xyz: to_sphere(*p) }).collect();
+        let points = site_points.iter().enumerate().map(|(idx, p)| SpherePoint { idx, lonlat: *p, xyz: to_sphere(*p) }).collect();
         SpatialIndex { communes: RTree::bulk_load(envelopes), sites: RTree::bulk_load(points) }
     }
 
@@ -95,12 +96,8 @@ impl SpatialIndex {
     }
 
     /// The `k` sites nearest to `p`, nearest first, with their great-circle distance (m).
-    pub fn nearest_sites(&self, site_points: &[Point<f64>], p: Point<f64>, k: usize) -> Vec<(usize, f64)> {
-        self.sites
-            .nearest_neighbor_iter(to_sphere(p))
-            .take(k)
-            .map(|s| (s.idx, haversine_m(p, site_points[s.idx])))
-            .collect()
+    pub fn nearest_sites(&self, p: Point<f64>, k: usize) -> Vec<(usize, f64)> {
+        self.sites.nearest_neighbor_iter(to_sphere(p)).take(k).map(|s| (s.idx, haversine_m(p, s.lonlat))).collect()
     }
 
     pub fn site_count(&self) -> usize {
@@ -120,7 +117,7 @@ mod tests {
         let a = Point::new(10.0, 61.0);
         let b = Point::new(11.5, 60.0);
         let index = SpatialIndex::build(&[], &[a, b]);
-        let found = index.nearest_sites(&[a, b], origin, 2);
+        let found = index.nearest_sites(origin, 2);
         assert_eq!(found[0].0, 1, "{found:?}");
         assert!(found[0].1 < found[1].1);
         assert!((found[1].1 - 111_195.0).abs() < 200.0, "1° of latitude ≈ 111.2 km: {}", found[1].1);

@@ -239,6 +239,21 @@ impl AtlasBuilder {
         }
         let synthetic_gp = geo.communes.iter().any(|c| c.gp.as_ref().is_some_and(|g| g.synthetic));
         let meta = AtlasMeta { name, sources, synthetic_gp };
-        Atlas::assemble(meta, geo, by_code, registry, departments, sites, site_points, msp_count, index, reports, aids)
+        Atlas {
+            meta,
+            communes: geo.communes,
+            by_code,
+            arrondissements: geo.arrondissements,
+            former: geo.former,
+            departments,
+            regions: geo.regions,
+            epcis: geo.epcis.into_iter().map(|e| (e.code.clone(), e)).collect(),
+            registry,
+            sites,
+            msp_count,
+            index,
+            reports,
+            other_aids: aids,
+        }
     }
 }

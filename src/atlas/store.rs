@@ -4,7 +4,6 @@
 use super::model::*;
 use super::registry::CommuneRegistry;
 use crate::index::SpatialIndex;
-use crate::ingest::datafrance::Geography;
 use crate::ingest::report::ImportReport;
 use geo::Point;
 use serde::Serialize;
@@ -52,57 +51,23 @@ pub struct AtlasMeta {
 #[derive(Debug)]
 pub struct Atlas {
     pub meta: AtlasMeta,
-    communes: Vec<Commune>,
-    by_code: HashMap<String, usize>,
-    arrondissements: Vec<Arrondissement>,
-    former: Vec<FormerCommune>,
-    departments: Vec<Department>,
-    regions: Vec<Region>,
-    epcis: HashMap<String, Epci>,
-    registry: CommuneRegistry,
-    sites: Vec<Site>,
-    site_points: Vec<Point<f64>>,
-    msp_count: Vec<u32>,
-    index: SpatialIndex,
-    reports: Vec<ImportReport>,
+    pub(super) communes: Vec<Commune>,
+    pub(super) by_code: HashMap<String, usize>,
+    pub(super) arrondissements: Vec<Arrondissement>,
+    pub(super) former: Vec<FormerCommune>,
+    pub(super) departments: Vec<Department>,
+    pub(super) regions: Vec<Region>,
+    pub(super) epcis: HashMap<String, Epci>,
+    pub(super) registry: CommuneRegistry,
+    pub(super) sites: Vec<Site>,
+    pub(super) msp_count: Vec<u32>,
+    pub(super) index: SpatialIndex,
+    pub(super) reports: Vec<ImportReport>,
     /// Aids of départements listed in the aids table but absent from this atlas's geography.
-    other_aids: BTreeMap<String, DepartmentAids>,
+    pub(super) other_aids: BTreeMap<String, DepartmentAids>,
 }
 
 impl Atlas {
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn assemble(
-        meta: AtlasMeta,
-        geo: Geography,
-        by_code: HashMap<String, usize>,
-        registry: CommuneRegistry,
-        departments: Vec<Department>,
-        sites: Vec<Site>,
-        site_points: Vec<Point<f64>>,
-        msp_count: Vec<u32>,
-        index: SpatialIndex,
-        reports: Vec<ImportReport>,
-        other_aids: BTreeMap<String, DepartmentAids>,
-    ) -> Atlas {
-        Atlas {
-            meta,
-            communes: geo.communes,
-            by_code,
-            arrondissements: geo.arrondissements,
-            former: geo.former,
-            departments,
-            regions: geo.regions,
-            epcis: geo.epcis.into_iter().map(|e| (e.code.clone(), e)).collect(),
-            registry,
-            sites,
-            site_points,
-            msp_count,
-            index,
-            reports,
-            other_aids,
-        }
-    }
-
     pub fn communes(&self) -> &[Commune] {
         &self.communes
     }
@@ -168,7 +133,7 @@ impl Atlas {
 
     /// The `k` nearest sites to a point, nearest first, with the great-circle distance (m).
     pub fn nearest_sites(&self, p: Point<f64>, k: usize) -> Vec<(&Site, f64)> {
-        self.index.nearest_sites(&self.site_points, p, k).into_iter().map(|(i, d)| (&self.sites[i], d)).collect()
+        self.index.nearest_sites(p, k).into_iter().map(|(i, d)| (&self.sites[i], d)).collect()
     }
 
     pub fn index(&self) -> &SpatialIndex {
