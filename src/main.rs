@@ -116,10 +116,50 @@ enum Command {
         #[command(flatten)]
         load: LoadArgs,
     },
-    /// Serve the HTTP API.
+    /// Serve the HTTP API, the vector tiles and the viewer.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// Memory for the tile cache (encoded, compressed tiles), MiB; 0 turns it off.
+        #[arg(long, default_value_t = 256)]
+        tile_cache_mb: u64,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// Vector tiles: export a pyramid, or a layer as GeoJSON.
+    Tiles {
+        #[command(subcommand)]
+        command: TilesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TilesCommand {
+    /// Write every tile from --minzoom to --maxzoom to one PMTiles (or MBTiles) file.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        minzoom: u8,
+        #[arg(long, default_value_t = 12)]
+        maxzoom: u8,
+        /// Layers to include (comma-separated); default all.
+        #[arg(long, value_delimiter = ',')]
+        layers: Vec<String>,
+        #[arg(long, value_enum, default_value = "pmtiles")]
+        format: medatlas::tiles::export::ExportFormat,
+        /// Write the per-zoom size statistics as JSON.
+        #[arg(long)]
+        stats: Option<PathBuf>,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// Write one layer as a GeoJSON FeatureCollection with the tiles' properties.
+    Geojson {
+        #[arg(long, default_value = "communes")]
+        layer: String,
+        #[arg(long)]
+        out: PathBuf,
         #[command(flatten)]
         load: LoadArgs,
     },
@@ -149,7 +189,8 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Serve { addr, load } => serve(&addr, load.load()?),
+        Command::Serve { addr, tile_cache_mb, load } => serve(&addr, tile_cache_mb, load.load()?),
+        Command::Tiles { command } => tiles(command),
     }
 }
 
@@ -198,12 +239,64 @@ fn info(atlas: &Atlas) -> Result<()> {
     Ok(())
 }
 
-fn serve(addr: &str, atlas: Atlas) -> Result<()> {
+fn parse_layers(names: &[String]) -> Result<Vec<medatlas::tiles::LayerId>> {
+    if names.is_empty() {
+        return Ok(medatlas::tiles::LayerId::ALL.to_vec());
+    }
+    medatlas::tiles::parse_layer_list(&names.join(",")).map_err(|e| anyhow::anyhow!(e.0))
+}
+
+fn tiles(command: TilesCommand) -> Result<()> {
+    use medatlas::tiles::{TileSet, export};
+    match command {
+        TilesCommand::Export { out, minzoom, maxzoom, layers, format, stats, load } => {
+            if minzoom > maxzoom || maxzoom > medatlas::tiles::MAX_ZOOM {
+                bail!("zooms must satisfy minzoom <= maxzoom <= {}", medatlas::tiles::MAX_ZOOM);
+            }
+            let options = export::ExportOptions { minzoom, maxzoom, layers: parse_layers(&layers)?, format };
+            let atlas = load.load()?;
+            let started = Instant::now();
+            let tileset = TileSet::build(&atlas);
+            eprintln!("tile set prepared in {:.2} s", started.elapsed().as_secs_f64());
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("tiles [{bar:40}] {pos}/{len} ({per_sec}, {elapsed}, eta {eta})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let progress = |done: u64, total: u64| {
+                bar.set_length(total);
+                bar.set_position(done);
+            };
+            let summary = export::export(&tileset, &options, &out, &progress)?;
+            bar.finish_and_clear();
+            eprintln!("{} tiles, {} bytes written to {} in {:.1} s", summary.tiles, summary.bytes, out.display(), summary.seconds);
+            for z in &summary.zooms {
+                eprintln!("  z{:<2} {:>7} tiles  p50 {:>7} B  p99 {:>7} B  max {:>7} B ({})", z.z, z.tiles, z.p50_bytes, z.p99_bytes, z.max_bytes, z.max_tile);
+            }
+            if let Some(path) = stats {
+                std::fs::write(&path, serde_json::to_string_pretty(&summary)?).with_context(|| format!("writing {}", path.display()))?;
+            }
+            Ok(())
+        }
+        TilesCommand::Geojson { layer, out, load } => {
+            let layer = medatlas::tiles::LayerId::parse(&layer).with_context(|| format!("unknown layer {layer:?}"))?;
+            let atlas = load.load()?;
+            let file = std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let n = medatlas::tiles::geojson_export::write_layer(&atlas, layer, &mut w)?;
+            std::io::Write::flush(&mut w)?;
+            eprintln!("{n} features written to {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+fn serve(addr: &str, tile_cache_mb: u64, atlas: Atlas) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
         eprintln!("medatlas serving {} on http://{addr}/ (try /api/communes/03185)", atlas.meta.name);
-        let app = medatlas::server::router(medatlas::server::AppState::new(atlas));
+        let app = medatlas::server::router(medatlas::server::AppState::with_tile_cache(atlas, tile_cache_mb * 1024 * 1024));
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -95,6 +95,24 @@ pub struct Commune {
     pub extra: BTreeMap<String, f64>,
 }
 
+impl Commune {
+    /// GPs per 10,000 inhabitants (none without counts or population).
+    pub fn gp_per_10k(&self) -> Option<f64> {
+        match (&self.gp, self.population) {
+            (Some(g), p) if p > 0 => Some(f64::from(g.gp) * 10_000.0 / f64::from(p)),
+            _ => None,
+        }
+    }
+
+    /// Share of the commune's GPs near retirement (none without GPs or without the count).
+    pub fn near_retirement_share(&self) -> Option<f64> {
+        self.gp.as_ref().and_then(|g| match (g.gp, g.gp_near_retirement) {
+            (gp, Some(n)) if gp > 0 => Some(f64::from(n) / f64::from(gp)),
+            _ => None,
+        })
+    }
+}
+
 /// A municipal arrondissement of Paris, Lyon or Marseille (type ARM), kept because health
 /// files use their codes; its data is counted in its parent commune.
 #[derive(Debug, Clone, Serialize)]

@@ -144,14 +144,6 @@ impl Atlas {
     pub fn commune_view(&self, code: &str) -> Option<CommuneView<'_>> {
         let idx = self.commune_index(code)?;
         let c = &self.communes[idx];
-        let gp_per_10k = match (&c.gp, c.population) {
-            (Some(g), p) if p > 0 => Some(f64::from(g.gp) * 10_000.0 / f64::from(p)),
-            _ => None,
-        };
-        let near_retirement_share = c.gp.as_ref().and_then(|g| match (g.gp, g.gp_near_retirement) {
-            (gp, Some(n)) if gp > 0 => Some(f64::from(n) / f64::from(gp)),
-            _ => None,
-        });
         Some(CommuneView {
             code: &c.code,
             name: &c.name,
@@ -164,8 +156,8 @@ impl Atlas {
             repr_point: [c.repr_point.x(), c.repr_point.y()],
             arrondissements: &c.arrondissements,
             gp: c.gp.as_ref(),
-            gp_per_10k,
-            near_retirement_share,
+            gp_per_10k: c.gp_per_10k(),
+            near_retirement_share: c.near_retirement_share(),
             zoning: c.zoning.as_ref(),
             msp_count: self.msp_count(idx),
             msp: self.sites.iter().filter(|s| s.commune == c.code && s.kind == "msp").collect(),

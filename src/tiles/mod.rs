@@ -1,1 +1,345 @@
-//! Vector tiles (MVT), generalisation and PMTiles export: built in the tiles issue.
+//! Vector tiles (MVT) of the atlas: layers `communes`, `departements` and `msp`, generalised
+//! per zoom without gaps between neighbours (see [`topology`]), with the attributes declared in
+//! [`attributes`].
+//!
+//! A [`TileSet`] is built once per atlas: Web-Mercator coordinates, shared arcs and their
+//! simplification ranks, feature attributes and R-trees are computed at build time, so a tile
+//! request only selects, clips, quantises and encodes.
+
+pub mod attributes;
+pub mod cache;
+pub mod compress;
+pub mod encode;
+pub mod export;
+pub mod geojson_export;
+pub mod grid;
+pub mod tilejson;
+pub mod topology;
+
+use crate::atlas::Atlas;
+use attributes::{AttrValue, CommuneRow, DepartmentRow, Field, GpTotals};
+use encode::{BUFFER, IntPolygon};
+use geo::{LineString, MultiPolygon, Polygon};
+use grid::{TileCoord, lonlat_to_world, unit_size};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+use std::collections::HashMap;
+use topology::Topology;
+
+pub use grid::{EXTENT, GridError, MAX_ZOOM};
+
+/// Douglas–Peucker tolerance, in tile units (1/4096 of the tile side): 2 units is a quarter of a
+/// pixel on a 512-px tile, invisible, and halves the vertices of low-zoom tiles.
+pub const SIMPLIFY_UNITS: f64 = 2.0;
+/// Below this zoom, polygons smaller than one display pixel (8 × 8 units at 512 px per tile) are
+/// dropped: at z5 a whole département fits in ~60 px and its small communes are invisible dots.
+pub const KEEP_EVERY_POLYGON_FROM_ZOOM: u8 = 8;
+const MIN_AREA_UNITS2: i64 = 64;
+/// Largest encoded size of one polygon layer below [`KEEP_EVERY_POLYGON_FROM_ZOOM`] (bytes,
+/// before compression). MVT of communes compresses to 52–62 % with gzip, so this keeps every
+/// tile well under 500 KB compressed.
+pub const LOW_ZOOM_LAYER_BUDGET: usize = 750_000;
+/// Zoom advertised as the layers' maximum; deeper tiles are served too (up to [`MAX_ZOOM`]).
+pub const MAX_DATA_ZOOM: u8 = 14;
+
+/// A layer of the tile set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LayerId {
+    Communes,
+    Departements,
+    Msp,
+}
+
+impl LayerId {
+    pub const ALL: [LayerId; 3] = [LayerId::Communes, LayerId::Departements, LayerId::Msp];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LayerId::Communes => "communes",
+            LayerId::Departements => "departements",
+            LayerId::Msp => "msp",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<LayerId> {
+        LayerId::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            LayerId::Communes => "Communes with GP counts, densities, zoning and MSP counts",
+            LayerId::Departements => "Départements with GP totals, densities and their 2022 aids",
+            LayerId::Msp => "Maisons de santé pluriprofessionnelles (MSP)",
+        }
+    }
+
+    /// The layer's fields: (name, TileJSON type, description).
+    pub fn fields(self) -> Vec<(&'static str, &'static str, &'static str)> {
+        fn list<F>(f: &[Field<F>]) -> Vec<(&'static str, &'static str, &'static str)> {
+            f.iter().map(|f| (f.name, f.kind.as_str(), f.description)).collect()
+        }
+        match self {
+            LayerId::Communes => list(attributes::COMMUNE_FIELDS),
+            LayerId::Departements => list(attributes::DEPARTMENT_FIELDS),
+            LayerId::Msp => list(attributes::MSP_FIELDS),
+        }
+    }
+}
+
+/// Why a layer list is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerListError(pub String);
+
+/// Parses `communes,msp`: known names, each once.
+pub fn parse_layer_list(list: &str) -> Result<Vec<LayerId>, LayerListError> {
+    let names: Vec<&str> = list.split(',').collect();
+    if names.len() > LayerId::ALL.len() {
+        return Err(LayerListError(format!("{} layers asked; there are only {}: {}", names.len(), LayerId::ALL.len(), layer_names())));
+    }
+    let mut out = Vec::with_capacity(names.len());
+    for n in names {
+        let id = LayerId::parse(n).ok_or_else(|| LayerListError(format!("unknown layer {n:?}; layers are {}", layer_names())))?;
+        if out.contains(&id) {
+            return Err(LayerListError(format!("layer {n:?} is listed twice")));
+        }
+        out.push(id);
+    }
+    Ok(out)
+}
+
+fn layer_names() -> String {
+    LayerId::ALL.map(|l| l.name()).join(", ")
+}
+
+type Envelope = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// Polygon features: their arcs, attributes and an R-tree of their world bounding boxes.
+struct PolygonLayer {
+    topology: Topology,
+    attrs: Vec<Vec<(u16, AttrValue)>>,
+    field_names: Vec<&'static str>,
+    tree: RTree<Envelope>,
+}
+
+impl PolygonLayer {
+    fn build<F>(geometries: &[&MultiPolygon<f64>], attrs: Vec<Vec<(u16, AttrValue)>>, fields: &[Field<F>]) -> Self {
+        use geo::BoundingRect;
+        let topology = Topology::build(geometries, lonlat_to_world);
+        let boxes = geometries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| {
+                let r = g.bounding_rect()?;
+                // North is up in lon/lat and down in the world square.
+                let a = lonlat_to_world(r.min().x, r.max().y);
+                let b = lonlat_to_world(r.max().x, r.min().y);
+                Some(Envelope::new(Rectangle::from_corners(a, b), i))
+            })
+            .collect();
+        PolygonLayer { topology, attrs, field_names: fields.iter().map(|f| f.name).collect(), tree: RTree::bulk_load(boxes) }
+    }
+
+    fn features_in(&self, bounds: [f64; 4]) -> Vec<usize> {
+        let q = AABB::from_corners([bounds[0], bounds[1]], [bounds[2], bounds[3]]);
+        let mut v: Vec<usize> = self.tree.locate_in_envelope_intersecting(q).map(|e| e.data).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The polygons of feature `i` in `tile`, generalised, clipped and quantised.
+    fn feature_polygons(&self, i: usize, tile: TileCoord) -> Vec<IntPolygon> {
+        let m = tile.world_to_tile();
+        let tolerance = SIMPLIFY_UNITS * unit_size(tile.z);
+        let mut buf = Vec::new();
+        let polys: Vec<Polygon<f64>> = self
+            .topology
+            .shape(i)
+            .iter()
+            .map(|rings| {
+                let mut lines = rings.iter().map(|ring| {
+                    buf.clear();
+                    self.topology.ring_into(ring, tolerance, |p| m.apply(p), &mut buf);
+                    LineString::from(buf.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>())
+                });
+                let exterior = lines.next().unwrap_or_else(|| LineString::new(vec![]));
+                Polygon::new(exterior, lines.collect())
+            })
+            .collect();
+        let min_area2 = if tile.z < KEEP_EVERY_POLYGON_FROM_ZOOM { 2 * MIN_AREA_UNITS2 } else { 0 };
+        encode::prepare_polygons(polys, min_area2)
+    }
+
+    /// The features of one tile with their polygons, and each feature's largest polygon area.
+    fn prepare(&self, tile: TileCoord) -> Vec<PreparedFeature> {
+        self.features_in(tile.world_bounds(BUFFER))
+            .into_iter()
+            .filter_map(|i| {
+                let polygons = self.feature_polygons(i, tile);
+                let area2 = polygons.iter().map(|p| encode::ring_area2(&p.rings[0])).max()?;
+                Some(PreparedFeature { index: i, polygons, area2 })
+            })
+            .collect()
+    }
+
+    fn encode(&self, features: &[PreparedFeature], min_area2: i64, layer: mvt::Layer) -> anyhow::Result<mvt::Layer> {
+        let mut layer = layer;
+        for f in features.iter().filter(|f| f.area2 >= min_area2) {
+            let mut feature = layer.into_feature(encode::encode_polygons(&f.polygons)?);
+            feature.set_id(f.index as u64 + 1);
+            encode::add_tags(&mut feature, &self.field_names, &self.attrs[f.index]);
+            layer = feature.into_layer();
+        }
+        Ok(layer)
+    }
+
+    /// Encodes the layer of one tile. Below [`KEEP_EVERY_POLYGON_FROM_ZOOM`], when the layer
+    /// would exceed [`LOW_ZOOM_LAYER_BUDGET`], the smallest features are left out until it fits
+    /// (tippecanoe's "drop densest as needed", by area).
+    fn encode_tile(&self, tile: TileCoord, mvt_tile: &mvt::Tile, name: &str) -> anyhow::Result<mvt::Layer> {
+        let features = self.prepare(tile);
+        let mut min_area2 = 0;
+        if tile.z < KEEP_EVERY_POLYGON_FROM_ZOOM {
+            let mut areas: Vec<i64> = features.iter().map(|f| f.area2).collect();
+            areas.sort_unstable();
+            loop {
+                let mut probe = mvt::Tile::new(EXTENT);
+                probe.add_layer(self.encode(&features, min_area2, probe.create_layer(name))?)?;
+                let size = probe.compute_size();
+                let kept = areas.len() - areas.partition_point(|a| *a < min_area2);
+                if size <= LOW_ZOOM_LAYER_BUDGET || kept == 0 {
+                    break;
+                }
+                // Keep the largest features, in proportion to the budget, with a margin.
+                let keep = ((kept as f64) * (LOW_ZOOM_LAYER_BUDGET as f64 / size as f64) * 0.95) as usize;
+                min_area2 = areas[areas.len() - keep.min(areas.len())..].first().copied().map_or(i64::MAX, |a| a.max(min_area2 + 1));
+            }
+        }
+        self.encode(&features, min_area2, mvt_tile.create_layer(name))
+    }
+}
+
+/// One feature of a polygon layer, ready to encode.
+struct PreparedFeature {
+    index: usize,
+    polygons: Vec<IntPolygon>,
+    area2: i64,
+}
+
+type PointEntry = GeomWithData<[f64; 2], usize>;
+
+/// Point features.
+struct PointLayer {
+    points: Vec<[f64; 2]>,
+    attrs: Vec<Vec<(u16, AttrValue)>>,
+    field_names: Vec<&'static str>,
+    tree: RTree<PointEntry>,
+}
+
+impl PointLayer {
+    fn encode(&self, tile: TileCoord, layer: mvt::Layer) -> anyhow::Result<mvt::Layer> {
+        let b = tile.world_bounds(BUFFER);
+        let q = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
+        let mut found: Vec<usize> = self.tree.locate_in_envelope(q).map(|e| e.data).collect();
+        found.sort_unstable();
+        let m = tile.world_to_tile();
+        let mut layer = layer;
+        for i in found {
+            let p = m.apply(self.points[i]);
+            let geom = mvt::GeomEncoder::new(mvt::GeomType::Point).point(p[0].round(), p[1].round())?.encode()?;
+            let mut f = layer.into_feature(geom);
+            f.set_id(i as u64 + 1);
+            encode::add_tags(&mut f, &self.field_names, &self.attrs[i]);
+            layer = f.into_layer();
+        }
+        Ok(layer)
+    }
+}
+
+/// Everything needed to cut tiles from one atlas.
+pub struct TileSet {
+    communes: PolygonLayer,
+    departements: PolygonLayer,
+    msp: PointLayer,
+    /// [west, south, east, north] of the communes, degrees.
+    bounds: [f64; 4],
+}
+
+impl TileSet {
+    pub fn build(atlas: &Atlas) -> TileSet {
+        use geo::BoundingRect;
+        let communes = atlas.communes();
+        let commune_rows: Vec<Vec<(u16, AttrValue)>> = communes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| attributes::evaluate(attributes::COMMUNE_FIELDS, &CommuneRow { commune: c, msp_count: atlas.msp_count(i) }))
+            .collect();
+        let mut totals: HashMap<&str, GpTotals> = HashMap::new();
+        for (i, c) in communes.iter().enumerate() {
+            let t = totals.entry(c.dep.as_str()).or_default();
+            t.population += u64::from(c.population);
+            t.msp_count += u64::from(atlas.msp_count(i));
+            if let Some(g) = &c.gp {
+                t.gp += u64::from(g.gp);
+                t.gp_near_retirement += u64::from(g.gp_near_retirement.unwrap_or(0));
+                t.communes_with_gp += 1;
+                t.synthetic |= g.synthetic;
+            }
+        }
+        let departments = atlas.departments();
+        let dep_rows = departments
+            .iter()
+            .map(|d| {
+                let row = DepartmentRow { department: d, totals: totals.get(d.code.as_str()).copied().unwrap_or_default() };
+                attributes::evaluate(attributes::DEPARTMENT_FIELDS, &row)
+            })
+            .collect();
+        let msp: Vec<usize> = (0..atlas.sites().len()).filter(|&i| atlas.sites()[i].kind == "msp").collect();
+        let points: Vec<[f64; 2]> = msp.iter().map(|&i| lonlat_to_world(atlas.sites()[i].location.x(), atlas.sites()[i].location.y())).collect();
+        let msp_layer = PointLayer {
+            tree: RTree::bulk_load(points.iter().enumerate().map(|(i, p)| PointEntry::new(*p, i)).collect()),
+            points,
+            attrs: msp.iter().map(|&i| attributes::evaluate(attributes::MSP_FIELDS, &atlas.sites()[i])).collect(),
+            field_names: attributes::MSP_FIELDS.iter().map(|f| f.name).collect(),
+        };
+        let geoms: Vec<&MultiPolygon<f64>> = communes.iter().map(|c| &c.geometry).collect();
+        let bounds = MultiPolygon(geoms.iter().flat_map(|g| g.0.iter().cloned()).collect::<Vec<_>>())
+            .bounding_rect()
+            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+            .unwrap_or([-180.0, -85.0, 180.0, 85.0]);
+        let (communes_layer, departements_layer) = rayon::join(
+            || PolygonLayer::build(&geoms, commune_rows, attributes::COMMUNE_FIELDS),
+            || PolygonLayer::build(&departments.iter().map(|d| &d.geometry).collect::<Vec<_>>(), dep_rows, attributes::DEPARTMENT_FIELDS),
+        );
+        TileSet { communes: communes_layer, departements: departements_layer, msp: msp_layer, bounds }
+    }
+
+    /// [west, south, east, north] in degrees.
+    pub fn bounds(&self) -> [f64; 4] {
+        self.bounds
+    }
+
+    /// Number of shared arcs and their vertices in the commune mesh.
+    pub fn commune_arcs(&self) -> (usize, usize) {
+        (self.communes.topology.arc_count(), self.communes.topology.vertex_count())
+    }
+
+    /// Encodes one tile with the given layers, in that order. Returns an empty vector when no
+    /// layer has a feature there (the server answers 204).
+    pub fn render(&self, tile: TileCoord, layers: &[LayerId]) -> anyhow::Result<Vec<u8>> {
+        let mut mvt_tile = mvt::Tile::new(EXTENT);
+        for &id in layers {
+            let layer = match id {
+                LayerId::Communes => self.communes.encode_tile(tile, &mvt_tile, id.name())?,
+                LayerId::Departements => self.departements.encode_tile(tile, &mvt_tile, id.name())?,
+                LayerId::Msp => self.msp.encode(tile, mvt_tile.create_layer(id.name()))?,
+            };
+            if layer.num_features() > 0 {
+                mvt_tile.add_layer(layer)?;
+            }
+        }
+        if mvt_tile.num_layers() == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(mvt_tile.to_bytes()?)
+    }
+}

@@ -1,0 +1,192 @@
+//! The attributes of each layer's features, declared once: the encoder writes them and the
+//! TileJSON lists them from the same tables, so adding an indicator is one line here.
+
+use crate::atlas::{AID_CATEGORIES, Commune, Department, Site};
+
+/// A value of a feature property, as MVT types it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttrValue {
+    Str(String),
+    Uint(u64),
+    Double(f64),
+    Bool(bool),
+}
+
+/// TileJSON's field types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    String,
+    Number,
+    Boolean,
+}
+
+impl FieldType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::String => "String",
+            FieldType::Number => "Number",
+            FieldType::Boolean => "Boolean",
+        }
+    }
+}
+
+/// One property of a layer: name, type, description and how to read it from a row (`F` is a
+/// function pointer over the layer's row type).
+pub struct Field<F> {
+    pub name: &'static str,
+    pub kind: FieldType,
+    pub description: &'static str,
+    pub value: F,
+}
+
+pub type CommuneField = Field<fn(&CommuneRow<'_>) -> Option<AttrValue>>;
+pub type DepartmentField = Field<fn(&DepartmentRow<'_>) -> Option<AttrValue>>;
+pub type SiteField = Field<fn(&Site) -> Option<AttrValue>>;
+
+/// What a commune feature is made from.
+pub struct CommuneRow<'a> {
+    pub commune: &'a Commune,
+    pub msp_count: u32,
+}
+
+/// What a département feature is made from: the record and totals over its communes.
+pub struct DepartmentRow<'a> {
+    pub department: &'a Department,
+    pub totals: GpTotals,
+}
+
+/// GP counts summed over communes; `near_retirement` only over communes that know it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GpTotals {
+    pub population: u64,
+    pub gp: u64,
+    pub gp_near_retirement: u64,
+    pub communes_with_gp: usize,
+    pub synthetic: bool,
+    pub msp_count: u64,
+}
+
+impl GpTotals {
+    pub fn gp_per_10k(&self) -> Option<f64> {
+        (self.population > 0 && self.communes_with_gp > 0).then(|| self.gp as f64 * 10_000.0 / self.population as f64)
+    }
+
+    pub fn near_retirement_share(&self) -> Option<f64> {
+        (self.gp > 0).then(|| self.gp_near_retirement as f64 / self.gp as f64)
+    }
+}
+
+/// Rounds a density for display: tiles carry one decimal (values then repeat, and MVT stores
+/// each distinct value once per layer). Exact values are in the API.
+fn density(v: Option<f64>) -> Option<AttrValue> {
+    v.map(|x| AttrValue::Double((x * 10.0).round() / 10.0))
+}
+
+/// Shares (0–1) to three decimals, for the same reason.
+fn share(v: Option<f64>) -> Option<AttrValue> {
+    v.map(|x| AttrValue::Double((x * 1000.0).round() / 1000.0))
+}
+
+fn text(s: &str) -> Option<AttrValue> {
+    Some(AttrValue::Str(s.to_string()))
+}
+
+fn count(n: impl Into<u64>) -> Option<AttrValue> {
+    Some(AttrValue::Uint(n.into()))
+}
+
+pub static COMMUNE_FIELDS: &[CommuneField] = &[
+    Field { name: "code", kind: FieldType::String, description: "INSEE commune code", value: |r| text(&r.commune.code) },
+    Field { name: "name", kind: FieldType::String, description: "Commune name", value: |r| text(&r.commune.name) },
+    Field { name: "dep", kind: FieldType::String, description: "Département code", value: |r| text(&r.commune.dep) },
+    Field { name: "population", kind: FieldType::Number, description: "Population municipale", value: |r| count(r.commune.population) },
+    Field { name: "gp", kind: FieldType::Number, description: "General practitioners (head count)", value: |r| r.commune.gp.as_ref().and_then(|g| count(g.gp)) },
+    Field { name: "gp_near_retirement", kind: FieldType::Number, description: "GPs near retirement", value: |r| r.commune.gp.as_ref().and_then(|g| g.gp_near_retirement).and_then(count) },
+    Field { name: "gp_per_10k", kind: FieldType::Number, description: "GPs per 10,000 inhabitants (1 decimal)", value: |r| density(r.commune.gp_per_10k()) },
+    Field { name: "near_retirement_share", kind: FieldType::Number, description: "Share of GPs near retirement, 0-1 (3 decimals)", value: |r| share(r.commune.near_retirement_share()) },
+    Field { name: "zoning", kind: FieldType::String, description: "ARS zoning class: ZIP, ZAC or HZ", value: |r| r.commune.zoning.as_ref().and_then(|z| text(z.as_str())) },
+    Field { name: "msp_count", kind: FieldType::Number, description: "MSP sites in the commune", value: |r| count(r.msp_count) },
+    Field { name: "synthetic", kind: FieldType::Boolean, description: "True when the GP counts come from a model", value: |r| r.commune.gp.as_ref().map(|g| AttrValue::Bool(g.synthetic)) },
+];
+
+pub static DEPARTMENT_FIELDS: &[DepartmentField] = &[
+    Field { name: "code", kind: FieldType::String, description: "Département code", value: |r| text(&r.department.code) },
+    Field { name: "name", kind: FieldType::String, description: "Département name", value: |r| text(&r.department.name) },
+    Field { name: "population", kind: FieldType::Number, description: "Population municipale", value: |r| count(r.department.population) },
+    Field { name: "communes", kind: FieldType::Number, description: "Number of communes", value: |r| count(r.department.commune_count as u64) },
+    Field { name: "gp", kind: FieldType::Number, description: "General practitioners (head count)", value: |r| (r.totals.communes_with_gp > 0).then(|| AttrValue::Uint(r.totals.gp)) },
+    Field { name: "gp_near_retirement", kind: FieldType::Number, description: "GPs near retirement", value: |r| (r.totals.communes_with_gp > 0).then(|| AttrValue::Uint(r.totals.gp_near_retirement)) },
+    Field { name: "gp_per_10k", kind: FieldType::Number, description: "GPs per 10,000 inhabitants (1 decimal)", value: |r| density(r.totals.gp_per_10k()) },
+    Field { name: "near_retirement_share", kind: FieldType::Number, description: "Share of GPs near retirement, 0-1 (3 decimals)", value: |r| share(r.totals.near_retirement_share()) },
+    Field { name: "msp_count", kind: FieldType::Number, description: "MSP sites in the département", value: |r| count(r.totals.msp_count) },
+    Field { name: "synthetic", kind: FieldType::Boolean, description: "True when any GP count comes from a model", value: |r| Some(AttrValue::Bool(r.totals.synthetic)) },
+    Field { name: "aids_2022", kind: FieldType::Number, description: "Number of the 12 aid categories the département offered in 2022 (null: not in the table)", value: |r| r.department.aids_2022.as_ref().map(|a| AttrValue::Uint(a.categories.len() as u64)) },
+    aid(0), aid(1), aid(2), aid(3), aid(4), aid(5), aid(6), aid(7), aid(8), aid(9), aid(10), aid(11),
+];
+
+/// Field `aid_<category>`: whether the département offered this 2022 aid (seed 002).
+const fn aid(i: usize) -> DepartmentField {
+    const NAMES: [&str; 12] = [
+        "aid_aide_financiere_internes_stage",
+        "aid_accueil_internes_stage",
+        "aid_accompagnement_installation",
+        "aid_aide_financiere_installation",
+        "aid_bourse_etude_contre_installation",
+        "aid_soutien_msp",
+        "aid_logement_internes",
+        "aid_aide_formation_msu",
+        "aid_aide_emploi_conjoint",
+        "aid_developpement_salariat",
+        "aid_promotion_territoire",
+        "aid_accueil_internes_pmi",
+    ];
+    const VALUES: [fn(&DepartmentRow<'_>) -> Option<AttrValue>; 12] =
+        [has_aid::<0>, has_aid::<1>, has_aid::<2>, has_aid::<3>, has_aid::<4>, has_aid::<5>, has_aid::<6>, has_aid::<7>, has_aid::<8>, has_aid::<9>, has_aid::<10>, has_aid::<11>];
+    Field { name: NAMES[i], kind: FieldType::Boolean, description: "2022 departmental aid of this category (seed 002)", value: VALUES[i] }
+}
+
+fn has_aid<const I: usize>(r: &DepartmentRow) -> Option<AttrValue> {
+    r.department.aids_2022.as_ref().map(|a| AttrValue::Bool(a.categories.contains_key(AID_CATEGORIES[I])))
+}
+
+pub static MSP_FIELDS: &[SiteField] = &[
+    Field { name: "id", kind: FieldType::String, description: "Site identifier (FINESS number or source id)", value: |s| text(&s.id) },
+    Field { name: "name", kind: FieldType::String, description: "Site name", value: |s| text(&s.name) },
+    Field { name: "commune", kind: FieldType::String, description: "INSEE code of its commune", value: |s| text(&s.commune) },
+    Field { name: "kind", kind: FieldType::String, description: "msp, or the kind given by the source", value: |s| text(&s.kind) },
+    Field {
+        name: "location_quality",
+        kind: FieldType::String,
+        description: "exact, or town_hall when placed at the town hall of its commune",
+        value: |s| text(match s.location_quality {
+            crate::atlas::LocationQuality::Exact => "exact",
+            crate::atlas::LocationQuality::TownHall => "town_hall",
+        }),
+    },
+];
+
+/// Evaluates every field of a table on one row, keeping the present ones.
+pub fn evaluate<R, F: Fn(&R) -> Option<AttrValue>>(fields: &[Field<F>], row: &R) -> Vec<(u16, AttrValue)> {
+    fields.iter().enumerate().filter_map(|(i, f)| (f.value)(row).map(|v| (i as u16, v))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aid_fields_follow_the_category_list() {
+        let names: Vec<&str> = DEPARTMENT_FIELDS.iter().filter_map(|f| f.name.strip_prefix("aid_")).collect();
+        assert_eq!(names, AID_CATEGORIES.to_vec());
+    }
+
+    #[test]
+    fn field_names_are_unique_per_layer() {
+        fn unique<F>(f: &[Field<F>]) -> bool {
+            let mut names: Vec<&str> = f.iter().map(|f| f.name).collect();
+            names.sort_unstable();
+            names.windows(2).all(|w| w[0] != w[1])
+        }
+        assert!(unique(COMMUNE_FIELDS) && unique(DEPARTMENT_FIELDS) && unique(MSP_FIELDS));
+    }
+}

@@ -1,0 +1,204 @@
+//! From generalised geometry in tile coordinates to MVT features: clip (with geo), quantise to
+//! the 4096 grid, drop repeated points and empty rings, orient rings as MVT wants.
+
+use super::attributes::AttrValue;
+use super::grid::EXTENT;
+use geo::{BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
+use mvt::{GeomEncoder, GeomType};
+
+/// Clip margin around each tile, in tile units (1/64 of the side, as martin's default). Wide
+/// enough that a border line or an outline drawn up to ~16 px wide at 512 px per tile does not
+/// show the cut, small enough to add little to each tile.
+pub const BUFFER: f64 = 64.0;
+
+/// A ring in integer tile coordinates, closed (last = first).
+pub type IntRing = Vec<[i32; 2]>;
+
+/// A polygon ready to encode: exterior then holes, MVT-oriented.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntPolygon {
+    pub rings: Vec<IntRing>,
+}
+
+/// Twice the signed area by the surveyor's formula; in tile coordinates (y down) MVT wants it
+/// positive for exteriors and negative for holes.
+pub fn ring_area2(r: &[[i32; 2]]) -> i64 {
+    r.windows(2).map(|w| i64::from(w[0][0]) * i64::from(w[1][1]) - i64::from(w[1][0]) * i64::from(w[0][1])).sum()
+}
+
+/// The clip window: the tile and its buffer.
+fn clip_rect() -> Rect<f64> {
+    let e = f64::from(EXTENT);
+    Rect::new(Coord { x: -BUFFER, y: -BUFFER }, Coord { x: e + BUFFER, y: e + BUFFER })
+}
+
+/// Clips polygons given in tile coordinates to the tile and its buffer, then quantises them.
+/// Polygons whose exterior is smaller than `min_area2` (twice the area, tile units²) after
+/// quantisation are dropped.
+pub fn prepare_polygons(polys: Vec<Polygon<f64>>, min_area2: i64) -> Vec<IntPolygon> {
+    let window = clip_rect();
+    let mut inside = Vec::with_capacity(polys.len());
+    let mut crossing = Vec::new();
+    for p in polys {
+        let Some(b) = p.exterior().bounding_rect() else { continue };
+        if b.min().x >= window.min().x && b.max().x <= window.max().x && b.min().y >= window.min().y && b.max().y <= window.max().y {
+            inside.push(p);
+        } else if b.max().x > window.min().x && b.min().x < window.max().x && b.max().y > window.min().y && b.min().y < window.max().y {
+            crossing.push(p);
+        }
+    }
+    if !crossing.is_empty() {
+        let clipped = MultiPolygon(crossing).intersection(&window.to_polygon());
+        inside.extend(clipped.0);
+    }
+    inside.iter().filter_map(|p| quantise_polygon(p, min_area2)).collect()
+}
+
+fn quantise_ring(r: &LineString<f64>) -> IntRing {
+    let mut out: IntRing = Vec::with_capacity(r.0.len());
+    for c in &r.0 {
+        let q = [c.x.round() as i32, c.y.round() as i32];
+        if out.last() != Some(&q) {
+            out.push(q);
+        }
+    }
+    if out.len() > 1 && out.first() != out.last() {
+        out.push(out[0]);
+    }
+    remove_spikes(&mut out);
+    out
+}
+
+/// Removes back-and-forth spikes (a, b, a) that quantisation can leave: they enclose nothing and
+/// make the ring self-touching.
+fn remove_spikes(r: &mut IntRing) {
+    if r.len() < 4 {
+        return;
+    }
+    r.pop(); // work on the open ring
+    let mut changed = true;
+    while changed && r.len() >= 3 {
+        changed = false;
+        let n = r.len();
+        for i in 0..n {
+            let (prev, next) = (r[(i + n - 1) % n], r[(i + 1) % n]);
+            if prev == next {
+                // Drop the spike's tip and one copy of its base.
+                let (a, b) = (i, (i + 1) % n);
+                let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+                r.remove(hi);
+                r.remove(lo);
+                changed = true;
+                break;
+            }
+        }
+    }
+    if let Some(&first) = r.first() {
+        r.push(first);
+    }
+}
+
+fn quantise_polygon(p: &Polygon<f64>, min_area2: i64) -> Option<IntPolygon> {
+    let mut ext = quantise_ring(p.exterior());
+    if ext.len() < 4 {
+        return None;
+    }
+    let a = ring_area2(&ext);
+    if a == 0 || a.abs() < min_area2 {
+        return None;
+    }
+    if a < 0 {
+        ext.reverse();
+    }
+    let mut rings = vec![ext];
+    for hole in p.interiors() {
+        let mut h = quantise_ring(hole);
+        if h.len() < 4 {
+            continue;
+        }
+        let a = ring_area2(&h);
+        if a == 0 {
+            continue;
+        }
+        if a > 0 {
+            h.reverse();
+        }
+        rings.push(h);
+    }
+    Some(IntPolygon { rings })
+}
+
+/// Encodes polygons as one MVT geometry (a multipolygon when more than one).
+pub fn encode_polygons(polys: &[IntPolygon]) -> Result<mvt::GeomData, mvt::Error> {
+    let mut enc = GeomEncoder::new(GeomType::Polygon);
+    for p in polys {
+        for ring in &p.rings {
+            for pt in &ring[..ring.len() - 1] {
+                enc.add_point(f64::from(pt[0]), f64::from(pt[1]))?;
+            }
+            enc.complete_geom()?;
+        }
+    }
+    enc.encode()
+}
+
+/// Adds one feature's properties (field indices into `names`).
+pub fn add_tags(feature: &mut mvt::Feature, names: &[&str], attrs: &[(u16, AttrValue)]) {
+    for (i, v) in attrs {
+        let k = names[usize::from(*i)];
+        match v {
+            AttrValue::Str(s) => feature.add_tag_string(k, s),
+            AttrValue::Uint(n) => feature.add_tag_uint(k, *n),
+            AttrValue::Double(x) => feature.add_tag_double(k, *x),
+            AttrValue::Bool(b) => feature.add_tag_bool(k, *b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    #[test]
+    fn clipping_keeps_the_part_inside_the_buffer() {
+        // A square straddling the left edge of the tile.
+        let p = polygon![(x: -500., y: 100.), (x: 500., y: 100.), (x: 500., y: 600.), (x: -500., y: 600.)];
+        let out = prepare_polygons(vec![p], 0);
+        assert_eq!(out.len(), 1);
+        let xs: Vec<i32> = out[0].rings[0].iter().map(|p| p[0]).collect();
+        assert_eq!(*xs.iter().min().unwrap(), -64);
+        assert_eq!(ring_area2(&out[0].rings[0]), 2 * 564 * 500);
+    }
+
+    #[test]
+    fn rings_are_oriented_for_mvt() {
+        // Counter-clockwise on screen (negative area with y down) must come out positive.
+        let p = Polygon::new(
+            LineString::from(vec![(0., 0.), (0., 100.), (100., 100.), (100., 0.), (0., 0.)]),
+            vec![LineString::from(vec![(10., 10.), (20., 10.), (20., 20.), (10., 20.), (10., 10.)])],
+        );
+        let out = prepare_polygons(vec![p], 0);
+        assert!(ring_area2(&out[0].rings[0]) > 0);
+        assert!(ring_area2(&out[0].rings[1]) < 0);
+    }
+
+    #[test]
+    fn quantisation_drops_collapsed_and_small_rings() {
+        let sliver = polygon![(x: 10.1, y: 10.0), (x: 10.2, y: 10.0), (x: 10.3, y: 10.4)];
+        assert!(prepare_polygons(vec![sliver], 0).is_empty());
+        let small = polygon![(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 4.), (x: 0., y: 4.)];
+        assert!(prepare_polygons(vec![small.clone()], 2 * 64).is_empty());
+        assert_eq!(prepare_polygons(vec![small], 2 * 16).len(), 1);
+        let outside = polygon![(x: 5000., y: 0.), (x: 5100., y: 0.), (x: 5100., y: 50.)];
+        assert!(prepare_polygons(vec![outside], 0).is_empty());
+    }
+
+    #[test]
+    fn spikes_are_removed() {
+        let mut r: IntRing = vec![[0, 0], [10, 0], [20, 0], [10, 0], [10, 10], [0, 10], [0, 0]];
+        remove_spikes(&mut r);
+        assert!(!r.windows(3).any(|w| w[0] == w[2]), "{r:?}");
+        assert_eq!(r.first(), r.last());
+    }
+}
