@@ -2,10 +2,13 @@
 //! Every error is JSON with a fitting status; no handler panics on user input.
 
 mod error;
+mod tiles;
 
 pub use error::ApiError;
 
 use crate::atlas::{Atlas, CodeMatch};
+use crate::tiles::TileSet;
+use crate::tiles::cache::TileCache;
 use arc_swap::ArcSwap;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -13,27 +16,75 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
-/// Shared state: the current atlas. A reload builds a new atlas beside the old one and swaps
-/// it in one step, so a request sees either the old or the new atlas, never half of each.
+/// Default memory for the tile cache: 256 MiB.
+pub const DEFAULT_TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// One atlas and what is derived from it. The tile set is built on the first tile request
+/// (about 1 s for France), so API-only use and tests don't pay for it.
+pub struct Snapshot {
+    pub atlas: Atlas,
+    /// Bumped at each swap: part of every tile cache key.
+    pub generation: u64,
+    tiles: OnceLock<TileSet>,
+}
+
+impl Snapshot {
+    pub fn tiles(&self) -> &TileSet {
+        self.tiles.get_or_init(|| TileSet::build(&self.atlas))
+    }
+}
+
+/// Shared state: the current atlas and the tile cache. A reload builds a new atlas beside the
+/// old one and swaps it in one step, so a request sees either the old or the new atlas, never
+/// half of each.
 #[derive(Clone)]
 pub struct AppState {
-    atlas: Arc<ArcSwap<Atlas>>,
+    current: Arc<ArcSwap<Snapshot>>,
+    generations: Arc<AtomicU64>,
+    tile_cache: Arc<TileCache>,
 }
 
 impl AppState {
     pub fn new(atlas: Atlas) -> Self {
-        AppState { atlas: Arc::new(ArcSwap::from_pointee(atlas)) }
+        Self::with_tile_cache(atlas, DEFAULT_TILE_CACHE_BYTES)
     }
 
-    pub fn atlas(&self) -> Arc<Atlas> {
-        self.atlas.load_full()
+    /// With a tile cache of `bytes` (0: no cache).
+    pub fn with_tile_cache(atlas: Atlas, bytes: u64) -> Self {
+        let snapshot = Snapshot { atlas, generation: 0, tiles: OnceLock::new() };
+        AppState {
+            current: Arc::new(ArcSwap::from_pointee(snapshot)),
+            generations: Arc::new(AtomicU64::new(0)),
+            tile_cache: Arc::new(TileCache::new(bytes)),
+        }
     }
 
-    /// Replaces the atlas atomically.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    pub fn atlas(&self) -> Arc<Snapshot> {
+        self.snapshot()
+    }
+
+    pub fn tile_cache(&self) -> &TileCache {
+        &self.tile_cache
+    }
+
+    /// Replaces the atlas atomically; tiles cached for the old one are no longer served.
     pub fn swap(&self, atlas: Atlas) {
-        self.atlas.store(Arc::new(atlas));
+        let generation = self.generations.fetch_add(1, Ordering::SeqCst) + 1;
+        self.current.store(Arc::new(Snapshot { atlas, generation, tiles: OnceLock::new() }));
+    }
+}
+
+impl std::ops::Deref for Snapshot {
+    type Target = Atlas;
+    fn deref(&self) -> &Atlas {
+        &self.atlas
     }
 }
 
@@ -43,6 +94,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/meta", get(meta))
         .route("/api/communes/{code}", get(commune))
         .route("/api/locate", get(locate))
+        .route("/catalog", get(tiles::catalog))
+        .route("/tiles/{name}", get(tiles::tilejson))
+        .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(tower_http::cors::CorsLayer::permissive())
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -1,7 +1,8 @@
 //! The attributes of each layer's features, declared once: the encoder writes them and the
 //! TileJSON lists them from the same tables, so adding an indicator is one line here.
 
-use crate::atlas::{AID_CATEGORIES, Commune, Department, Site};
+use crate::atlas::{AID_CATEGORIES, Atlas, Commune, Department, Site};
+use std::collections::HashMap;
 
 /// A value of a feature property, as MVT types it.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,6 +169,24 @@ pub static MSP_FIELDS: &[SiteField] = &[
 /// Evaluates every field of a table on one row, keeping the present ones.
 pub fn evaluate<R, F: Fn(&R) -> Option<AttrValue>>(fields: &[Field<F>], row: &R) -> Vec<(u16, AttrValue)> {
     fields.iter().enumerate().filter_map(|(i, f)| (f.value)(row).map(|v| (i as u16, v))).collect()
+}
+
+/// GP totals of every département of the atlas, summed over its communes (keyed by code):
+/// what [`DepartmentRow`] needs. The tiles and the GeoJSON export both read them from here.
+pub fn department_totals(atlas: &Atlas) -> HashMap<&str, GpTotals> {
+    let mut totals: HashMap<&str, GpTotals> = HashMap::new();
+    for (i, c) in atlas.communes().iter().enumerate() {
+        let t = totals.entry(c.dep.as_str()).or_default();
+        t.population += u64::from(c.population);
+        t.msp_count += u64::from(atlas.msp_count(i));
+        if let Some(g) = &c.gp {
+            t.gp += u64::from(g.gp);
+            t.gp_near_retirement += u64::from(g.gp_near_retirement.unwrap_or(0));
+            t.communes_with_gp += 1;
+            t.synthetic |= g.synthetic;
+        }
+    }
+    totals
 }
 
 #[cfg(test)]

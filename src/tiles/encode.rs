@@ -32,10 +32,9 @@ fn clip_rect() -> Rect<f64> {
     Rect::new(Coord { x: -BUFFER, y: -BUFFER }, Coord { x: e + BUFFER, y: e + BUFFER })
 }
 
-/// Clips polygons given in tile coordinates to the tile and its buffer, then quantises them.
-/// Polygons whose exterior is smaller than `min_area2` (twice the area, tile units²) after
-/// quantisation are dropped.
-pub fn prepare_polygons(polys: Vec<Polygon<f64>>, min_area2: i64) -> Vec<IntPolygon> {
+/// Clips polygons given in tile coordinates to the tile and its buffer, then quantises them;
+/// polygons that collapse to no area are dropped.
+pub fn prepare_polygons(polys: Vec<Polygon<f64>>) -> Vec<IntPolygon> {
     let window = clip_rect();
     let mut inside = Vec::with_capacity(polys.len());
     let mut crossing = Vec::new();
@@ -51,7 +50,7 @@ pub fn prepare_polygons(polys: Vec<Polygon<f64>>, min_area2: i64) -> Vec<IntPoly
         let clipped = MultiPolygon(crossing).intersection(&window.to_polygon());
         inside.extend(clipped.0);
     }
-    inside.iter().filter_map(|p| quantise_polygon(p, min_area2)).collect()
+    inside.iter().filter_map(quantise_polygon).collect()
 }
 
 fn quantise_ring(r: &LineString<f64>) -> IntRing {
@@ -66,7 +65,76 @@ fn quantise_ring(r: &LineString<f64>) -> IntRing {
         out.push(out[0]);
     }
     remove_spikes(&mut out);
+    remove_local_loops(&mut out);
     out
+}
+
+/// How far along a ring to look for a segment crossing another one. Simplifying neighbouring
+/// arcs independently and snapping to the grid makes small loops (a few units across) where a
+/// ring crosses itself; crossings between distant parts of a ring are far rarer.
+const LOOP_LOOKAHEAD: usize = 12;
+/// Largest loop cut off (twice its area, units²): 8 × 8 units, under one display pixel. A larger
+/// crossing is left as it is rather than losing part of a commune.
+const MAX_LOOP_AREA2: i64 = 2 * 64;
+
+fn orient(a: [i32; 2], b: [i32; 2], c: [i32; 2]) -> i64 {
+    (i64::from(b[0]) - i64::from(a[0])) * (i64::from(c[1]) - i64::from(a[1])) - (i64::from(b[1]) - i64::from(a[1])) * (i64::from(c[0]) - i64::from(a[0]))
+}
+
+fn on_segment(a: [i32; 2], b: [i32; 2], p: [i32; 2]) -> bool {
+    p[0] >= a[0].min(b[0]) && p[0] <= a[0].max(b[0]) && p[1] >= a[1].min(b[1]) && p[1] <= a[1].max(b[1])
+}
+
+/// Whether segments a–b and c–d meet (crossing or touching), exactly, on integers.
+fn segments_meet(a: [i32; 2], b: [i32; 2], c: [i32; 2], d: [i32; 2]) -> bool {
+    let (o1, o2, o3, o4) = (orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b));
+    if o1.signum() * o2.signum() < 0 && o3.signum() * o4.signum() < 0 {
+        return true;
+    }
+    (o1 == 0 && on_segment(a, b, c)) || (o2 == 0 && on_segment(a, b, d)) || (o3 == 0 && on_segment(c, d, a)) || (o4 == 0 && on_segment(c, d, b))
+}
+
+/// Cuts small self-intersection loops out of a closed ring: when segment i meets a segment j
+/// a few steps further, the vertices between them go, so the ring runs from i straight to j+1.
+/// Those loops enclose a fraction of a unit; removing them keeps the polygon valid.
+fn remove_local_loops(r: &mut IntRing) {
+    if r.len() < 5 {
+        return;
+    }
+    r.pop();
+    let mut i = 0;
+    while r.len() >= 4 && i < r.len() {
+        let n = r.len();
+        let mut cut = None;
+        // Segment j must not share a vertex with segment i (j from i+2), and the loop cut off
+        // must be the shorter side of the ring.
+        for step in 2..LOOP_LOOKAHEAD.min(n / 2 + 1) {
+            let j = (i + step) % n;
+            if segments_meet(r[i], r[(i + 1) % n], r[j], r[(j + 1) % n]) {
+                let lobe: IntRing = (1..=step + 1).map(|k| r[(i + k) % n]).chain(std::iter::once(r[(i + 1) % n])).collect();
+                if ring_area2(&lobe).abs() <= MAX_LOOP_AREA2 {
+                    cut = Some(step);
+                }
+                break;
+            }
+        }
+        match cut {
+            Some(step) => {
+                // Remove the `step` vertices after i (i+1 ..= i+step, modulo n).
+                for _ in 0..step {
+                    let k = (i + 1) % r.len();
+                    r.remove(k);
+                    if k <= i {
+                        i -= 1;
+                    }
+                }
+            }
+            None => i += 1,
+        }
+    }
+    if let Some(&first) = r.first() {
+        r.push(first);
+    }
 }
 
 /// Removes back-and-forth spikes (a, b, a) that quantisation can leave: they enclose nothing and
@@ -98,13 +166,13 @@ fn remove_spikes(r: &mut IntRing) {
     }
 }
 
-fn quantise_polygon(p: &Polygon<f64>, min_area2: i64) -> Option<IntPolygon> {
+fn quantise_polygon(p: &Polygon<f64>) -> Option<IntPolygon> {
     let mut ext = quantise_ring(p.exterior());
     if ext.len() < 4 {
         return None;
     }
     let a = ring_area2(&ext);
-    if a == 0 || a.abs() < min_area2 {
+    if a == 0 {
         return None;
     }
     if a < 0 {
@@ -164,7 +232,7 @@ mod tests {
     fn clipping_keeps_the_part_inside_the_buffer() {
         // A square straddling the left edge of the tile.
         let p = polygon![(x: -500., y: 100.), (x: 500., y: 100.), (x: 500., y: 600.), (x: -500., y: 600.)];
-        let out = prepare_polygons(vec![p], 0);
+        let out = prepare_polygons(vec![p]);
         assert_eq!(out.len(), 1);
         let xs: Vec<i32> = out[0].rings[0].iter().map(|p| p[0]).collect();
         assert_eq!(*xs.iter().min().unwrap(), -64);
@@ -178,20 +246,45 @@ mod tests {
             LineString::from(vec![(0., 0.), (0., 100.), (100., 100.), (100., 0.), (0., 0.)]),
             vec![LineString::from(vec![(10., 10.), (20., 10.), (20., 20.), (10., 20.), (10., 10.)])],
         );
-        let out = prepare_polygons(vec![p], 0);
+        let out = prepare_polygons(vec![p]);
         assert!(ring_area2(&out[0].rings[0]) > 0);
         assert!(ring_area2(&out[0].rings[1]) < 0);
     }
 
     #[test]
-    fn quantisation_drops_collapsed_and_small_rings() {
+    fn quantisation_drops_collapsed_rings_and_clipping_drops_outside_ones() {
         let sliver = polygon![(x: 10.1, y: 10.0), (x: 10.2, y: 10.0), (x: 10.3, y: 10.4)];
-        assert!(prepare_polygons(vec![sliver], 0).is_empty());
-        let small = polygon![(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 4.), (x: 0., y: 4.)];
-        assert!(prepare_polygons(vec![small.clone()], 2 * 64).is_empty());
-        assert_eq!(prepare_polygons(vec![small], 2 * 16).len(), 1);
+        assert!(prepare_polygons(vec![sliver]).is_empty());
+        let small = polygon![(x: 0., y: 0.), (x: 1.2, y: 0.), (x: 1.2, y: 1.2), (x: 0., y: 1.2)];
+        assert_eq!(prepare_polygons(vec![small]).len(), 1, "a one-unit square survives");
         let outside = polygon![(x: 5000., y: 0.), (x: 5100., y: 0.), (x: 5100., y: 50.)];
-        assert!(prepare_polygons(vec![outside], 0).is_empty());
+        assert!(prepare_polygons(vec![outside]).is_empty());
+    }
+
+    #[test]
+    fn small_self_crossing_loops_are_cut() {
+        // The hook seen at z5 in Allier: 950,1273 -> 946,1261 -> 948,1261 -> 940,1262 crosses.
+        let mut r: IntRing = vec![[966, 1273], [960, 1269], [950, 1273], [946, 1261], [948, 1261], [940, 1262], [939, 1254], [970, 1250], [966, 1273]];
+        remove_local_loops(&mut r);
+        let n = r.len() - 1;
+        for i in 0..n {
+            for j in i + 2..n {
+                if (j + 1) % n == i {
+                    continue;
+                }
+                assert!(!segments_meet(r[i], r[i + 1], r[j], r[j + 1]), "{r:?} still crosses at {i}, {j}");
+            }
+        }
+        assert_eq!(r.first(), r.last());
+        assert!(ring_area2(&r).abs() > 0);
+    }
+
+    #[test]
+    fn a_clean_ring_is_untouched() {
+        let square: IntRing = vec![[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]];
+        let mut r = square.clone();
+        remove_local_loops(&mut r);
+        assert_eq!(r, square);
     }
 
     #[test]

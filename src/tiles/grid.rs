@@ -145,10 +145,10 @@ mod tests {
 
     #[test]
     fn projection_matches_known_tiles() {
-        // Montluçon (2.60 E, 46.34 N) lies in tile 9/259/181 and 12/2077/1450 (OSM tile maths).
+        // Montluçon (2.60 E, 46.34 N) lies in tile 9/259/181 and 12/2077/1451 (OSM tile maths).
         let w = lonlat_to_world(2.60, 46.34);
         assert_eq!(((w[0] * 512.0) as u32, (w[1] * 512.0) as u32), (259, 181));
-        assert_eq!(((w[0] * 4096.0) as u32, (w[1] * 4096.0) as u32), (2077, 1450));
+        assert_eq!(((w[0] * 4096.0) as u32, (w[1] * 4096.0) as u32), (2077, 1451));
         let back = world_to_lonlat(w);
         assert!((back[0] - 2.60).abs() < 1e-12 && (back[1] - 46.34).abs() < 1e-12);
     }

@@ -31,10 +31,10 @@ pub use grid::{EXTENT, GridError, MAX_ZOOM};
 /// Douglas–Peucker tolerance, in tile units (1/4096 of the tile side): 2 units is a quarter of a
 /// pixel on a 512-px tile, invisible, and halves the vertices of low-zoom tiles.
 pub const SIMPLIFY_UNITS: f64 = 2.0;
-/// Below this zoom, polygons smaller than one display pixel (8 × 8 units at 512 px per tile) are
-/// dropped: at z5 a whole département fits in ~60 px and its small communes are invisible dots.
+/// From this zoom on no feature is ever dropped; below it, a polygon layer too big for
+/// [`LOW_ZOOM_LAYER_BUDGET`] loses its smallest features (at z5 a commune of 3 km² is a dot of
+/// about one pixel). Polygons that quantisation collapses to nothing are dropped at any zoom.
 pub const KEEP_EVERY_POLYGON_FROM_ZOOM: u8 = 8;
-const MIN_AREA_UNITS2: i64 = 64;
 /// Largest encoded size of one polygon layer below [`KEEP_EVERY_POLYGON_FROM_ZOOM`] (bytes,
 /// before compression). MVT of communes compresses to 52–62 % with gzip, so this keeps every
 /// tile well under 500 KB compressed.
@@ -165,8 +165,7 @@ impl PolygonLayer {
                 Polygon::new(exterior, lines.collect())
             })
             .collect();
-        let min_area2 = if tile.z < KEEP_EVERY_POLYGON_FROM_ZOOM { 2 * MIN_AREA_UNITS2 } else { 0 };
-        encode::prepare_polygons(polys, min_area2)
+        encode::prepare_polygons(polys)
     }
 
     /// The features of one tile with their polygons, and each feature's largest polygon area.
@@ -255,6 +254,18 @@ impl PointLayer {
     }
 }
 
+/// [west, south, east, north] of the atlas's communes, degrees.
+pub fn atlas_bounds(atlas: &Atlas) -> [f64; 4] {
+    use geo::BoundingRect;
+    atlas
+        .communes()
+        .iter()
+        .filter_map(|c| c.geometry.bounding_rect())
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+        .unwrap_or([-180.0, -85.0, 180.0, 85.0])
+}
+
 /// Everything needed to cut tiles from one atlas.
 pub struct TileSet {
     communes: PolygonLayer,
@@ -266,7 +277,6 @@ pub struct TileSet {
 
 impl TileSet {
     pub fn build(atlas: &Atlas) -> TileSet {
-        use geo::BoundingRect;
         let communes = atlas.communes();
         let commune_rows: Vec<Vec<(u16, AttrValue)>> = communes
             .iter()
@@ -302,10 +312,7 @@ impl TileSet {
             field_names: attributes::MSP_FIELDS.iter().map(|f| f.name).collect(),
         };
         let geoms: Vec<&MultiPolygon<f64>> = communes.iter().map(|c| &c.geometry).collect();
-        let bounds = MultiPolygon(geoms.iter().flat_map(|g| g.0.iter().cloned()).collect::<Vec<_>>())
-            .bounding_rect()
-            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
-            .unwrap_or([-180.0, -85.0, 180.0, 85.0]);
+        let bounds = atlas_bounds(atlas);
         let (communes_layer, departements_layer) = rayon::join(
             || PolygonLayer::build(&geoms, commune_rows, attributes::COMMUNE_FIELDS),
             || PolygonLayer::build(&departments.iter().map(|d| &d.geometry).collect::<Vec<_>>(), dep_rows, attributes::DEPARTMENT_FIELDS),

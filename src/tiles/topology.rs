@@ -288,9 +288,12 @@ mod tests {
         assert_eq!(topo.arc_count(), 3);
         let shared: Vec<u32> = topo.shape(0)[0][0].iter().map(|r| r.arc).filter(|a| topo.shape(1)[0][0].iter().any(|r| r.arc == *a)).collect();
         assert_eq!(shared.len(), 1);
-        let l = ring(&topo, 0, 0.0);
+        let l = ring(&topo, 0, -1.0);
         assert_eq!(l.first(), l.last());
         assert_eq!(l.len(), 6, "5 vertices + closing point: {l:?}");
+        // At tolerance 0, DP drops the collinear (1, 0.5) — from both squares alike.
+        assert_eq!(ring(&topo, 0, 0.0).len(), 5);
+        assert!(!ring(&topo, 1, 0.0).contains(&[1.0, 0.5]));
     }
 
     #[test]

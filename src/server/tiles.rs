@@ -1,0 +1,113 @@
+//! Tile endpoints: `/tiles/{layers}/{z}/{x}/{y}.mvt` (or `.pbf`), `/tiles/{layers}.json`,
+//! `/catalog`. Handlers parse, then ask the cache or the tile set; errors are JSON.
+
+use super::{ApiError, AppState};
+use crate::tiles::cache::{CacheKey, EncodedTile};
+use crate::tiles::compress::Coding;
+use crate::tiles::grid::{GridError, TileCoord};
+use crate::tiles::{LayerId, parse_layer_list, tilejson};
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+/// Browsers may keep a tile 5 minutes, then revalidate it with its ETag (a reload of the atlas
+/// changes only the tiles whose bytes change).
+const CACHE_CONTROL: &str = "public, max-age=300";
+const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+
+fn layers(list: &str) -> Result<Vec<LayerId>, ApiError> {
+    parse_layer_list(list).map_err(|e| {
+        if list.split(',').count() > LayerId::ALL.len() || e.0.contains("twice") {
+            ApiError::bad_request(e.0)
+        } else {
+            ApiError::not_found(e.0)
+        }
+    })
+}
+
+fn grid_error(e: GridError) -> ApiError {
+    match e {
+        GridError::Malformed(m) => ApiError::bad_request(m),
+        GridError::OutsideGrid(m) => ApiError::not_found(m),
+    }
+}
+
+/// Does `If-None-Match` name this ETag (or `*`)? Weak comparison, as RFC 9110 asks for GET.
+fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|t| {
+        let t = t.trim();
+        t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag
+    })
+}
+
+pub async fn tile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String, String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path((layer_list, z, x, y_ext)) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let layers = layers(&layer_list)?;
+    let y = y_ext
+        .strip_suffix(".mvt")
+        .or_else(|| y_ext.strip_suffix(".pbf"))
+        .ok_or_else(|| ApiError::bad_request(format!("tile {y_ext:?}: tile paths end in .mvt or .pbf, e.g. /tiles/communes/9/259/181.mvt")))?;
+    let tile = TileCoord::parse(&z, &x, y).map_err(grid_error)?;
+    let coding = Coding::negotiate(headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
+
+    let snapshot = state.snapshot();
+    let key = CacheKey { generation: snapshot.generation, layers: layers.clone(), tile, coding };
+    let render = {
+        let snapshot = snapshot.clone();
+        async move {
+            tokio::task::spawn_blocking(move || EncodedTile::render(snapshot.tiles(), tile, &layers, coding))
+                .await
+                .map_err(|e| anyhow::anyhow!("tile rendering stopped: {e}"))?
+        }
+    };
+    let encoded = state.tile_cache().get_or_render(key, render).await.map_err(ApiError::internal)?;
+    Ok(respond(&headers, encoded))
+}
+
+fn respond(request: &HeaderMap, tile: EncodedTile) -> Response {
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&tile.etag) {
+        headers.insert(header::ETAG, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if etag_matches(request, &tile.etag) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    if tile.body.is_empty() {
+        return (StatusCode::NO_CONTENT, headers).into_response();
+    }
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
+    if let Some(enc) = tile.coding.header() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
+    }
+    (StatusCode::OK, headers, tile.body).into_response()
+}
+
+/// `/tiles/communes.json`, `/tiles/communes,msp.json`.
+pub async fn tilejson(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(name) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let list = name
+        .strip_suffix(".json")
+        .ok_or_else(|| ApiError::not_found(format!("no {name:?}: TileJSON is at /tiles/{{layers}}.json, tiles at /tiles/{{layers}}/{{z}}/{{x}}/{{y}}.mvt")))?;
+    let layers = layers(list)?;
+    let snapshot = state.snapshot();
+    // Absolute tile URLs, as MapLibre needs them, built from the Host the client used.
+    let base = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|h| format!("http://{h}")).unwrap_or_default();
+    Ok(Json(tilejson::tilejson(&snapshot.atlas, &layers, &base)))
+}
+
+pub async fn catalog(State(state): State<AppState>) -> Json<Value> {
+    Json(tilejson::catalog(&state.snapshot().atlas))
+}

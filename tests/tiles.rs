@@ -1,0 +1,258 @@
+//! Vector tiles decoded with an independent decoder (geozero's MVT reader) and checked against
+//! the source geometry: layers and attributes, no gaps or overlaps between neighbouring
+//! communes at z5, z8 and z11, shape fidelity at z12, feature counts at z ≥ 8.
+
+use geo::{Area, BooleanOps, BoundingRect, Coord, Intersects, LineString, MultiPolygon, Polygon, Rect};
+use geozero::ToGeo;
+use geozero::mvt::{Message, Tile, tile};
+use medatlas::atlas::Atlas;
+use medatlas::tiles::grid::{TileCoord, lonlat_to_world};
+use medatlas::tiles::{EXTENT, LayerId, TileSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+fn fixture() -> &'static (Atlas, TileSet) {
+    static F: OnceLock<(Atlas, TileSet)> = OnceLock::new();
+    F.get_or_init(|| {
+        let atlas = Atlas::load_default().expect("embedded default");
+        let tiles = TileSet::build(&atlas);
+        (atlas, tiles)
+    })
+}
+
+#[derive(Debug)]
+struct Decoded {
+    props: HashMap<String, tile::Value>,
+    geometry: geo::Geometry<f64>,
+}
+
+fn decode(bytes: &[u8]) -> BTreeMap<String, Vec<Decoded>> {
+    let tile = Tile::decode(bytes).expect("valid protobuf");
+    let mut out = BTreeMap::new();
+    for layer in &tile.layers {
+        assert_eq!(layer.extent, Some(EXTENT));
+        let feats = layer
+            .features
+            .iter()
+            .map(|f| {
+                let props = f.tags.chunks(2).map(|kv| (layer.keys[kv[0] as usize].clone(), layer.values[kv[1] as usize].clone())).collect();
+                Decoded { props, geometry: f.to_geo().expect("decodable geometry (exterior rings positive)") }
+            })
+            .collect();
+        out.insert(layer.name.clone(), feats);
+    }
+    out
+}
+
+fn string(d: &Decoded, k: &str) -> Option<String> {
+    d.props.get(k).and_then(|v| v.string_value.clone())
+}
+
+fn multipolygon(g: &geo::Geometry<f64>) -> MultiPolygon<f64> {
+    match g {
+        geo::Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
+        geo::Geometry::MultiPolygon(mp) => mp.clone(),
+        other => panic!("not a polygon: {other:?}"),
+    }
+}
+
+fn square() -> Polygon<f64> {
+    Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: f64::from(EXTENT), y: f64::from(EXTENT) }).to_polygon()
+}
+
+/// A lon/lat geometry in the coordinates of `tile`.
+fn to_tile(g: &MultiPolygon<f64>, t: TileCoord) -> MultiPolygon<f64> {
+    let m = t.world_to_tile();
+    use geo::MapCoords;
+    g.map_coords(|c| {
+        let p = m.apply(lonlat_to_world(c.x, c.y));
+        Coord { x: p[0], y: p[1] }
+    })
+}
+
+/// Tiles of zoom `z` that the bounding box of `g` (lon/lat) touches.
+fn tiles_over(g: &MultiPolygon<f64>, z: u8) -> Vec<TileCoord> {
+    let r = g.bounding_rect().unwrap();
+    let n = f64::from(1u32 << z);
+    let a = lonlat_to_world(r.min().x, r.max().y);
+    let b = lonlat_to_world(r.max().x, r.min().y);
+    let mut v = Vec::new();
+    for x in (a[0] * n) as u32..=(b[0] * n) as u32 {
+        for y in (a[1] * n) as u32..=(b[1] * n) as u32 {
+            v.push(TileCoord::new(z, x, y).unwrap());
+        }
+    }
+    v
+}
+
+fn allier() -> &'static medatlas::atlas::Department {
+    fixture().0.department("03").expect("Allier")
+}
+
+/// Decoded Allier communes of one tile (with the buffer), by code.
+fn allier_communes_in(t: TileCoord) -> Vec<(String, MultiPolygon<f64>)> {
+    let bytes = fixture().1.render(t, &[LayerId::Communes]).unwrap();
+    if bytes.is_empty() {
+        return vec![];
+    }
+    decode(&bytes)
+        .remove("communes")
+        .unwrap_or_default()
+        .iter()
+        .filter(|f| string(f, "dep").as_deref() == Some("03"))
+        .map(|f| (string(f, "code").unwrap(), multipolygon(&f.geometry)))
+        .collect()
+}
+
+#[test]
+fn layers_and_attributes_decode() {
+    // Montluçon at z12, all three layers in one tile.
+    let t = TileCoord::new(12, 2077, 1451).unwrap();
+    let layers = decode(&fixture().1.render(t, &LayerId::ALL).unwrap());
+    assert_eq!(layers.keys().cloned().collect::<Vec<_>>(), vec!["communes", "departements", "msp"]);
+    let montlucon = layers["communes"].iter().find(|f| string(f, "code").as_deref() == Some("03185")).expect("Montluçon in its z12 tile");
+    assert_eq!(string(montlucon, "name").as_deref(), Some("Montluçon"));
+    assert_eq!(string(montlucon, "zoning").as_deref(), Some("ZAC"));
+    assert_eq!(montlucon.props["synthetic"].bool_value, Some(true));
+    for field in ["code", "name", "dep", "population", "gp", "gp_near_retirement", "gp_per_10k", "near_retirement_share", "zoning", "msp_count", "synthetic"] {
+        assert!(montlucon.props.contains_key(field), "missing {field}");
+    }
+    let atlas = &fixture().0;
+    let c = atlas.commune("03185").unwrap();
+    assert_eq!(montlucon.props["population"].uint_value, Some(u64::from(c.population)));
+    assert_eq!(montlucon.props["gp"].uint_value, Some(u64::from(c.gp.as_ref().unwrap().gp)));
+    let density = montlucon.props["gp_per_10k"].double_value.unwrap();
+    assert!((density - c.gp_per_10k().unwrap()).abs() <= 0.05 + 1e-9);
+    let dep = layers["departements"].iter().find(|f| string(f, "code").as_deref() == Some("03")).expect("Allier");
+    assert_eq!(dep.props["aid_soutien_msp"].bool_value, Some(allier().aids_2022.as_ref().unwrap().categories.contains_key("soutien_msp")));
+    assert!(layers["msp"].iter().all(|f| matches!(f.geometry, geo::Geometry::Point(_))));
+}
+
+#[test]
+fn every_msp_site_is_in_the_msp_layer() {
+    let atlas = &fixture().0;
+    let msp: BTreeSet<String> = atlas.sites().iter().filter(|s| s.kind == "msp").map(|s| s.id.clone()).collect();
+    let mut seen = BTreeSet::new();
+    for t in tiles_over(&allier().geometry, 8) {
+        let bytes = fixture().1.render(t, &[LayerId::Msp]).unwrap();
+        if bytes.is_empty() {
+            continue;
+        }
+        let layers = decode(&bytes);
+        for f in &layers["msp"] {
+            let p = match f.geometry { geo::Geometry::Point(p) => p, _ => unreachable!() };
+            // Points of the buffer belong to the neighbour tile.
+            if (0.0..f64::from(EXTENT)).contains(&p.x()) && (0.0..f64::from(EXTENT)).contains(&p.y()) {
+                assert!(seen.insert(string(f, "id").unwrap()), "a site appears in two tiles");
+            }
+        }
+    }
+    assert_eq!(seen, msp);
+    assert_eq!(seen.len(), 29);
+}
+
+#[test]
+fn neighbours_have_no_gaps_and_no_overlaps() {
+    let source = &allier().geometry;
+    for z in [5u8, 8, 11] {
+        let mut holes_seen = 0;
+        let mut worst_overlap: f64 = 0.0;
+        for t in tiles_over(source, z) {
+            let communes = allier_communes_in(t);
+            if communes.is_empty() {
+                continue;
+            }
+            // Union first, then cut to the tile: cutting each part first leaves float slivers.
+            let sq = square();
+            let union = communes.iter().fold(MultiPolygon::<f64>(vec![]), |acc, (_, mp)| acc.union(mp)).intersection(&sq);
+            let communes: Vec<MultiPolygon<f64>> = communes.iter().map(|(_, mp)| mp.intersection(&sq)).collect();
+            let src = to_tile(source, t).intersection(&square());
+            let source_holes: Vec<&LineString<f64>> = src.0.iter().flat_map(|p| p.interiors()).collect();
+            for hole in union.0.iter().flat_map(|p| p.interiors()) {
+                let hole_poly = Polygon::new(hole.clone(), vec![]);
+                let explained = source_holes.iter().any(|h| Polygon::new((*h).clone(), vec![]).intersects(&hole_poly));
+                assert!(explained, "z{z} tile {t:?}: a hole of {} units² between communes", hole_poly.unsigned_area());
+                holes_seen += 1;
+            }
+            // Overlap: the parts' areas add up to the union's area, up to rounding.
+            let sum: f64 = communes.iter().map(|mp| mp.unsigned_area()).sum();
+            let overlap = sum - union.unsigned_area();
+            worst_overlap = worst_overlap.max(overlap);
+            assert!(overlap <= 1.0, "z{z} tile {t:?}: neighbours overlap by {overlap} units²");
+        }
+        eprintln!("z{z}: {holes_seen} holes (all in the source); worst overlap {worst_overlap} units²");
+    }
+}
+
+#[test]
+fn z12_polygons_follow_the_source() {
+    // Reassemble each Allier commune from its z12 tiles (each piece cut to its tile square,
+    // in world coordinates) and compare it with the source polygon.
+    let z = 12;
+    let mut pieces: HashMap<String, MultiPolygon<f64>> = HashMap::new();
+    for t in tiles_over(&allier().geometry, z) {
+        for (code, mp) in allier_communes_in(t) {
+            use geo::MapCoords;
+            let world = mp.intersection(&square()).map_coords(|c| {
+                let p = t.tile_to_world(c.x, c.y);
+                Coord { x: p[0], y: p[1] }
+            });
+            let entry = pieces.entry(code).or_insert_with(|| MultiPolygon(vec![]));
+            *entry = entry.union(&world);
+        }
+    }
+    let atlas = &fixture().0;
+    let mut checked = 0;
+    let mut worst = (1.0f64, String::new());
+    for c in atlas.communes().iter().filter(|c| c.dep == "03") {
+        use geo::{ChamberlainDuquetteArea, MapCoords};
+        if c.geometry.chamberlain_duquette_unsigned_area() < 1e6 {
+            continue;
+        }
+        let src = c.geometry.map_coords(|p| {
+            let w = lonlat_to_world(p.x, p.y);
+            Coord { x: w[0], y: w[1] }
+        });
+        let decoded = pieces.get(&c.code).unwrap_or_else(|| panic!("{} {} missing at z12", c.code, c.name));
+        let overlap = src.intersection(decoded).unsigned_area() / src.unsigned_area();
+        let excess = decoded.difference(&src).unsigned_area() / src.unsigned_area();
+        assert!(overlap >= 0.98, "{} {}: only {:.2} % of the source is covered", c.code, c.name, overlap * 100.0);
+        assert!(excess <= 0.02, "{} {}: {:.2} % outside the source", c.code, c.name, excess * 100.0);
+        if overlap < worst.0 {
+            worst = (overlap, c.code.clone());
+        }
+        checked += 1;
+    }
+    eprintln!("{checked} communes > 1 km² checked; worst overlap {:.4} ({})", worst.0, worst.1);
+    assert!(checked > 300);
+}
+
+#[test]
+fn no_feature_is_dropped_from_z8() {
+    // Every commune whose polygon meets the tile itself is in it, at z8, z10 and z12.
+    let atlas = &fixture().0;
+    for (z, x, y) in [(8u8, 129u32, 90u32), (10, 519, 362), (12, 2077, 1450)] {
+        let t = TileCoord::new(z, x, y).unwrap();
+        let decoded: BTreeSet<String> = decode(&fixture().1.render(t, &[LayerId::Communes]).unwrap())["communes"].iter().filter_map(|f| string(f, "code")).collect();
+        let sq = square();
+        let expected: BTreeSet<String> = atlas
+            .communes()
+            .iter()
+            .filter(|c| to_tile(&c.geometry, t).intersection(&sq).unsigned_area() > 1.0)
+            .map(|c| c.code.clone())
+            .collect();
+        assert!(!expected.is_empty());
+        let missing: Vec<_> = expected.difference(&decoded).collect();
+        assert!(missing.is_empty(), "z{z}: communes missing {missing:?}");
+    }
+}
+
+#[test]
+fn empty_tiles_are_empty_and_low_zoom_tiles_stay_small() {
+    let tiles = &fixture().1;
+    assert!(tiles.render(TileCoord::new(12, 0, 0).unwrap(), &LayerId::ALL).unwrap().is_empty());
+    // The whole default data set in one z3 tile.
+    let t = TileCoord::new(3, 4, 2).unwrap();
+    let bytes = tiles.render(t, &[LayerId::Communes]).unwrap();
+    assert!(!bytes.is_empty() && bytes.len() <= medatlas::tiles::LOW_ZOOM_LAYER_BUDGET + 1024);
+}
