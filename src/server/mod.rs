@@ -66,10 +66,6 @@ impl AppState {
         self.current.load_full()
     }
 
-    pub fn atlas(&self) -> Arc<Snapshot> {
-        self.snapshot()
-    }
-
     pub fn tile_cache(&self) -> &TileCache {
         &self.tile_cache
     }
@@ -104,7 +100,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn health(State(state): State<AppState>) -> Json<Value> {
-    let atlas = state.atlas();
+    let atlas = state.snapshot();
     Json(json!({ "status": "ok", "communes": atlas.communes().len(), "sites": atlas.sites().len() }))
 }
 
@@ -117,7 +113,7 @@ fn meta_json(atlas: &Atlas) -> Value {
 }
 
 async fn meta(State(state): State<AppState>) -> Json<Value> {
-    let atlas = state.atlas();
+    let atlas = state.snapshot();
     let mut m = meta_json(&atlas);
     m["communes"] = json!(atlas.communes().len());
     m["departements"] = json!(atlas.departments().iter().map(|d| json!({"code": d.code, "name": d.name})).collect::<Vec<_>>());
@@ -129,7 +125,7 @@ async fn commune(
     code: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Path(code) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let atlas = state.atlas();
+    let atlas = state.snapshot();
     let resolved = match atlas.registry().resolve_code(&code) {
         CodeMatch::Commune(c) => c,
         CodeMatch::Arrondissement { code, parent } => {
@@ -170,7 +166,7 @@ async fn locate(
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let lon = parse_coord(q.lon.as_deref(), "lon", 180.0)?;
     let lat = parse_coord(q.lat.as_deref(), "lat", 90.0)?;
-    let atlas = state.atlas();
+    let atlas = state.snapshot();
     let c = atlas.locate(lon, lat).ok_or_else(|| ApiError::not_found(format!("no commune of this atlas at {lon}, {lat}")))?;
     Ok(Json(json!({ "code": c.code, "name": c.name, "dep": c.dep })))
 }
