@@ -138,3 +138,19 @@ async fn tilejson_lists_layers_fields_and_absolute_tile_urls() {
         assert_eq!(cat["tiles"][l]["tilejson"], format!("/tiles/{l}.json"));
     }
 }
+
+#[tokio::test]
+async fn a_new_atlas_is_not_served_from_the_old_cache() {
+    use medatlas::atlas::LoadConfig;
+    let state = AppState::new(Atlas::load_default().unwrap());
+    let etag = |state: AppState| async move {
+        let r = router(state).oneshot(Request::get(MONTLUCON_Z9).body(Body::empty()).unwrap()).await.unwrap();
+        r.headers().get(header::ETAG).unwrap().to_str().unwrap().to_string()
+    };
+    let before = etag(state.clone()).await;
+    assert_eq!(etag(state.clone()).await, before, "same atlas, same tile");
+    // Another seed of the synthetic model: other GP counts, so other attributes.
+    let other = Atlas::load(&LoadConfig { seed: Some(7), ..Default::default() }, &|_, _| {}).unwrap();
+    state.swap(other);
+    assert_ne!(etag(state.clone()).await, before);
+}
