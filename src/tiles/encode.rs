@@ -87,6 +87,10 @@ fn on_segment(a: [i32; 2], b: [i32; 2], p: [i32; 2]) -> bool {
 
 /// Whether segments a–b and c–d meet (crossing or touching), exactly, on integers.
 fn segments_meet(a: [i32; 2], b: [i32; 2], c: [i32; 2], d: [i32; 2]) -> bool {
+    // Most pairs are far apart: a bounding-box test settles them.
+    if a[0].max(b[0]) < c[0].min(d[0]) || c[0].max(d[0]) < a[0].min(b[0]) || a[1].max(b[1]) < c[1].min(d[1]) || c[1].max(d[1]) < a[1].min(b[1]) {
+        return false;
+    }
     let (o1, o2, o3, o4) = (orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b));
     if o1.signum() * o2.signum() < 0 && o3.signum() * o4.signum() < 0 {
         return true;
@@ -108,10 +112,13 @@ fn remove_local_loops(r: &mut IntRing) {
         let mut cut = None;
         // Segment j must not share a vertex with segment i (j from i+2), and the loop cut off
         // must be the shorter side of the ring.
+        // Indices stay below 2n: one subtraction wraps them (a division per test was the cost).
+        let wrap = |k: usize| if k >= n { k - n } else { k };
+        let (a, b) = (r[i], r[wrap(i + 1)]);
         for step in 2..LOOP_LOOKAHEAD.min(n / 2 + 1) {
-            let j = (i + step) % n;
-            if segments_meet(r[i], r[(i + 1) % n], r[j], r[(j + 1) % n]) {
-                let lobe: IntRing = (1..=step + 1).map(|k| r[(i + k) % n]).chain(std::iter::once(r[(i + 1) % n])).collect();
+            let j = wrap(i + step);
+            if segments_meet(a, b, r[j], r[wrap(j + 1)]) {
+                let lobe: IntRing = (1..=step + 1).map(|k| r[wrap(i + k)]).chain(std::iter::once(b)).collect();
                 if ring_area2(&lobe).abs() <= MAX_LOOP_AREA2 {
                     cut = Some(step);
                 }
@@ -138,32 +145,42 @@ fn remove_local_loops(r: &mut IntRing) {
 }
 
 /// Removes back-and-forth spikes (a, b, a) that quantisation can leave: they enclose nothing and
-/// make the ring self-touching.
+/// make the ring self-touching. One pass with a stack, then the spikes across the ring's start.
 fn remove_spikes(r: &mut IntRing) {
     if r.len() < 4 {
         return;
     }
     r.pop(); // work on the open ring
-    let mut changed = true;
-    while changed && r.len() >= 3 {
-        changed = false;
-        let n = r.len();
-        for i in 0..n {
-            let (prev, next) = (r[(i + n - 1) % n], r[(i + 1) % n]);
-            if prev == next {
-                // Drop the spike's tip and one copy of its base.
-                let (a, b) = (i, (i + 1) % n);
-                let (hi, lo) = if a > b { (a, b) } else { (b, a) };
-                r.remove(hi);
-                r.remove(lo);
-                changed = true;
-                break;
-            }
+    let mut out: IntRing = Vec::with_capacity(r.len() + 1);
+    for &p in r.iter() {
+        if out.len() >= 2 && out[out.len() - 2] == p {
+            out.pop(); // the tip; the top is now p itself
+        } else if out.last() != Some(&p) {
+            out.push(p);
         }
     }
-    if let Some(&first) = r.first() {
-        r.push(first);
+    // Spikes across the start: tip last (..., a, b | a, ...) or tip first (b | a, ..., b).
+    loop {
+        let n = out.len();
+        if n < 3 {
+            break;
+        }
+        if out[n - 1] == out[0] {
+            out.pop();
+        } else if out[n - 2] == out[0] {
+            out.pop();
+            out.pop();
+        } else if out[n - 1] == out[1] {
+            out.remove(0);
+            out.pop();
+        } else {
+            break;
+        }
     }
+    if let Some(&first) = out.first() {
+        out.push(first);
+    }
+    *r = out;
 }
 
 fn quantise_polygon(p: &Polygon<f64>) -> Option<IntPolygon> {
@@ -291,7 +308,13 @@ mod tests {
     fn spikes_are_removed() {
         let mut r: IntRing = vec![[0, 0], [10, 0], [20, 0], [10, 0], [10, 10], [0, 10], [0, 0]];
         remove_spikes(&mut r);
-        assert!(!r.windows(3).any(|w| w[0] == w[2]), "{r:?}");
-        assert_eq!(r.first(), r.last());
+        assert_eq!(r, vec![[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]);
+        // Spikes whose tip or base is the ring's first vertex.
+        let mut r: IntRing = vec![[20, 0], [10, 0], [10, 10], [0, 10], [0, 0], [10, 0], [20, 0]];
+        remove_spikes(&mut r);
+        assert_eq!(r, vec![[10, 0], [10, 10], [0, 10], [0, 0], [10, 0]]);
+        let mut r: IntRing = vec![[10, 0], [10, 10], [0, 10], [0, 0], [10, 0], [20, 0], [10, 0]];
+        remove_spikes(&mut r);
+        assert_eq!(r, vec![[10, 0], [10, 10], [0, 10], [0, 0], [10, 0]]);
     }
 }
