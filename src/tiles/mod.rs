@@ -17,13 +17,12 @@ pub mod tilejson;
 pub mod topology;
 
 use crate::atlas::Atlas;
-use attributes::{AttrValue, CommuneRow, DepartmentRow, Field, GpTotals};
+use attributes::{AttrValue, CommuneRow, DepartmentRow, Field};
 use encode::{BUFFER, IntPolygon};
 use geo::{LineString, MultiPolygon, Polygon};
 use grid::{TileCoord, lonlat_to_world, unit_size};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
-use std::collections::HashMap;
 use topology::Topology;
 
 pub use grid::{EXTENT, GridError, MAX_ZOOM};
@@ -283,18 +282,7 @@ impl TileSet {
             .enumerate()
             .map(|(i, c)| attributes::evaluate(attributes::COMMUNE_FIELDS, &CommuneRow { commune: c, msp_count: atlas.msp_count(i) }))
             .collect();
-        let mut totals: HashMap<&str, GpTotals> = HashMap::new();
-        for (i, c) in communes.iter().enumerate() {
-            let t = totals.entry(c.dep.as_str()).or_default();
-            t.population += u64::from(c.population);
-            t.msp_count += u64::from(atlas.msp_count(i));
-            if let Some(g) = &c.gp {
-                t.gp += u64::from(g.gp);
-                t.gp_near_retirement += u64::from(g.gp_near_retirement.unwrap_or(0));
-                t.communes_with_gp += 1;
-                t.synthetic |= g.synthetic;
-            }
-        }
+        let totals = attributes::department_totals(atlas);
         let departments = atlas.departments();
         let dep_rows = departments
             .iter()
