@@ -243,7 +243,7 @@ fn parse_layers(names: &[String]) -> Result<Vec<medatlas::tiles::LayerId>> {
     if names.is_empty() {
         return Ok(medatlas::tiles::LayerId::ALL.to_vec());
     }
-    medatlas::tiles::parse_layer_list(&names.join(",")).map_err(|e| anyhow::anyhow!(e.0))
+    medatlas::tiles::parse_layer_list(&names.join(",")).map_err(|e| anyhow::anyhow!(e.message().to_string()))
 }
 
 fn tiles(command: TilesCommand) -> Result<()> {

@@ -5,7 +5,7 @@ use super::{ApiError, AppState};
 use crate::tiles::cache::{CacheKey, EncodedTile};
 use crate::tiles::compress::Coding;
 use crate::tiles::grid::{GridError, TileCoord};
-use crate::tiles::{LayerId, parse_layer_list, tilejson};
+use crate::tiles::{LayerId, LayerListError, parse_layer_list, tilejson};
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -19,12 +19,9 @@ const CACHE_CONTROL: &str = "public, max-age=300";
 const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
 
 fn layers(list: &str) -> Result<Vec<LayerId>, ApiError> {
-    parse_layer_list(list).map_err(|e| {
-        if list.split(',').count() > LayerId::ALL.len() || e.0.contains("twice") {
-            ApiError::bad_request(e.0)
-        } else {
-            ApiError::not_found(e.0)
-        }
+    parse_layer_list(list).map_err(|e| match e {
+        LayerListError::TooMany(m) | LayerListError::Repeated(m) => ApiError::bad_request(m),
+        LayerListError::Unknown(m) => ApiError::not_found(m),
     })
 }
 

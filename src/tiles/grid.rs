@@ -62,13 +62,9 @@ impl TileCoord {
             s.parse::<u64>().ok().filter(|v| *v <= max).ok_or_else(malformed)
         }
         let z = number("z", z, u64::from(MAX_ZOOM))? as u8;
-        let max_xy = (1u64 << z) - 1;
-        let x = number("x", x, u64::from(u32::MAX))?;
-        let y = number("y", y, u64::from(u32::MAX))?;
-        if x > max_xy || y > max_xy {
-            return Err(GridError::OutsideGrid(format!("tile {z}/{x}/{y} is outside the grid: x and y must be below {} at zoom {z}", max_xy + 1)));
-        }
-        Ok(TileCoord { z, x: x as u32, y: y as u32 })
+        let x = number("x", x, u64::from(u32::MAX))? as u32;
+        let y = number("y", y, u64::from(u32::MAX))? as u32;
+        Self::new(z, x, y)
     }
 
     /// Number of tiles along one side of the grid at this zoom.

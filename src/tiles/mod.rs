@@ -87,19 +87,34 @@ impl LayerId {
 
 /// Why a layer list is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerListError(pub String);
+pub enum LayerListError {
+    /// More names than there are layers.
+    TooMany(String),
+    /// A layer named twice.
+    Repeated(String),
+    /// A name that is no layer.
+    Unknown(String),
+}
+
+impl LayerListError {
+    pub fn message(&self) -> &str {
+        match self {
+            LayerListError::TooMany(m) | LayerListError::Repeated(m) | LayerListError::Unknown(m) => m,
+        }
+    }
+}
 
 /// Parses `communes,msp`: known names, each once.
 pub fn parse_layer_list(list: &str) -> Result<Vec<LayerId>, LayerListError> {
     let names: Vec<&str> = list.split(',').collect();
     if names.len() > LayerId::ALL.len() {
-        return Err(LayerListError(format!("{} layers asked; there are only {}: {}", names.len(), LayerId::ALL.len(), layer_names())));
+        return Err(LayerListError::TooMany(format!("{} layers asked; there are only {}: {}", names.len(), LayerId::ALL.len(), layer_names())));
     }
     let mut out = Vec::with_capacity(names.len());
     for n in names {
-        let id = LayerId::parse(n).ok_or_else(|| LayerListError(format!("unknown layer {n:?}; layers are {}", layer_names())))?;
+        let id = LayerId::parse(n).ok_or_else(|| LayerListError::Unknown(format!("unknown layer {n:?}; layers are {}", layer_names())))?;
         if out.contains(&id) {
-            return Err(LayerListError(format!("layer {n:?} is listed twice")));
+            return Err(LayerListError::Repeated(format!("layer {n:?} is listed twice")));
         }
         out.push(id);
     }
