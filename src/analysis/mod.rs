@@ -1,3 +1,18 @@
-//! Pure computations over an atlas (densities, access indicators, nearest sites, scenarios,
-//! siting). No I/O here. Populated by the analytics issues; the atlas already exposes the
-//! per-commune `gp_per_10k` used by the API.
+//! Pure computations over an atlas: densities, retirement projection, access indicators
+//! (2SFCA / E2SFCA / gravity / DREES APL), travel times. No I/O here: readers live in
+//! `ingest`, handlers in `server`, and both call these functions.
+
+/// Access values per commune, in atlas commune order, with the weight DREES aggregates them by.
+#[derive(Debug, Clone)]
+pub struct CommuneAccess {
+    /// APL (consultations per year per standardised inhabitant); `None` where it is undefined,
+    /// with the reason at the same index in `missing`.
+    pub apl: Vec<Option<f64>>,
+    /// Why `apl[i]` is `None` ("no population", ...); `None` where a value exists.
+    pub missing: Vec<Option<&'static str>>,
+    /// Standardised population of each commune: DREES weights communal APL by it when
+    /// aggregating (equal to the population when no age pyramid is given).
+    pub weight: Vec<f64>,
+    /// How travel times were obtained and with which parameters, for metadata.
+    pub travel: String,
+}
