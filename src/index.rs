@@ -58,11 +58,56 @@ pub fn haversine_m(a: Point<f64>, b: Point<f64>) -> f64 {
     Haversine.distance(a, b)
 }
 
+/// Points on the unit sphere in an R-tree: nearest neighbours in great-circle order, and all
+/// points within a great-circle radius. Positions refer to the slice it was built from.
+#[derive(Debug, Clone)]
+pub struct PointIndex {
+    tree: RTree<SpherePoint>,
+}
+
+impl PointIndex {
+    /// Bulk-loads the points; `None` entries are left out (their positions are skipped).
+    pub fn build(points: impl IntoIterator<Item = Option<Point<f64>>>) -> Self {
+        let points = points
+            .into_iter()
+            .enumerate()
+            .filter_map(|(idx, p)| p.map(|p| SpherePoint { idx, lonlat: p, xyz: to_sphere(p) }))
+            .collect();
+        PointIndex { tree: RTree::bulk_load(points) }
+    }
+
+    /// The `k` points nearest to `p`, nearest first, with their great-circle distance (m).
+    pub fn nearest(&self, p: Point<f64>, k: usize) -> Vec<(usize, f64)> {
+        self.tree.nearest_neighbor_iter(to_sphere(p)).take(k).map(|s| (s.idx, haversine_m(p, s.lonlat))).collect()
+    }
+
+    /// Every point within `radius_m` of `p` (great circle), with its distance (m), in no
+    /// particular order.
+    pub fn within(&self, p: Point<f64>, radius_m: f64) -> impl Iterator<Item = (usize, f64)> + '_ {
+        // The chord of a great-circle arc of angle θ is 2·sin(θ/2); a slightly larger chord
+        // keeps points exactly on the circle despite rounding, and the haversine test decides.
+        let angle = (radius_m / EARTH_RADIUS_M).min(std::f64::consts::PI);
+        let chord = 2.0 * (angle / 2.0).sin() * (1.0 + 1e-9);
+        self.tree
+            .locate_within_distance(to_sphere(p), chord * chord)
+            .map(move |s| (s.idx, haversine_m(p, s.lonlat)))
+            .filter(move |&(_, d)| d <= radius_m)
+    }
+
+    pub fn len(&self) -> usize {
+        self.tree.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tree.size() == 0
+    }
+}
+
 /// The R-trees of one atlas. Positions refer to the atlas's own vectors.
 #[derive(Debug, Clone)]
 pub struct SpatialIndex {
     communes: RTree<CommuneEnvelope>,
-    sites: RTree<SpherePoint>,
+    sites: PointIndex,
 }
 
 impl SpatialIndex {
@@ -77,8 +122,7 @@ impl SpatialIndex {
                 Some(CommuneEnvelope { idx, envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
             })
             .collect();
-        let points = site_points.iter().enumerate().map(|(idx, p)| SpherePoint { idx, lonlat: *p, xyz: to_sphere(*p) }).collect();
-        SpatialIndex { communes: RTree::bulk_load(envelopes), sites: RTree::bulk_load(points) }
+        SpatialIndex { communes: RTree::bulk_load(envelopes), sites: PointIndex::build(site_points.iter().map(|p| Some(*p))) }
     }
 
     /// Index of the commune whose polygon holds the point (its boundary included: a point on
@@ -97,11 +141,11 @@ impl SpatialIndex {
 
     /// The `k` sites nearest to `p`, nearest first, with their great-circle distance (m).
     pub fn nearest_sites(&self, p: Point<f64>, k: usize) -> Vec<(usize, f64)> {
-        self.sites.nearest_neighbor_iter(to_sphere(p)).take(k).map(|s| (s.idx, haversine_m(p, s.lonlat))).collect()
+        self.sites.nearest(p, k)
     }
 
     pub fn site_count(&self) -> usize {
-        self.sites.size()
+        self.sites.len()
     }
 }
 
