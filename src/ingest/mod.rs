@@ -17,6 +17,7 @@ pub mod santescope;
 pub mod sites_csv;
 pub mod synthetic;
 pub mod text;
+pub mod time_matrix;
 pub mod zoning;
 
 use crate::atlas::model::{Site, Zoning};

@@ -1,0 +1,165 @@
+//! A commune-to-commune travel-time matrix (CSV): `from,to,minutes`, one row per ordered pair,
+//! header by name (also `origin`/`dest`/`destination` and `time`/`duration`/`minutes`), the
+//! delimiter sniffed (`,` `;` tab). `from` is the residents' commune, `to` the practice's.
+//!
+//! Codes go through the registry: an arrondissement counts as its city (the smallest time of
+//! a city's rows is kept, and the report says how many rows were folded); a former commune is
+//! rejected naming its successor unless `remap_merged`. Rejected rows, each with its line and
+//! reason: unknown code, time not a number, negative or not finite, a pair given twice with
+//! two different times.
+
+use super::generic_csv::{Table, parse_number, resolve_code};
+use super::report::{ImportReport, Imported, RejectReason};
+use crate::analysis::travel::TimeMatrix;
+use crate::atlas::CommuneRegistry;
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// One usable row: current commune codes and the time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeRow {
+    pub from: String,
+    pub to: String,
+    pub minutes: f64,
+    pub line: u64,
+}
+
+/// Reads a matrix file. See the [module documentation](self).
+pub fn read_time_matrix(path: &Path, registry: &CommuneRegistry, remap_merged: bool) -> Result<Imported<TimeRow>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_time_matrix(&path.display().to_string(), &bytes, registry, remap_merged)
+}
+
+/// Parses the bytes of a matrix file; `name` names the source.
+pub fn parse_time_matrix(
+    name: &str,
+    bytes: &[u8],
+    registry: &CommuneRegistry,
+    remap_merged: bool,
+) -> Result<Imported<TimeRow>> {
+    let mut report = ImportReport::new(name, "time-matrix");
+    let table = Table::parse(name, bytes, None, &mut report)?;
+    let from_col = table.require_column(&["from", "origin", "code_from", "from_code"], "from")?;
+    let to_col = table.require_column(&["to", "dest", "destination", "code_to", "to_code"], "to")?;
+    let minutes_col = table.require_column(&["minutes", "time", "duration", "cost"], "minutes")?;
+    let decimal_comma = table.delimiter != b',';
+
+    let mut records: Vec<TimeRow> = Vec::new();
+    // (from, to) → position in `records`, for duplicates and folded arrondissements.
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut folded = 0u64;
+    for row in &table.rows {
+        report.rows_read += 1;
+        if let Err(reason) = table.check_width(row) {
+            report.reject(row.line, reason);
+            continue;
+        }
+        // The current commune of a code, and whether the code named something else (an
+        // arrondissement or a former commune) that was folded into it.
+        let resolve = |col: usize| {
+            let raw = row.fields[col].as_str();
+            if raw.is_empty() {
+                return Err(RejectReason::MissingField { field: table.headers[col].clone() });
+            }
+            resolve_code(registry, raw, remap_merged).map(|(code, _)| {
+                let folded = code != code_from_raw(raw);
+                (code, folded)
+            })
+        };
+        let (from, to) = match (resolve(from_col), resolve(to_col)) {
+            (Ok(f), Ok(t)) => (f, t),
+            (Err(reason), _) | (_, Err(reason)) => {
+                report.reject(row.line, reason);
+                continue;
+            }
+        };
+        let raw_minutes = row.fields[minutes_col].as_str();
+        let minutes = match parse_number(raw_minutes, decimal_comma) {
+            Some(m) if m >= 0.0 => m,
+            Some(_) => {
+                let expected = "a travel time in minutes (≥ 0)".to_string();
+                report.reject(row.line, RejectReason::InvalidValue { field: table.headers[minutes_col].clone(), value: raw_minutes.into(), expected });
+                continue;
+            }
+            None => {
+                report.reject(row.line, RejectReason::MalformedNumber { field: table.headers[minutes_col].clone(), value: raw_minutes.into() });
+                continue;
+            }
+        };
+        let key = (from.0.clone(), to.0.clone());
+        match seen.get(&key) {
+            Some(&k) if from.1 || to.1 => {
+                // Rows of arrondissements of one city: keep the fastest.
+                folded += 1;
+                records[k].minutes = records[k].minutes.min(minutes);
+                report.rows_used += 1;
+            }
+            Some(&k) if records[k].minutes != minutes => {
+                let detail = format!("pair already given on line {} with {} min", records[k].line, records[k].minutes);
+                report.reject(row.line, RejectReason::Conflict { key: format!("{}→{}", key.0, key.1), detail });
+            }
+            Some(_) => report.skip("same pair given twice with the same time"),
+            None => {
+                seen.insert(key, records.len());
+                records.push(TimeRow { from: from.0, to: to.0, minutes, line: row.line });
+                report.rows_used += 1;
+            }
+        }
+    }
+    if folded > 0 {
+        report.note(format!("{folded} rows of municipal arrondissements folded into their city (fastest time kept)"));
+    }
+    Ok(Imported { records, report })
+}
+
+/// The code as written, normalised like the registry does, to tell an arrondissement or a
+/// remapped code (which differs from the commune it resolves to) from a plain commune code.
+fn code_from_raw(raw: &str) -> String {
+    crate::atlas::registry::normalize_insee_code(raw).unwrap_or_else(|| raw.to_string())
+}
+
+/// The matrix in atlas positions; `position` maps a commune code to its position (rows whose
+/// code has none are impossible after [`parse_time_matrix`] with the atlas's own registry).
+pub fn into_matrix(rows: &[TimeRow], source: &str, position: impl Fn(&str) -> Option<usize>) -> TimeMatrix {
+    let pairs = rows.iter().filter_map(|r| Some((position(&r.from)?, position(&r.to)?, r.minutes))).collect();
+    TimeMatrix { pairs, source: source.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry() -> CommuneRegistry {
+        CommuneRegistry::builder()
+            .commune("03185", "Montluçon")
+            .commune("03095", "Désertines")
+            .commune("13055", "Marseille")
+            .arrondissement("13201", "Marseille 1er", "13055")
+            .arrondissement("13202", "Marseille 2e", "13055")
+            .build()
+    }
+
+    #[test]
+    fn reads_pairs_and_rejects_each_bad_row_with_its_reason() {
+        let csv = "from;to;minutes\n03185;03095;7,5\n03095;03185;8\n99999;03185;3\n03185;03095;9\n03185;13055;-2\n03185;13055;abc\n03185;;4\n13201;03185;300\n13202;03185;290\n";
+        let got = parse_time_matrix("m.csv", csv.as_bytes(), &registry(), false).unwrap();
+        let r = &got.report;
+        assert_eq!(r.rows_read, 9);
+        assert_eq!(got.records.len(), 3);
+        assert_eq!(got.records[0], TimeRow { from: "03185".into(), to: "03095".into(), minutes: 7.5, line: 2 });
+        let marseille = got.records.iter().find(|t| t.from == "13055").unwrap();
+        assert_eq!(marseille.minutes, 290.0, "arrondissements fold into the city, fastest kept");
+        let kinds: Vec<(u64, &str)> = r.rejected.iter().map(|x| (x.line, x.reason.kind())).collect();
+        assert_eq!(
+            kinds,
+            vec![(4, "unknown_commune"), (5, "conflict"), (6, "invalid_value"), (7, "malformed_number"), (8, "missing_field")]
+        );
+    }
+
+    #[test]
+    fn a_file_without_a_minutes_column_is_an_error_naming_it() {
+        let err = parse_time_matrix("m.csv", b"from,to,km\n03185,03095,4\n", &registry(), false).unwrap_err();
+        assert!(err.to_string().contains("minutes"), "{err}");
+    }
+}
