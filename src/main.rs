@@ -126,11 +126,56 @@ enum Command {
         #[command(flatten)]
         load: LoadArgs,
     },
+    /// Access indicator of every commune: DREES APL, 2SFCA, E2SFCA or gravity.
+    Access(AccessArgs),
     /// Vector tiles: export a pyramid, or a layer as GeoJSON.
     Tiles {
         #[command(subcommand)]
         command: TilesCommand,
     },
+}
+
+#[derive(Args)]
+struct AccessArgs {
+    /// apl, 2sfca, e2sfca or gravity.
+    #[arg(long, default_value = "apl")]
+    method: String,
+    /// Travel times (CSV from,to,minutes); default: estimated from distance.
+    #[arg(long)]
+    matrix: Option<PathBuf>,
+    /// Catchment limit in minutes (inclusive).
+    #[arg(long, default_value_t = 20.0)]
+    max_minutes: f64,
+    /// Estimated times: road distance over great-circle distance.
+    #[arg(long, default_value_t = 1.3)]
+    detour: f64,
+    /// Estimated times: average speed on the road distance, km/h.
+    #[arg(long, default_value_t = 60.0)]
+    speed_kmh: f64,
+    /// Step weights as bound:weight pairs, e.g. 10:1,20:0.68,30:0.22 (inclusive bounds).
+    #[arg(long)]
+    steps: Option<String>,
+    /// Gravity decay exponent (negative), for --method gravity.
+    #[arg(long, allow_hyphen_values = true)]
+    gravity_alpha: Option<f64>,
+    /// Gravity decay: times below this many minutes count as this (in-commune travel).
+    #[arg(long)]
+    gravity_min_minutes: Option<f64>,
+    /// APL: consultations per year counted for a GP whose activity is unknown.
+    #[arg(long, default_value_t = medatlas::analysis::apl::NEW_LIBERAL_ACTIVITY)]
+    default_activity: f64,
+    /// Write the values per commune: .csv or .geojson.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Write the method's inputs (demand.csv, supply.csv, cost.csv) to this folder, for
+    /// running the same computation in another tool (scripts/bench_access.sh).
+    #[arg(long)]
+    dump_inputs: Option<PathBuf>,
+    /// Run the computation this many times and report the fastest and median time.
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
+    #[command(flatten)]
+    load: LoadArgs,
 }
 
 #[derive(Subcommand)]
@@ -190,6 +235,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Serve { addr, tile_cache_mb, load } => serve(&addr, tile_cache_mb, load.load()?),
+        Command::Access(args) => access(args),
         Command::Tiles { command } => tiles(command),
     }
 }
@@ -289,6 +335,174 @@ fn tiles(command: TilesCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn access_params(args: &AccessArgs, method: medatlas::analysis::methods::Method) -> Result<medatlas::analysis::methods::MethodParams> {
+    use medatlas::analysis::access::Decay;
+    use medatlas::analysis::methods::{Method, MethodParams};
+    let mut params = MethodParams { max_minutes: args.max_minutes, ..MethodParams::default() };
+    if !(args.max_minutes.is_finite() && args.max_minutes >= 0.0) {
+        bail!("--max-minutes must be ≥ 0, got {}", args.max_minutes);
+    }
+    params.apl.default_activity = args.default_activity;
+    if let Some(steps) = &args.steps {
+        let parsed = steps
+            .split(',')
+            .map(|pair| {
+                let (b, w) = pair.split_once(':').with_context(|| format!("step {pair:?} is not bound:weight"))?;
+                Ok((b.trim().parse::<f64>()?, w.trim().parse::<f64>()?))
+            })
+            .collect::<Result<Vec<_>>>()
+            .context("--steps")?;
+        params.decay = Some(Decay::steps(parsed)?);
+    }
+    if method == Method::Gravity && (args.gravity_alpha.is_some() || args.gravity_min_minutes.is_some()) {
+        let Decay::Gravity { scale, alpha, min_cost } = params.decay_for(Method::Gravity) else { unreachable!() };
+        params.decay =
+            Some(Decay::gravity(scale, args.gravity_alpha.unwrap_or(alpha), args.gravity_min_minutes.unwrap_or(min_cost))?);
+    }
+    Ok(params)
+}
+
+fn access(args: AccessArgs) -> Result<()> {
+    use medatlas::analysis::methods::{self, Method};
+    use medatlas::analysis::travel::{RoadModel, TravelTimes};
+    let method = Method::parse(&args.method).with_context(|| {
+        format!("unknown method {:?}: one of {}", args.method, Method::ALL.map(Method::name).join(", "))
+    })?;
+    let params = access_params(&args, method)?;
+    let atlas = args.load.load()?;
+    let travel = match &args.matrix {
+        None => TravelTimes::Estimated(RoadModel::new(args.detour, args.speed_kmh).map_err(anyhow::Error::msg)?),
+        Some(path) => {
+            let imported = medatlas::ingest::time_matrix::read_time_matrix(path, atlas.registry(), args.load.remap_merged)?;
+            eprintln!("{}", imported.report.summary());
+            for r in imported.report.rejected.iter().take(10) {
+                eprintln!("  line {}: {}", r.line, r.reason);
+            }
+            let source = path.display().to_string();
+            TravelTimes::Matrix(medatlas::ingest::time_matrix::into_matrix(&imported.records, &source, |c| atlas.commune_index(c)))
+        }
+    };
+    let mut times = Vec::new();
+    let mut result = None;
+    for _ in 0..args.repeat.max(1) {
+        let started = Instant::now();
+        result = Some(methods::run(&atlas, method, &travel, &params)?);
+        times.push(started.elapsed().as_secs_f64());
+    }
+    let result = result.context("no run")?;
+    times.sort_by(f64::total_cmp);
+    eprintln!("{} over {} communes, {} supply locations, {} pairs within {} min", method.name(), atlas.communes().len(), result.supply_locations, result.pairs, result.max_minutes);
+    eprintln!("travel times: {}", result.travel);
+    eprintln!("computed in {:.1} ms (fastest of {}), median {:.1} ms", times[0] * 1e3, times.len(), times[times.len() / 2] * 1e3);
+    let access = medatlas::analysis::CommuneAccess { apl: result.values.clone(), missing: result.missing.clone(), weight: result.weight.clone(), travel: result.travel.clone() };
+    if let Some((mean, under)) = medatlas::analysis::apl::weighted_summary(&access, 2.5) {
+        eprintln!("population-weighted mean {mean:.3} {}", result.unit);
+        if method == Method::Apl {
+            eprintln!("share of (standardised) population under 2.5: {:.1} %", under * 100.0);
+        }
+    }
+    let without = result.values.iter().filter(|v| v.is_none()).count();
+    if without > 0 {
+        eprintln!("{without} communes without a value (no population)");
+    }
+    if let Some(dir) = &args.dump_inputs {
+        dump_access_inputs(&atlas, &travel, &params, method, dir)?;
+        eprintln!("inputs written to {}", dir.display());
+    }
+    if let Some(out) = &args.out {
+        write_access(&atlas, &result, out)?;
+        eprintln!("values written to {}", out.display());
+    }
+    Ok(())
+}
+
+/// demand.csv (commune, population), supply.csv (commune, supply) and cost.csv (origin,
+/// dest, minutes: the pairs within the catchment) of one run.
+fn dump_access_inputs(
+    atlas: &Atlas,
+    travel: &medatlas::analysis::travel::TravelTimes,
+    params: &medatlas::analysis::methods::MethodParams,
+    method: medatlas::analysis::methods::Method,
+    dir: &std::path::Path,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let communes = atlas.communes();
+    let per_gp = if method == medatlas::analysis::methods::Method::Apl { params.apl.default_activity } else { 1.0 };
+    let supply_communes: Vec<usize> = (0..communes.len()).filter(|&i| communes[i].gp.as_ref().is_some_and(|g| g.gp > 0)).collect();
+    let points: Vec<geo::Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
+    let costs = travel.cost_table(&points, &supply_communes, params.max_minutes);
+    let mut w = csv::Writer::from_path(dir.join("demand.csv"))?;
+    w.write_record(["id", "value"])?;
+    for c in communes {
+        w.write_record([c.code.as_str(), &c.population.to_string()])?;
+    }
+    w.flush()?;
+    let mut w = csv::Writer::from_path(dir.join("supply.csv"))?;
+    w.write_record(["id", "value"])?;
+    for &i in &supply_communes {
+        let gp = communes[i].gp.as_ref().map_or(0, |g| g.gp);
+        w.write_record([communes[i].code.as_str(), &(f64::from(gp) * per_gp).to_string()])?;
+    }
+    w.flush()?;
+    let mut w = csv::Writer::from_path(dir.join("cost.csv"))?;
+    w.write_record(["origin", "dest", "cost"])?;
+    for (d, s, c) in costs.pairs() {
+        w.write_record([communes[d].code.as_str(), communes[supply_communes[s]].code.as_str(), &c.to_string()])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The values per commune as CSV or GeoJSON (by the file's extension).
+fn write_access(atlas: &Atlas, result: &medatlas::analysis::methods::MethodResult, out: &std::path::Path) -> Result<()> {
+    let name = result.method.name();
+    let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let rows = atlas.communes().iter().zip(result.values.iter().zip(&result.missing));
+    match ext.as_str() {
+        "csv" => {
+            let mut w = csv::Writer::from_path(out).with_context(|| format!("creating {}", out.display()))?;
+            w.write_record(["code", "name", "dep", "population", "gp", name, "missing"])?;
+            for (c, (v, why)) in rows {
+                let gp = c.gp.as_ref().map(|g| g.gp.to_string()).unwrap_or_default();
+                let v = v.map(|v| v.to_string()).unwrap_or_default();
+                w.write_record([&c.code, &c.name, &c.dep, &c.population.to_string(), &gp, &v, why.unwrap_or("")])?;
+            }
+            w.flush()?;
+        }
+        "geojson" | "json" => {
+            let features: Vec<geojson::Feature> = rows
+                .map(|(c, (v, why))| {
+                    let mut p = serde_json::Map::new();
+                    p.insert("code".into(), c.code.clone().into());
+                    p.insert("name".into(), c.name.clone().into());
+                    p.insert("population".into(), c.population.into());
+                    p.insert("gp".into(), c.gp.as_ref().map(|g| g.gp).into());
+                    p.insert(name.into(), (*v).into());
+                    if let Some(why) = why {
+                        p.insert("missing".into(), (*why).into());
+                    }
+                    geojson::Feature {
+                        geometry: Some(geojson::Geometry::from(&c.geometry)),
+                        properties: Some(p),
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            let mut collection = geojson::FeatureCollection { features, bbox: None, foreign_members: None };
+            let mut meta = serde_json::Map::new();
+            meta.insert("method".into(), name.into());
+            meta.insert("unit".into(), result.unit.into());
+            meta.insert("travel_times".into(), result.travel_kind.into());
+            meta.insert("travel".into(), result.travel.clone().into());
+            meta.insert("synthetic_gp".into(), atlas.meta.synthetic_gp.into());
+            collection.foreign_members = Some(meta);
+            std::fs::write(out, collection.to_string()).with_context(|| format!("writing {}", out.display()))?;
+        }
+        _ => bail!("--out must end in .csv or .geojson, got {}", out.display()),
+    }
+    Ok(())
 }
 
 fn serve(addr: &str, tile_cache_mb: u64, atlas: Atlas) -> Result<()> {

@@ -16,3 +16,8 @@ pub struct CommuneAccess {
     /// How travel times were obtained and with which parameters, for metadata.
     pub travel: String,
 }
+
+pub mod access;
+pub mod apl;
+pub mod methods;
+pub mod travel;
