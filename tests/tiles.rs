@@ -114,7 +114,7 @@ fn layers_and_attributes_decode() {
     assert_eq!(string(montlucon, "name").as_deref(), Some("Montluçon"));
     assert_eq!(string(montlucon, "zoning").as_deref(), Some("ZAC"));
     assert_eq!(montlucon.props["synthetic"].bool_value, Some(true));
-    for field in ["code", "name", "dep", "population", "gp", "gp_near_retirement", "gp_per_10k", "near_retirement_share", "zoning", "msp_count", "synthetic"] {
+    for field in ["code", "name", "dep", "population", "gp", "gp_near_retirement", "gp_per_10k", "gp_per_10k_in_5y", "apl", "near_retirement_share", "zoning", "msp_count", "synthetic"] {
         assert!(montlucon.props.contains_key(field), "missing {field}");
     }
     let atlas = &fixture().0;
@@ -123,7 +123,21 @@ fn layers_and_attributes_decode() {
     assert_eq!(montlucon.props["gp"].uint_value, Some(u64::from(c.gp.as_ref().unwrap().gp)));
     let density = montlucon.props["gp_per_10k"].double_value.unwrap();
     assert!((density - c.gp_per_10k().unwrap()).abs() <= 0.05 + 1e-9);
+    // In 5 years half of the near-retirement GPs have left (10-year horizon, no replacement).
+    let g = c.gp.as_ref().unwrap();
+    let in_5y = (f64::from(g.gp) - f64::from(g.gp_near_retirement.unwrap()) / 2.0) * 10_000.0 / f64::from(c.population);
+    assert!((montlucon.props["gp_per_10k_in_5y"].double_value.unwrap() - in_5y).abs() <= 0.05 + 1e-9);
+    assert!(in_5y < c.gp_per_10k().unwrap(), "Montluçon has GPs near retirement");
+    let access = medatlas::analysis::apl::default_access(atlas).unwrap();
+    let apl = access.apl[atlas.commune_index("03185").unwrap()].unwrap();
+    assert!((montlucon.props["apl"].double_value.unwrap() - apl).abs() <= 0.005 + 1e-9);
     let dep = layers["departements"].iter().find(|f| string(f, "code").as_deref() == Some("03")).expect("Allier");
+    // The département's APL is its communes' weighted by population.
+    let (weighted, weight) = atlas.communes().iter().enumerate().filter(|(_, c)| c.dep == "03").fold((0.0, 0.0), |(s, w), (i, c)| {
+        let p = f64::from(c.population);
+        (s + access.apl[i].unwrap_or(0.0) * p, w + p)
+    });
+    assert!((dep.props["apl"].double_value.unwrap() - weighted / weight).abs() <= 0.005 + 1e-9);
     assert_eq!(dep.props["aid_soutien_msp"].bool_value, Some(allier().aids_2022.as_ref().unwrap().categories.contains_key("soutien_msp")));
     assert!(layers["msp"].iter().all(|f| matches!(f.geometry, geo::Geometry::Point(_))));
 }

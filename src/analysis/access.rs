@@ -237,8 +237,7 @@ fn check_values(what: &'static str, values: &[f64], expected: usize) -> Result<(
 /// `D_j = Σ_i w(c_ij) P_i` over the admitted pairs.
 pub fn catchment_demand(demand: &[f64], costs: &CostTable, catchment: &Catchment) -> Vec<f64> {
     let mut total = vec![0.0; costs.n_supply];
-    for i in 0..costs.n_demand {
-        let p = demand[i];
+    for (i, &p) in demand.iter().enumerate().take(costs.n_demand) {
         for (j, c) in costs.row(i) {
             if catchment.admits(c) {
                 total[j] += catchment.decay.weight(c) * p;

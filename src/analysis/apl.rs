@@ -211,6 +211,12 @@ pub fn for_atlas(atlas: &Atlas, travel: &TravelTimes, params: &AplParams) -> Res
     apl(&points, &population, &supply_from_counts(&counts, params.default_activity), travel, params)
 }
 
+/// APL of the atlas with the default travel model and parameters, as the server and the tiles
+/// show it; `None` only if the atlas holds values the computation refuses (NaN populations).
+pub fn default_access(atlas: &Atlas) -> Option<CommuneAccess> {
+    for_atlas(atlas, &TravelTimes::default(), &AplParams::default()).ok().map(|r| r.access)
+}
+
 /// Mean APL weighted by standardised population, and the share of that population under
 /// `threshold` (DREES and the zoning use 2.5 consultations / year for "sous-dense").
 pub fn weighted_summary(access: &CommuneAccess, threshold: f64) -> Option<(f64, f64)> {

@@ -2,6 +2,9 @@
 //! (2SFCA / E2SFCA / gravity / DREES APL), travel times. No I/O here: readers live in
 //! `ingest`, handlers in `server`, and both call these functions.
 
+pub mod density;
+pub mod retirement;
+
 /// Access values per commune, in atlas commune order, with the weight DREES aggregates them by.
 #[derive(Debug, Clone)]
 pub struct CommuneAccess {
@@ -19,5 +22,5 @@ pub struct CommuneAccess {
 
 pub mod access;
 pub mod apl;
-pub mod methods;
 pub mod travel;
+pub mod methods;

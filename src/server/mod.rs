@@ -2,10 +2,12 @@
 //! Every error is JSON with a fitting status; no handler panics on user input.
 
 mod error;
+mod indicators;
 mod tiles;
 
 pub use error::ApiError;
 
+use crate::analysis::CommuneAccess;
 use crate::atlas::{Atlas, CodeMatch};
 use crate::tiles::TileSet;
 use crate::tiles::cache::TileCache;
@@ -29,11 +31,23 @@ pub struct Snapshot {
     /// Bumped at each swap: part of every tile cache key.
     pub generation: u64,
     tiles: OnceLock<TileSet>,
+    access: OnceLock<Option<CommuneAccess>>,
 }
 
 impl Snapshot {
+    fn new(atlas: Atlas, generation: u64) -> Self {
+        Snapshot { atlas, generation, tiles: OnceLock::new(), access: OnceLock::new() }
+    }
+
+    /// The tile layers, built on first use (with this snapshot's access values).
     pub fn tiles(&self) -> &TileSet {
-        self.tiles.get_or_init(|| TileSet::build(&self.atlas))
+        self.tiles.get_or_init(|| TileSet::build_with(&self.atlas, self.access()))
+    }
+
+    /// APL of every commune with the default parameters, computed on first use (~0.15 s for
+    /// France) and shared by the indicators API and the tiles.
+    pub fn access(&self) -> Option<&CommuneAccess> {
+        self.access.get_or_init(|| crate::analysis::apl::default_access(&self.atlas)).as_ref()
     }
 }
 
@@ -54,7 +68,7 @@ impl AppState {
 
     /// With a tile cache of `bytes` (0: no cache).
     pub fn with_tile_cache(atlas: Atlas, bytes: u64) -> Self {
-        let snapshot = Snapshot { atlas, generation: 0, tiles: OnceLock::new() };
+        let snapshot = Snapshot::new(atlas, 0);
         AppState {
             current: Arc::new(ArcSwap::from_pointee(snapshot)),
             generations: Arc::new(AtomicU64::new(0)),
@@ -73,7 +87,7 @@ impl AppState {
     /// Replaces the atlas atomically; tiles cached for the old one are no longer served.
     pub fn swap(&self, atlas: Atlas) {
         let generation = self.generations.fetch_add(1, Ordering::SeqCst) + 1;
-        self.current.store(Arc::new(Snapshot { atlas, generation, tiles: OnceLock::new() }));
+        self.current.store(Arc::new(Snapshot::new(atlas, generation)));
     }
 }
 
@@ -90,6 +104,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/meta", get(meta))
         .route("/api/communes/{code}", get(commune))
         .route("/api/locate", get(locate))
+        .route("/api/indicators", get(indicators::indicators).fallback(indicators::get_only))
+        .route(
+            "/api/indicators/basin",
+            axum::routing::post(indicators::basin)
+                .fallback(indicators::post_only)
+                .layer(axum::extract::DefaultBodyLimit::max(indicators::BASIN_BODY_LIMIT)),
+        )
         .route("/catalog", get(tiles::catalog))
         .route("/tiles/{name}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))

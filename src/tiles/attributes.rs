@@ -1,6 +1,8 @@
 //! The attributes of each layer's features, declared once: the encoder writes them and the
 //! TileJSON lists them from the same tables, so adding an indicator is one line here.
 
+use crate::analysis::CommuneAccess;
+use crate::analysis::retirement::RetirementParams;
 use crate::atlas::{AID_CATEGORIES, Atlas, Commune, Department, Site};
 use std::collections::HashMap;
 
@@ -48,6 +50,26 @@ pub type SiteField = Field<fn(&Site) -> Option<AttrValue>>;
 pub struct CommuneRow<'a> {
     pub commune: &'a Commune,
     pub msp_count: u32,
+    /// The commune's APL, when access was computed.
+    pub apl: Option<f64>,
+}
+
+impl<'a> CommuneRow<'a> {
+    /// The row of commune `i` of the atlas.
+    pub fn of(atlas: &'a Atlas, i: usize, access: Option<&CommuneAccess>) -> Self {
+        CommuneRow {
+            commune: &atlas.communes()[i],
+            msp_count: atlas.msp_count(i),
+            apl: access.and_then(|a| a.apl.get(i).copied().flatten()),
+        }
+    }
+
+    /// GPs per 10,000 in 5 years with the default retirement model (no replacement).
+    fn gp_per_10k_in_5y(&self) -> Option<f64> {
+        let g = self.commune.gp.as_ref()?;
+        let near = g.gp_near_retirement?;
+        RetirementParams::default().gp_per_10k_projected(u64::from(g.gp), u64::from(near), u64::from(self.commune.population))
+    }
 }
 
 /// What a département feature is made from: the record and totals over its communes.
@@ -65,6 +87,10 @@ pub struct GpTotals {
     pub communes_with_gp: usize,
     pub synthetic: bool,
     pub msp_count: u64,
+    /// Σ APL × weight and Σ weight over communes with an APL (DREES: weight by standardised
+    /// population).
+    pub apl_weighted: f64,
+    pub apl_weight: f64,
 }
 
 impl GpTotals {
@@ -75,12 +101,21 @@ impl GpTotals {
     pub fn near_retirement_share(&self) -> Option<f64> {
         (self.gp > 0).then(|| self.gp_near_retirement as f64 / self.gp as f64)
     }
+
+    pub fn apl(&self) -> Option<f64> {
+        (self.apl_weight > 0.0).then(|| self.apl_weighted / self.apl_weight)
+    }
 }
 
 /// Rounds a density for display: tiles carry one decimal (values then repeat, and MVT stores
 /// each distinct value once per layer). Exact values are in the API.
 fn density(v: Option<f64>) -> Option<AttrValue> {
     v.map(|x| AttrValue::Double((x * 10.0).round() / 10.0))
+}
+
+/// APL to two decimals (the 2.5 threshold needs one more than densities).
+fn apl(v: Option<f64>) -> Option<AttrValue> {
+    v.map(|x| AttrValue::Double((x * 100.0).round() / 100.0))
 }
 
 /// Shares (0–1) to three decimals, for the same reason.
@@ -105,6 +140,8 @@ pub static COMMUNE_FIELDS: &[CommuneField] = &[
     Field { name: "gp_near_retirement", kind: FieldType::Number, description: "GPs near retirement", value: |r| r.commune.gp.as_ref().and_then(|g| g.gp_near_retirement).and_then(count) },
     Field { name: "gp_per_10k", kind: FieldType::Number, description: "GPs per 10,000 inhabitants (1 decimal)", value: |r| density(r.commune.gp_per_10k()) },
     Field { name: "near_retirement_share", kind: FieldType::Number, description: "Share of GPs near retirement, 0-1 (3 decimals)", value: |r| share(r.commune.near_retirement_share()) },
+    Field { name: "gp_per_10k_in_5y", kind: FieldType::Number, description: "GPs per 10,000 in 5 years if the near-retirement GPs (55+) leave evenly over 10 years, unreplaced (1 decimal)", value: |r| density(r.gp_per_10k_in_5y()) },
+    Field { name: "apl", kind: FieldType::Number, description: "APL to GPs, consultations/year/inhabitant (DREES parameters, travel times estimated from distance; 2 decimals)", value: |r| apl(r.apl) },
     Field { name: "zoning", kind: FieldType::String, description: "ARS zoning class: ZIP, ZAC or HZ", value: |r| r.commune.zoning.as_ref().and_then(|z| text(z.as_str())) },
     Field { name: "msp_count", kind: FieldType::Number, description: "MSP sites in the commune", value: |r| count(r.msp_count) },
     Field { name: "synthetic", kind: FieldType::Boolean, description: "True when the GP counts come from a model", value: |r| r.commune.gp.as_ref().map(|g| AttrValue::Bool(g.synthetic)) },
@@ -119,6 +156,7 @@ pub static DEPARTMENT_FIELDS: &[DepartmentField] = &[
     Field { name: "gp_near_retirement", kind: FieldType::Number, description: "GPs near retirement", value: |r| (r.totals.communes_with_gp > 0).then_some(AttrValue::Uint(r.totals.gp_near_retirement)) },
     Field { name: "gp_per_10k", kind: FieldType::Number, description: "GPs per 10,000 inhabitants (1 decimal)", value: |r| density(r.totals.gp_per_10k()) },
     Field { name: "near_retirement_share", kind: FieldType::Number, description: "Share of GPs near retirement, 0-1 (3 decimals)", value: |r| share(r.totals.near_retirement_share()) },
+    Field { name: "apl", kind: FieldType::Number, description: "APL of its communes weighted by population (DREES rule; 2 decimals)", value: |r| apl(r.totals.apl()) },
     Field { name: "msp_count", kind: FieldType::Number, description: "MSP sites in the département", value: |r| count(r.totals.msp_count) },
     Field { name: "synthetic", kind: FieldType::Boolean, description: "True when any GP count comes from a model", value: |r| Some(AttrValue::Bool(r.totals.synthetic)) },
     Field { name: "aids_2022", kind: FieldType::Number, description: "Number of the 12 aid categories the département offered in 2022 (null: not in the table)", value: |r| r.department.aids_2022.as_ref().map(|a| AttrValue::Uint(a.categories.len() as u64)) },
@@ -173,10 +211,16 @@ pub fn evaluate<R, F: Fn(&R) -> Option<AttrValue>>(fields: &[Field<F>], row: &R)
 
 /// GP totals of every département of the atlas, summed over its communes (keyed by code):
 /// what [`DepartmentRow`] needs. The tiles and the GeoJSON export both read them from here.
-pub fn department_totals(atlas: &Atlas) -> HashMap<&str, GpTotals> {
+pub fn department_totals<'a>(atlas: &'a Atlas, access: Option<&CommuneAccess>) -> HashMap<&'a str, GpTotals> {
     let mut totals: HashMap<&str, GpTotals> = HashMap::new();
     for (i, c) in atlas.communes().iter().enumerate() {
         let t = totals.entry(c.dep.as_str()).or_default();
+        if let Some(a) = access
+            && let Some(v) = a.apl[i]
+        {
+            t.apl_weighted += v * a.weight[i];
+            t.apl_weight += a.weight[i];
+        }
         t.population += u64::from(c.population);
         t.msp_count += u64::from(atlas.msp_count(i));
         if let Some(g) = &c.gp {

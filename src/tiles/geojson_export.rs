@@ -23,17 +23,21 @@ use std::io::Write;
 /// The writer is not flushed.
 pub fn write_layer(atlas: &Atlas, layer: LayerId, out: &mut dyn Write) -> anyhow::Result<u64> {
     let mut fc = FeatureWriter::start(out)?;
+    let access = match layer {
+        LayerId::Communes | LayerId::Departements => crate::analysis::apl::default_access(atlas),
+        LayerId::Msp => None,
+    };
     match layer {
         LayerId::Communes => {
             let names = field_names(attributes::COMMUNE_FIELDS);
             for (i, c) in atlas.communes().iter().enumerate() {
-                let attrs = attributes::evaluate(attributes::COMMUNE_FIELDS, &CommuneRow { commune: c, msp_count: atlas.msp_count(i) });
+                let attrs = attributes::evaluate(attributes::COMMUNE_FIELDS, &CommuneRow::of(atlas, i, access.as_ref()));
                 fc.feature(i as u64 + 1, GeometryOut::MultiPolygon(&c.geometry), &names, &attrs)?;
             }
         }
         LayerId::Departements => {
             let names = field_names(attributes::DEPARTMENT_FIELDS);
-            let totals = attributes::department_totals(atlas);
+            let totals = attributes::department_totals(atlas, access.as_ref());
             for (i, d) in atlas.departments().iter().enumerate() {
                 let row = DepartmentRow { department: d, totals: totals.get(d.code.as_str()).copied().unwrap_or_default() };
                 let attrs = attributes::evaluate(attributes::DEPARTMENT_FIELDS, &row);
@@ -216,7 +220,7 @@ mod tests {
         assert_eq!(p["gp"], u64::from(c.gp.as_ref().unwrap().gp));
         assert_eq!(p["msp_count"], u64::from(atlas().msp_count(i)));
         // The same keys as the tile feature: every field the table evaluates, nothing else.
-        let expected: Vec<&str> = attributes::evaluate(attributes::COMMUNE_FIELDS, &CommuneRow { commune: c, msp_count: atlas().msp_count(i) })
+        let expected: Vec<&str> = attributes::evaluate(attributes::COMMUNE_FIELDS, &CommuneRow::of(atlas(), i, crate::analysis::apl::default_access(atlas()).as_ref()))
             .iter()
             .map(|(k, _)| attributes::COMMUNE_FIELDS[usize::from(*k)].name)
             .collect();

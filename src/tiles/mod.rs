@@ -290,14 +290,19 @@ pub struct TileSet {
 }
 
 impl TileSet {
+    /// Builds the layers, computing APL with the default parameters for the attributes.
     pub fn build(atlas: &Atlas) -> TileSet {
+        TileSet::build_with(atlas, crate::analysis::apl::default_access(atlas).as_ref())
+    }
+
+    /// Builds the layers with access values computed elsewhere (the server computes them once
+    /// per atlas and shares them with the API).
+    pub fn build_with(atlas: &Atlas, access: Option<&crate::analysis::CommuneAccess>) -> TileSet {
         let communes = atlas.communes();
-        let commune_rows: Vec<Vec<(u16, AttrValue)>> = communes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| attributes::evaluate(attributes::COMMUNE_FIELDS, &CommuneRow { commune: c, msp_count: atlas.msp_count(i) }))
+        let commune_rows: Vec<Vec<(u16, AttrValue)>> = (0..communes.len())
+            .map(|i| attributes::evaluate(attributes::COMMUNE_FIELDS, &CommuneRow::of(atlas, i, access)))
             .collect();
-        let totals = attributes::department_totals(atlas);
+        let totals = attributes::department_totals(atlas, access);
         let departments = atlas.departments();
         let dep_rows = departments
             .iter()

@@ -1,0 +1,520 @@
+//! Indicator endpoints: densities and the retirement projection by area
+//! (`GET /api/indicators`) and for a custom basin (`POST /api/indicators/basin`), as JSON, CSV
+//! or GeoJSON. Handlers parse, call [`crate::analysis::density`] and render; they compute no
+//! indicator themselves.
+
+use super::{ApiError, AppState};
+use crate::analysis::CommuneAccess;
+use crate::analysis::density::{self, AreaFilter, AreaIndicators, BasinError, DensityError, DensityOptions, Level};
+use crate::analysis::retirement::{self, RetirementError, RetirementParams};
+use crate::atlas::registry::normalize_insee_code;
+use crate::atlas::{Atlas, CodeMatch};
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Largest basin request body: 1 MiB holds every commune code of France (about 300 kB) or a
+/// detailed polygon, and bounds the work one request can ask for.
+pub(super) const BASIN_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Longest basin name accepted, in characters.
+const MAX_NAME_CHARS: usize = 200;
+
+/// At most this many bad codes are spelled out in an error; the rest are counted.
+const MAX_LISTED_BAD_CODES: usize = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+    GeoJson,
+}
+
+/// `?format=` wins; else the first media type of `Accept` we produce; else JSON.
+fn format_of(param: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
+    if let Some(f) = param {
+        return match f.to_ascii_lowercase().as_str() {
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            "geojson" => Ok(Format::GeoJson),
+            _ => Err(ApiError::bad_request(format!("unknown format {f:?}: expected one of json, csv, geojson"))),
+        };
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    for range in accept.split(',') {
+        let media = range.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        match media.as_str() {
+            "text/csv" => return Ok(Format::Csv),
+            "application/geo+json" => return Ok(Format::GeoJson),
+            "application/json" => return Ok(Format::Json),
+            _ => {}
+        }
+    }
+    Ok(Format::Json)
+}
+
+/// Query parameters shared by both endpoints. Strings, so that a bad value gets our message
+/// rather than serde's.
+#[derive(Debug, Deserialize)]
+pub(super) struct OptionsQuery {
+    format: Option<String>,
+    min_population: Option<String>,
+    years: Option<String>,
+    horizon: Option<String>,
+    replacement: Option<String>,
+}
+
+/// Query parameters of `GET /api/indicators`.
+#[derive(Debug, Deserialize)]
+pub(super) struct IndicatorsQuery {
+    level: Option<String>,
+    dep: Option<String>,
+    region: Option<String>,
+    #[serde(flatten)]
+    options: OptionsQuery,
+}
+
+/// A parameter's value, with an empty one (`dep=` from a form) taken as absent.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn number(v: &Option<String>, name: &str, default: f64) -> Result<f64, ApiError> {
+    match given(v) {
+        None => Ok(default),
+        Some(s) => s
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| ApiError::bad_request(format!("{name}={s:?} is not a number"))),
+    }
+}
+
+fn options(q: &OptionsQuery) -> Result<DensityOptions, ApiError> {
+    let low_population_threshold = match given(&q.min_population) {
+        None => density::DEFAULT_LOW_POPULATION,
+        Some(s) => s
+            .parse::<u64>()
+            .map_err(|_| ApiError::bad_request(format!("min_population={s:?} is not a whole number ≥ 0")))?,
+    };
+    let d = RetirementParams::default();
+    let years = number(&q.years, "years", d.years)?;
+    let horizon = number(&q.horizon, "horizon", d.departure_horizon_years)?;
+    let replacement = number(&q.replacement, "replacement", d.replacement_rate)?;
+    let retirement = RetirementParams::new(years, horizon, replacement).map_err(|e| {
+        let param = match e {
+            RetirementError::Years(_) => "years",
+            RetirementError::Horizon(_) => "horizon",
+            RetirementError::Replacement(_) => "replacement",
+        };
+        ApiError::bad_request(format!("parameter {param}: {e}"))
+    })?;
+    Ok(DensityOptions { low_population_threshold, retirement })
+}
+
+fn density_error(e: DensityError) -> ApiError {
+    match e {
+        DensityError::UnknownDepartment(_) | DensityError::UnknownRegion(_) => ApiError::not_found(e.to_string()),
+        DensityError::Retirement(_) => ApiError::bad_request(e.to_string()),
+    }
+}
+
+fn basin_error(e: BasinError) -> ApiError {
+    match e {
+        BasinError::CommuneIndex(_) => ApiError::internal(e),
+        _ => ApiError::bad_request(e.to_string()),
+    }
+}
+
+/// Body rejections as JSON errors: 413 too large, 415 not JSON, 400 for syntax and for a
+/// body of the wrong shape (axum says 422; the API's convention for a bad parameter is 400).
+fn json_rejection(e: JsonRejection) -> ApiError {
+    let status = match e.status() {
+        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+        s => s,
+    };
+    ApiError::new(status, e.body_text())
+}
+
+fn meta(atlas: &Atlas, opts: &DensityOptions, access: Option<&CommuneAccess>) -> Value {
+    let p = &opts.retirement;
+    json!({
+        "atlas": atlas.meta.name,
+        "synthetic_gp": atlas.meta.synthetic_gp,
+        "projection": {
+            "years": p.years,
+            "departure_horizon_years": p.departure_horizon_years,
+            "replacement_rate": p.replacement_rate,
+            "model": retirement::MODEL,
+        },
+        "low_population_threshold": opts.low_population_threshold,
+        "access": access.map(|a| json!({
+            "indicator": "apl",
+            "method": "DREES APL: E2SFCA between communes, decay 1 / 2/3 / 1/3 up to 10 / 15 / 20 min, 0 beyond; \
+each GP counts the default activity (5,400 consultations/year) as the atlas has head counts only; \
+residents and GPs at the town hall; aggregates weighted by population",
+            "unit": "consultations per year per standardised inhabitant",
+            "travel_times": if a.travel.starts_with("matrix") { "matrix" } else { "estimated" },
+            "travel": a.travel,
+        })),
+        "formulas": density::FORMULAS.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+    })
+}
+
+/// `GET /api/indicators`: one row per area of a level.
+pub(super) async fn indicators(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<IndicatorsQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let level = match given(&q.level) {
+        None => Level::Departement,
+        Some(s) => s.parse::<Level>().map_err(|e| ApiError::bad_request(e.to_string()))?,
+    };
+    let format = format_of(given(&q.options.format), &headers)?;
+    let opts = options(&q.options)?;
+    let filter = AreaFilter { dep: given(&q.dep).map(str::to_string), region: given(&q.region).map(str::to_string) };
+    let snapshot = state.snapshot();
+    let access = snapshot.access();
+    let areas = density::areas(&snapshot, level, &filter, access, &opts).map_err(density_error)?;
+    let mut meta = meta(&snapshot, &opts, access);
+    meta["filter"] = json!({ "dep": filter.dep, "region": filter.region });
+    // Communes in no area of this level (no EPCI...) are named, not silently dropped.
+    meta["communes_without_area"] = json!(
+        density::communes_without_area(&snapshot, level, &filter).iter().map(|&i| snapshot.communes()[i].code.as_str()).collect::<Vec<_>>()
+    );
+    match format {
+        Format::Json => Ok(Json(json!({ "level": level, "count": areas.len(), "meta": meta, "areas": areas })).into_response()),
+        Format::Csv => csv_response(&areas, None),
+        Format::GeoJson => {
+            let body = tokio::task::spawn_blocking(move || {
+                let features: Vec<Value> =
+                    areas.iter().map(|a| feature(area_geometry(&snapshot, Some(level), a), a, None)).collect();
+                feature_collection(features, meta)
+            })
+            .await
+            .map_err(ApiError::internal)??;
+            Ok(body)
+        }
+    }
+}
+
+/// Body of `POST /api/indicators/basin`: `codes` or `polygon`, not both.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BasinRequest {
+    name: Option<String>,
+    codes: Option<Vec<String>>,
+    polygon: Option<Value>,
+}
+
+/// `POST /api/indicators/basin`: the indicators of the communes given by code or by polygon.
+pub(super) async fn basin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<OptionsQuery>, QueryRejection>,
+    body: Result<Json<BasinRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let format = format_of(given(&q.format), &headers)?;
+    let opts = options(&q)?;
+    let Json(body) = body.map_err(json_rejection)?;
+    let name = given(&body.name).unwrap_or("basin").to_string();
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::bad_request(format!("name is longer than {MAX_NAME_CHARS} characters")));
+    }
+    let snapshot = state.snapshot();
+    let (communes, selection) = match (body.codes, body.polygon) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("give either codes or polygon, not both")),
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "give codes (a list of INSEE commune codes) or polygon (a GeoJSON Polygon or MultiPolygon, or a Feature holding one)",
+            ));
+        }
+        (Some(codes), None) => (resolve_codes(&snapshot, &codes)?, json!({ "by": "codes" })),
+        (None, Some(polygon)) => {
+            let polygon = polygon_of(&polygon, true).map_err(|e| ApiError::bad_request(format!("polygon: {e}")))?;
+            let snap = Arc::clone(&snapshot);
+            // Validating a large polygon is quadratic at worst: off the async workers.
+            let found = tokio::task::spawn_blocking(move || density::communes_in_polygon(&snap, &polygon))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(basin_error)?;
+            let rule = "a commune is in the basin when its representative point (the town hall, else a point inside it) lies in the polygon or on its edge";
+            (found, json!({ "by": "polygon", "rule": rule }))
+        }
+    };
+    let access = snapshot.access();
+    let area = density::basin(&snapshot, &communes, &name, access, &opts).map_err(basin_error)?;
+    let codes: Vec<String> = area.communes.iter().map(|&i| snapshot.communes()[i].code.clone()).collect();
+    let mut meta = meta(&snapshot, &opts, access);
+    meta["selection"] = selection;
+    match format {
+        Format::Json => {
+            Ok(Json(json!({ "level": density::BASIN_LEVEL, "meta": meta, "area": area, "communes": codes })).into_response())
+        }
+        Format::Csv => csv_response(std::slice::from_ref(&area), Some(&codes)),
+        Format::GeoJson => {
+            let body = tokio::task::spawn_blocking(move || {
+                let f = feature(area_geometry(&snapshot, None, &area), &area, Some(&codes));
+                feature_collection(vec![f], meta)
+            })
+            .await
+            .map_err(ApiError::internal)??;
+            Ok(body)
+        }
+    }
+}
+
+/// 405 with a JSON body and `Allow` (axum's own answer has an empty body).
+fn method_not_allowed(allow: &'static str, route: &str) -> Response {
+    let error = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("{route} answers {allow} only"));
+    ([(header::ALLOW, HeaderValue::from_static(allow))], error).into_response()
+}
+
+/// Any method but GET on `/api/indicators`.
+pub(super) async fn get_only() -> Response {
+    method_not_allowed("GET, HEAD", "/api/indicators")
+}
+
+/// Any method but POST on `/api/indicators/basin`.
+pub(super) async fn post_only() -> Response {
+    method_not_allowed("POST", "/api/indicators/basin")
+}
+
+/// Atlas indexes of the given codes. An arrondissement counts as its parent commune; a merged
+/// or unknown code is an error naming it; duplicates are left to `density::basin`.
+fn resolve_codes(atlas: &Atlas, codes: &[String]) -> Result<Vec<usize>, ApiError> {
+    if codes.is_empty() {
+        return Err(ApiError::bad_request("codes is empty: give at least one INSEE commune code"));
+    }
+    let mut found = Vec::with_capacity(codes.len());
+    let mut bad = Vec::new();
+    for raw in codes {
+        match atlas.registry().resolve_code(raw) {
+            CodeMatch::Commune(code) | CodeMatch::Arrondissement { parent: code, .. } => match atlas.commune_index(&code) {
+                Some(i) => found.push(i),
+                None => bad.push(format!("{raw}: no commune {code} in this atlas")),
+            },
+            CodeMatch::Merged { code, successor } => {
+                bad.push(format!("{raw}: commune {code} no longer exists, merged into {successor}"))
+            }
+            CodeMatch::Unknown if normalize_insee_code(raw).is_none() => {
+                bad.push(format!("{raw:?}: not an INSEE commune code (5 characters, e.g. 03185 or 2A004)"))
+            }
+            CodeMatch::Unknown => bad.push(format!("{raw}: no commune {raw} in this atlas")),
+        }
+    }
+    if bad.is_empty() {
+        return Ok(found);
+    }
+    let more = bad.len().saturating_sub(MAX_LISTED_BAD_CODES);
+    let mut message = format!("{} invalid commune code(s): {}", bad.len(), bad[..bad.len().min(MAX_LISTED_BAD_CODES)].join("; "));
+    if more > 0 {
+        message.push_str(&format!("; and {more} more"));
+    }
+    Err(ApiError::bad_request(message))
+}
+
+/// A GeoJSON Polygon or MultiPolygon (or a Feature holding one, when `feature_allowed`) as lon/lat
+/// polygons. Read by hand: the `geojson` crate's conversion panics on a position with fewer
+/// than two numbers, which a client controls.
+fn polygon_of(v: &Value, feature_allowed: bool) -> Result<MultiPolygon<f64>, String> {
+    let kind = v.get("type").and_then(Value::as_str).ok_or("expected a GeoJSON object with a \"type\"")?;
+    let coordinates = || v.get("coordinates").ok_or(format!("{kind} without \"coordinates\""));
+    match kind {
+        "Feature" if feature_allowed => match v.get("geometry") {
+            Some(g) if !g.is_null() => polygon_of(g, false),
+            _ => Err("the Feature has no geometry".into()),
+        },
+        "Polygon" => Ok(MultiPolygon(vec![polygon(coordinates()?)?])),
+        "MultiPolygon" => {
+            let polys = coordinates()?.as_array().ok_or("MultiPolygon coordinates must be an array of polygons")?;
+            Ok(MultiPolygon(polys.iter().map(polygon).collect::<Result<_, _>>()?))
+        }
+        other => Err(format!("expected a Polygon or MultiPolygon geometry, or a Feature holding one; got {other:?}")),
+    }
+}
+
+fn polygon(v: &Value) -> Result<Polygon<f64>, String> {
+    let rings = v.as_array().ok_or("polygon coordinates must be an array of rings")?;
+    let (exterior, holes) = rings.split_first().ok_or("a polygon needs an exterior ring")?;
+    Ok(Polygon::new(ring(exterior)?, holes.iter().map(ring).collect::<Result<_, _>>()?))
+}
+
+fn ring(v: &Value) -> Result<LineString<f64>, String> {
+    let positions = v.as_array().ok_or("a ring must be an array of [lon, lat] positions")?;
+    positions
+        .iter()
+        .map(|p| {
+            let xy = p.as_array().filter(|a| a.len() >= 2);
+            match xy.map(|a| (a[0].as_f64(), a[1].as_f64())) {
+                Some((Some(x), Some(y))) if x.abs() <= 180.0 && y.abs() <= 90.0 => Ok(Coord { x, y }),
+                Some((Some(_), Some(_))) => Err(format!("position {p} is not [lon, lat] in WGS84 degrees")),
+                _ => Err(format!("position {p} is not [lon, lat]")),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(LineString)
+}
+
+/// The polygon of an area: the commune's own, the département's dissolved one, or the union of
+/// its communes (EPCI, basin) or départements (region), computed here because only GeoJSON
+/// asks for it.
+fn area_geometry(atlas: &Atlas, level: Option<Level>, area: &AreaIndicators) -> MultiPolygon<f64> {
+    let communes = || area.communes.iter().filter_map(|&i| atlas.communes().get(i));
+    match level {
+        Some(Level::Departement) => {
+            if let Some(d) = atlas.department(&area.code) {
+                return d.geometry.clone();
+            }
+        }
+        Some(Level::Region) => {
+            let mut deps: Vec<&str> = communes().map(|c| c.dep.as_str()).collect();
+            deps.sort_unstable();
+            deps.dedup();
+            let parts: Vec<&Polygon<f64>> =
+                deps.iter().filter_map(|d| atlas.department(d)).flat_map(|d| d.geometry.0.iter()).collect();
+            return geo::unary_union(parts);
+        }
+        _ => {}
+    }
+    if area.communes.len() == 1 {
+        return communes().next().map(|c| c.geometry.clone()).unwrap_or_else(|| MultiPolygon(vec![]));
+    }
+    geo::unary_union(communes().flat_map(|c| c.geometry.0.iter()))
+}
+
+fn feature(geometry: MultiPolygon<f64>, area: &AreaIndicators, communes: Option<&[String]>) -> Value {
+    let geometry = if geometry.0.is_empty() {
+        Value::Null
+    } else {
+        json!(geojson::Geometry::new(geojson::GeometryValue::from(&geometry)))
+    };
+    let mut properties = json!(area);
+    if let Some(codes) = communes {
+        properties["communes"] = json!(codes);
+    }
+    json!({ "type": "Feature", "id": area.code, "geometry": geometry, "properties": properties })
+}
+
+fn feature_collection(features: Vec<Value>, meta: Value) -> Result<Response, ApiError> {
+    // `meta` is a foreign member (RFC 7946 §6.1): GeoJSON readers ignore it, the synthetic flag
+    // and the model still travel with the data.
+    let body = serde_json::to_vec(&json!({ "type": "FeatureCollection", "meta": meta, "features": features }))
+        .map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"))], body).into_response())
+}
+
+/// Columns of the CSV, in the order of [`AreaIndicators`]'s fields.
+const CSV_COLUMNS: [&str; 17] = [
+    "code",
+    "name",
+    "level",
+    "population",
+    "commune_count",
+    "gp",
+    "gp_near_retirement",
+    "gp_per_10k",
+    "near_retirement_share",
+    "msp_count",
+    "gp_projected",
+    "gp_per_10k_projected",
+    "apl",
+    "synthetic",
+    "low_population",
+    "missing",
+    "communes",
+];
+
+fn csv_response(areas: &[AreaIndicators], communes: Option<&[String]>) -> Result<Response, ApiError> {
+    fn opt<T: ToString>(v: Option<T>) -> String {
+        v.map(|x| x.to_string()).unwrap_or_default()
+    }
+    let columns = if communes.is_some() { &CSV_COLUMNS[..] } else { &CSV_COLUMNS[..CSV_COLUMNS.len() - 1] };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(columns).map_err(ApiError::internal)?;
+    for a in areas {
+        let missing: Vec<String> = a.missing.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let mut row = vec![
+            a.code.clone(),
+            a.name.clone().unwrap_or_default(),
+            a.level.to_string(),
+            a.population.to_string(),
+            a.commune_count.to_string(),
+            opt(a.gp),
+            opt(a.gp_near_retirement),
+            opt(a.gp_per_10k),
+            opt(a.near_retirement_share),
+            a.msp_count.to_string(),
+            opt(a.gp_projected),
+            opt(a.gp_per_10k_projected),
+            opt(a.apl),
+            a.synthetic.to_string(),
+            a.low_population.to_string(),
+            missing.join("; "),
+        ];
+        if let Some(codes) = communes {
+            row.push(codes.join(" "));
+        }
+        w.write_record(&row).map_err(ApiError::internal)?;
+    }
+    let body = w.into_inner().map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"))], body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_columns_are_the_json_fields() {
+        let atlas = Atlas::load_default().expect("default loads");
+        let area = density::basin(&atlas, &[0], "b", None, &DensityOptions::default()).expect("basin");
+        let mut json_keys: Vec<String> = json!(area).as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+        json_keys.push("communes".into());
+        json_keys.sort();
+        let mut columns: Vec<String> = CSV_COLUMNS.iter().map(|s| s.to_string()).collect();
+        columns.sort();
+        assert_eq!(columns, json_keys);
+    }
+
+    #[test]
+    fn accept_header_and_format_parameter_choose_the_output() {
+        let mut h = HeaderMap::new();
+        assert_eq!(format_of(None, &h).ok(), Some(Format::Json));
+        h.insert(header::ACCEPT, HeaderValue::from_static("text/html, text/csv;q=0.9"));
+        assert_eq!(format_of(None, &h).ok(), Some(Format::Csv));
+        h.insert(header::ACCEPT, HeaderValue::from_static("application/geo+json"));
+        assert_eq!(format_of(None, &h).ok(), Some(Format::GeoJson));
+        assert_eq!(format_of(Some("JSON"), &h).ok(), Some(Format::Json));
+        assert!(format_of(Some("xml"), &h).is_err());
+    }
+
+    #[test]
+    fn polygons_are_read_without_panicking_on_short_positions() {
+        let square = json!({"type": "Polygon", "coordinates": [[[2.5, 46.3], [2.7, 46.3], [2.7, 46.4], [2.5, 46.3]]]});
+        assert_eq!(polygon_of(&square, true).map(|m| m.0.len()), Ok(1));
+        let feature = json!({"type": "Feature", "properties": {}, "geometry": square});
+        assert!(polygon_of(&feature, true).is_ok());
+        let nested = json!({"type": "Feature", "geometry": feature});
+        assert!(polygon_of(&nested, true).is_err());
+        for bad in [
+            json!({"type": "Polygon", "coordinates": [[[2.5], [2.7, 46.3]]]}),
+            json!({"type": "Polygon", "coordinates": []}),
+            json!({"type": "Polygon", "coordinates": [[[700000.0, 6600000.0]]]}),
+            json!({"type": "Point", "coordinates": [2.5, 46.3]}),
+            json!({"coordinates": []}),
+            json!("Polygon"),
+        ] {
+            assert!(polygon_of(&bad, true).is_err(), "{bad}");
+        }
+    }
+}
