@@ -39,7 +39,7 @@ EXTENT = 4096
 BUFFER = 64
 COMMUNE_FIELDS = {
     "code", "name", "dep", "population", "gp", "gp_near_retirement", "gp_per_10k",
-    "near_retirement_share", "zoning", "msp_count", "synthetic",
+    "gp_per_10k_in_5y", "apl", "near_retirement_share", "zoning", "msp_count", "synthetic",
 }
 # Present on every commune feature (the others are absent where the value is unknown).
 COMMUNE_ALWAYS = {"code", "name", "dep", "population", "msp_count"}
@@ -258,6 +258,10 @@ def test_montlucon_at_z12(archive):
     assert p["dep"] == "03"
     assert set(p) == COMMUNE_FIELDS, "Montluçon has every commune field"
     assert p["synthetic"] is True
+    # Half the near-retirement GPs gone in 5 years (10-year horizon, no replacement).
+    expected = (p["gp"] - p["gp_near_retirement"] / 2) * 10_000 / p["population"]
+    assert abs(p["gp_per_10k_in_5y"] - expected) <= 0.05 + 1e-9
+    assert 0 < p["apl"] < 50, p["apl"]
     # The point lies inside the decoded polygon, in tile coordinates.
     fx, fy = lonlat_to_tile(lon, lat, z)
     point = shape({"type": "Point", "coordinates": [(fx - x) * EXTENT, (fy - y) * EXTENT]})
