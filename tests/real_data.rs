@@ -3,6 +3,8 @@
 //! (scripts/test.sh downloads it). Outside CI, a missing input skips the test with a message;
 //! in CI (CI=true) it fails, so the check can't vanish silently.
 
+use medatlas::analysis::apl::{self, AplParams};
+use medatlas::analysis::travel::TravelTimes;
 use medatlas::atlas::{AtlasBuilder, SourceInfo, Zoning};
 use medatlas::ingest::datafrance::{DataFranceSource, GeographyFilter, read_geography};
 use medatlas::ingest::report::ImportReport;
@@ -70,4 +72,33 @@ fn national_files_join_onto_the_national_geography() {
     assert_eq!(clermont.gp.as_ref().map(|g| g.gp), Some(379));
     let zoned = b.communes().iter().filter(|c| c.zoning.is_some()).count() as f64 / b.communes().len() as f64;
     assert!(zoned > 0.97, "{:.3} of communes have a zoning class", zoned);
+
+    // National APL on the SanteScope counts at town halls (estimated times). E2SFCA shares
+    // out every GP's activity among the population of its catchment, so Σ population × APL
+    // equals the total counted activity of the GPs whose catchment has residents: a check
+    // that no supply is lost or created over 500,000 commune pairs.
+    let atlas = b.finish();
+    let params = AplParams::default();
+    let r = apl::for_atlas(&atlas, &TravelTimes::default(), &params).expect("APL computes");
+    let communes = atlas.communes();
+    let served: f64 = r.access.apl.iter().zip(&r.access.weight).map(|(a, w)| a.unwrap_or(0.0) * w).sum();
+    let gps = |i: usize| f64::from(communes[i].gp.as_ref().map_or(0, |g| g.gp));
+    let supply_communes: Vec<usize> = (0..communes.len()).filter(|&i| gps(i) > 0.0).collect();
+    let points: Vec<_> = communes.iter().map(|c| c.repr_point).collect();
+    let costs = TravelTimes::default().cost_table(&points, &supply_communes, params.max_minutes);
+    let mut has_residents = vec![false; supply_communes.len()];
+    for (d, s, _) in costs.pairs() {
+        has_residents[s] |= communes[d].population > 0;
+    }
+    let reachable: f64 = (0..supply_communes.len()).filter(|&s| has_residents[s]).map(|s| gps(supply_communes[s]) * params.default_activity).sum();
+    let total: f64 = supply_communes.iter().map(|&i| gps(i) * params.default_activity).sum();
+    assert!((served - reachable).abs() < 1e-9 * reachable, "served {served} of {reachable} reachable ({total} in all)");
+    assert!(reachable > 0.99 * total, "{reachable} of {total}");
+    for (c, a) in communes.iter().zip(&r.access.apl) {
+        assert_eq!(a.is_some(), c.population > 0, "{}: a value exactly where there are residents", c.code);
+        assert!(a.is_none_or(|v| v.is_finite() && v >= 0.0), "{}: {a:?}", c.code);
+    }
+    assert!(r.pairs > 300_000, "{} pairs within 20 min", r.pairs);
+    let montlucon = atlas.commune_index("03185").expect("Montluçon");
+    assert!(r.access.apl[montlucon].is_some_and(|v| v > 0.0));
 }
