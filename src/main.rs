@@ -164,6 +164,20 @@ struct AccessArgs {
     /// APL: consultations per year counted for a GP whose activity is unknown.
     #[arg(long, default_value_t = medatlas::analysis::apl::NEW_LIBERAL_ACTIVITY)]
     default_activity: f64,
+    /// APL: age pyramid per commune (CSV: a code column and the 19 DREES bands 0-4 … 90+),
+    /// to standardise the population; communes not listed keep their raw population.
+    #[arg(long, value_name = "PATH")]
+    ages: Option<PathBuf>,
+    /// APL: vintage of the DREES age weights standardising --ages.
+    #[arg(long, default_value = "2023", value_parser = ["2022", "2023"])]
+    age_weights: String,
+    /// APL: individual GPs (CSV: commune, activity, practice, age, optional id); they replace
+    /// the atlas's head counts, with the DREES activity caps.
+    #[arg(long, value_name = "PATH")]
+    gps: Option<PathBuf>,
+    /// APL: only GPs aged under 65 (needs --gps; GPs of unknown age are left out).
+    #[arg(long)]
+    under_65: bool,
     /// Write the values per commune: .csv or .geojson.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -370,16 +384,23 @@ fn access(args: AccessArgs) -> Result<()> {
     let method = Method::parse(&args.method).with_context(|| {
         format!("unknown method {:?}: one of {}", args.method, Method::ALL.map(Method::name).join(", "))
     })?;
-    let params = access_params(&args, method)?;
+    // Checked before loading the atlas, which takes a while: these are mistakes in the command.
+    if args.under_65 && args.gps.is_none() {
+        bail!("--under-65 needs --gps: the atlas's GP head counts have no age");
+    }
+    if method != Method::Apl && (args.ages.is_some() || args.gps.is_some() || args.under_65) {
+        bail!("--ages, --gps and --under-65 only apply to --method apl, not {}", method.name());
+    }
+    let mut params = access_params(&args, method)?;
     let atlas = args.load.load()?;
+    if method == Method::Apl {
+        params.apl_inputs = apl_inputs(&args, &atlas)?;
+    }
     let travel = match &args.matrix {
         None => TravelTimes::Estimated(RoadModel::new(args.detour, args.speed_kmh).map_err(anyhow::Error::msg)?),
         Some(path) => {
             let imported = medatlas::ingest::time_matrix::read_time_matrix(path, atlas.registry(), args.load.remap_merged)?;
-            eprintln!("{}", imported.report.summary());
-            for r in imported.report.rejected.iter().take(10) {
-                eprintln!("  line {}: {}", r.line, r.reason);
-            }
+            print_import_report(&imported.report);
             let source = path.display().to_string();
             TravelTimes::Matrix(medatlas::ingest::time_matrix::into_matrix(&imported.records, &source, |c| atlas.commune_index(c)))
         }
@@ -407,6 +428,24 @@ fn access(args: AccessArgs) -> Result<()> {
     if without > 0 {
         eprintln!("{without} communes without a value (no population)");
     }
+    if method == Method::Apl {
+        let inputs = &params.apl_inputs;
+        if args.ages.is_some() {
+            let standardised = inputs.standardised_communes();
+            eprintln!(
+                "population standardised with the DREES {} age weights for {standardised} communes; {} keep their raw population",
+                args.age_weights,
+                atlas.communes().len() - standardised
+            );
+        }
+        if let Some(gps) = &inputs.gps {
+            let scope = if args.under_65 { " (under-65 variant)" } else { "" };
+            eprintln!("supply from {} individual GPs{scope}, not the atlas's head counts", gps.len());
+            if args.under_65 {
+                eprintln!("{} GPs left out for unknown age", inputs.left_out_for_unknown_age());
+            }
+        }
+    }
     if let Some(dir) = &args.dump_inputs {
         dump_access_inputs(&atlas, &travel, &params, method, dir)?;
         eprintln!("inputs written to {}", dir.display());
@@ -418,8 +457,51 @@ fn access(args: AccessArgs) -> Result<()> {
     Ok(())
 }
 
+/// The report of an import read by a command, and its first rejected rows.
+fn print_import_report(report: &medatlas::ingest::report::ImportReport) {
+    eprintln!("{}", report.summary());
+    for r in report.rejected.iter().take(10) {
+        eprintln!("  line {}: {}", r.line, r.reason);
+    }
+}
+
+/// The APL's optional inputs from --ages, --age-weights, --gps and --under-65, each file read
+/// against the atlas's registry with its report printed.
+fn apl_inputs(args: &AccessArgs, atlas: &Atlas) -> Result<medatlas::analysis::apl::AplInputs> {
+    use medatlas::analysis::apl::{AgeWeights, AplInputs, GpScope};
+    use medatlas::ingest::{age_pyramid, gp_activity};
+    let age_weights = match args.age_weights.as_str() {
+        "2022" => AgeWeights::DREES_2022,
+        "2023" => AgeWeights::DREES_2023,
+        other => bail!("--age-weights must be 2022 or 2023, got {other:?}"),
+    };
+    let scope = if args.under_65 { GpScope::Under65 } else { GpScope::All };
+    let mut inputs = AplInputs { age_weights, scope, ..AplInputs::default() };
+    if let Some(path) = &args.ages {
+        let imported = age_pyramid::read_age_pyramid(path, atlas.registry(), args.load.remap_merged)?;
+        print_import_report(&imported.report);
+        let (pyramids, outside) = age_pyramid::by_position(&imported.records, |c| atlas.commune_index(c));
+        if !outside.is_empty() {
+            eprintln!("  {} communes of {} are not in this atlas: {}", outside.len(), path.display(), outside.join(", "));
+        }
+        inputs.pyramids = pyramids;
+    }
+    if let Some(path) = &args.gps {
+        let imported = gp_activity::read_gp_activity(path, atlas.registry(), args.load.remap_merged)?;
+        print_import_report(&imported.report);
+        let (gps, outside) = gp_activity::into_gps(&imported.records, |c| atlas.commune_index(c));
+        if !outside.is_empty() {
+            let lines: Vec<String> = outside.iter().map(|r| r.line.to_string()).collect();
+            eprintln!("  {} GPs of {} are in communes not in this atlas (lines {})", outside.len(), path.display(), lines.join(", "));
+        }
+        inputs.gps = Some(gps);
+    }
+    Ok(inputs)
+}
+
 /// demand.csv (commune, population), supply.csv (commune, supply) and cost.csv (origin,
-/// dest, minutes: the pairs within the catchment) of one run.
+/// dest, minutes: the pairs within the catchment) of one run. For APL the population is the
+/// standardised one and the supply the counted activity, as the run used them.
 fn dump_access_inputs(
     atlas: &Atlas,
     travel: &medatlas::analysis::travel::TravelTimes,
@@ -429,21 +511,25 @@ fn dump_access_inputs(
 ) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let communes = atlas.communes();
-    let per_gp = if method == medatlas::analysis::methods::Method::Apl { params.apl.default_activity } else { 1.0 };
-    let supply_communes: Vec<usize> = (0..communes.len()).filter(|&i| communes[i].gp.as_ref().is_some_and(|g| g.gp > 0)).collect();
+    let (demand, supply) = if method == medatlas::analysis::methods::Method::Apl {
+        medatlas::analysis::apl::atlas_demand_supply(atlas, &params.apl, &params.apl_inputs)?
+    } else {
+        let population = communes.iter().map(|c| f64::from(c.population)).collect();
+        (population, communes.iter().map(|c| c.gp.as_ref().map_or(0.0, |g| f64::from(g.gp))).collect())
+    };
+    let supply_communes: Vec<usize> = (0..communes.len()).filter(|&i| supply[i] > 0.0).collect();
     let points: Vec<geo::Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
     let costs = travel.cost_table(&points, &supply_communes, params.max_minutes);
     let mut w = csv::Writer::from_path(dir.join("demand.csv"))?;
     w.write_record(["id", "value"])?;
-    for c in communes {
-        w.write_record([c.code.as_str(), &c.population.to_string()])?;
+    for (c, d) in communes.iter().zip(&demand) {
+        w.write_record([c.code.as_str(), &d.to_string()])?;
     }
     w.flush()?;
     let mut w = csv::Writer::from_path(dir.join("supply.csv"))?;
     w.write_record(["id", "value"])?;
     for &i in &supply_communes {
-        let gp = communes[i].gp.as_ref().map_or(0, |g| g.gp);
-        w.write_record([communes[i].code.as_str(), &(f64::from(gp) * per_gp).to_string()])?;
+        w.write_record([communes[i].code.as_str(), &supply[i].to_string()])?;
     }
     w.flush()?;
     let mut w = csv::Writer::from_path(dir.join("cost.csv"))?;

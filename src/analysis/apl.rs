@@ -20,8 +20,11 @@
 //!   atlas only has head counts) each GP counts [`AplParams::default_activity`], 5,400 by
 //!   default — the sheet's own imputed value, not a measured mean.
 //! - **Standardised population**: each age band weighted by its consumption of GP care over the
-//!   national mean ([`AgeWeights`]); without an age pyramid the population itself.
-//! - **Under-65 variant**: the same with only the GPs aged under 65 ("de moins de 65 ans").
+//!   national mean ([`AgeWeights`]); without an age pyramid the population itself. Pyramids
+//!   come in through [`AplInputs`]; a commune without one keeps its raw population.
+//! - **Under-65 variant**: the same with only the GPs aged under 65 ("de moins de 65 ans"). It
+//!   needs individual GPs with their age ([`AplInputs::gps`]), which also bring the activity
+//!   caps; without them the atlas's head counts are used, each at the default activity.
 //! - A commune with no GP within 20 minutes has APL 0; a commune with no population has no
 //!   APL (`None`, reason "no population").
 //! - Aggregates weight communal APL by standardised population (the sheet's rule).
@@ -202,13 +205,116 @@ pub fn apl(
 
 /// APL of an atlas's communes from its GP head counts, residents and GPs at each commune's
 /// representative point (the town hall), population not standardised (the atlas has no age
-/// pyramid). A commune without GP counts has no supply.
+/// pyramid). A commune without GP counts has no supply. [`for_atlas_with`] with empty inputs.
 pub fn for_atlas(atlas: &Atlas, travel: &TravelTimes, params: &AplParams) -> Result<AplResult, AccessError> {
+    for_atlas_with(atlas, travel, params, &AplInputs::default())
+}
+
+/// What [`for_atlas_with`] can use beyond the atlas's populations and GP head counts.
+/// The default is empty: raw populations, head counts, all GPs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AplInputs {
+    /// Age pyramids by atlas commune position: inhabitants per band of [`AGE_BANDS`]. A
+    /// commune listed gets the standardised population `age_weights.standardise(pyramid)`;
+    /// one not listed keeps its raw population. A position listed twice adds up (parts of
+    /// one city).
+    pub pyramids: Vec<(usize, [f64; 19])>,
+    /// The weights standardising the pyramids (default: vintage 2023).
+    pub age_weights: AgeWeights,
+    /// Individual GPs. When given they are the whole supply, replacing the atlas's head
+    /// counts; each counts [`counted_activity`].
+    pub gps: Option<Vec<Gp>>,
+    /// Which GPs count; [`GpScope::Under65`] needs `gps` (head counts have no age).
+    pub scope: GpScope,
+}
+
+impl Default for AplInputs {
+    fn default() -> Self {
+        AplInputs { pyramids: Vec::new(), age_weights: AgeWeights::DREES_2023, gps: None, scope: GpScope::All }
+    }
+}
+
+impl AplInputs {
+    /// Number of distinct communes with a standardised population.
+    pub fn standardised_communes(&self) -> usize {
+        let mut positions: Vec<usize> = self.pyramids.iter().map(|&(i, _)| i).collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions.len()
+    }
+
+    /// Number of GPs the scope leaves out because their age is unknown (as
+    /// [`supply_from_gps`] counts them).
+    pub fn left_out_for_unknown_age(&self) -> usize {
+        match (&self.gps, self.scope) {
+            (Some(gps), GpScope::Under65) => gps.iter().filter(|g| g.age.is_none()).count(),
+            _ => 0,
+        }
+    }
+}
+
+/// The (standardised) population and the supply of every atlas commune, in atlas order, as
+/// [`for_atlas_with`] uses them. Refuses inputs that name a commune position the atlas does
+/// not have, an activity that is negative or not finite, and the under-65 scope without
+/// individual GPs.
+pub fn atlas_demand_supply(atlas: &Atlas, params: &AplParams, inputs: &AplInputs) -> Result<(Vec<f64>, Vec<f64>), AccessError> {
     let communes = atlas.communes();
-    let points: Vec<Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
-    let population: Vec<f64> = communes.iter().map(|c| f64::from(c.population)).collect();
-    let counts: Vec<u32> = communes.iter().map(|c| c.gp.as_ref().map_or(0, |g| g.gp)).collect();
-    apl(&points, &population, &supply_from_counts(&counts, params.default_activity), travel, params)
+    let n = communes.len();
+    let mut population: Vec<f64> = communes.iter().map(|c| f64::from(c.population)).collect();
+    // Standardised populations first summed apart, so that two parts of one city add up
+    // instead of the second replacing the raw population plus the first.
+    let mut standardised: Vec<Option<f64>> = vec![None; n];
+    for (i, pyramid) in &inputs.pyramids {
+        let Some(slot) = standardised.get_mut(*i) else {
+            let detail = format!("position {i} in an atlas of {n} communes");
+            return Err(AccessError::Invalid { what: "age pyramid", detail });
+        };
+        *slot = Some(slot.unwrap_or(0.0) + inputs.age_weights.standardise(pyramid));
+    }
+    for (p, s) in population.iter_mut().zip(standardised) {
+        if let Some(s) = s {
+            *p = s;
+        }
+    }
+    let supply = match &inputs.gps {
+        None if inputs.scope == GpScope::Under65 => {
+            let detail = "the under-65 variant needs individual GPs with their age".to_string();
+            return Err(AccessError::Invalid { what: "GP scope", detail });
+        }
+        None => {
+            let counts: Vec<u32> = communes.iter().map(|c| c.gp.as_ref().map_or(0, |g| g.gp)).collect();
+            supply_from_counts(&counts, params.default_activity)
+        }
+        Some(gps) => {
+            for gp in gps {
+                if gp.commune >= n {
+                    let detail = format!("position {} in an atlas of {n} communes", gp.commune);
+                    return Err(AccessError::Invalid { what: "GP commune", detail });
+                }
+                // counted_activity would turn NaN into a cap silently: refuse it here.
+                if let Some(v) = gp.consultations.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+                    return Err(AccessError::Negative { what: "GP activity", value: v });
+                }
+            }
+            supply_from_gps(gps, n, inputs.scope, params.default_activity).0
+        }
+    };
+    Ok((population, supply))
+}
+
+/// APL of an atlas's communes like [`for_atlas`], with age pyramids standardising the
+/// population and individual GPs (activity caps, under-65 scope) where `inputs` gives them.
+/// The result's `access.weight` is the population used: standardised where a pyramid was
+/// given, raw elsewhere.
+pub fn for_atlas_with(
+    atlas: &Atlas,
+    travel: &TravelTimes,
+    params: &AplParams,
+    inputs: &AplInputs,
+) -> Result<AplResult, AccessError> {
+    let points: Vec<Point<f64>> = atlas.communes().iter().map(|c| c.repr_point).collect();
+    let (population, supply) = atlas_demand_supply(atlas, params, inputs)?;
+    apl(&points, &population, &supply, travel, params)
 }
 
 /// APL of the atlas with the default travel model and parameters, as the server and the tiles
@@ -320,6 +426,132 @@ mod tests {
         let (young, unknown) = supply_from_gps(&gps, 2, GpScope::Under65, 5_400.0);
         assert_eq!(young, vec![8_000.0, 0.0]);
         assert_eq!(unknown, 1);
+    }
+
+    fn atlas() -> Atlas {
+        Atlas::load_default().unwrap()
+    }
+
+    /// 10, 20, … 190 inhabitants in the bands 0-4 … 90+.
+    fn rising_pyramid() -> [f64; 19] {
+        std::array::from_fn(|b| 10.0 * (b as f64 + 1.0))
+    }
+
+    /// Σ_i P_i · A_i: equal to the total supply when every supply commune has residents in
+    /// its catchment (the ratios share each supply out exactly).
+    fn served(r: &AplResult) -> f64 {
+        r.access.apl.iter().zip(&r.access.weight).map(|(a, w)| a.unwrap_or(0.0) * w).sum()
+    }
+
+    #[test]
+    fn a_pyramid_standardises_its_commune_and_the_others_keep_their_raw_population() {
+        let atlas = atlas();
+        let travel = TravelTimes::default();
+        let i = atlas.commune_index("03185").unwrap();
+        let inputs = AplInputs { pyramids: vec![(i, rising_pyramid())], ..AplInputs::default() };
+        let r = for_atlas_with(&atlas, &travel, &AplParams::default(), &inputs).unwrap();
+        // By hand, 10·(b+1)·w_b with the 2023 weights: 11.2 + 11.6 + 15.3 + 24 + 37.5 + 47.4
+        // + 57.4 + 68 + 80.1 + 93 + 113.3 + 138 + 153.4 + 172.2 + 219 + 251.2 + 277.1 + 340.2
+        // + 429.4 = 2,539.3.
+        assert!((r.access.weight[i] - 2_539.3).abs() < 1e-9, "{}", r.access.weight[i]);
+        assert_eq!(inputs.standardised_communes(), 1);
+        // With the 2022 weights: 9.3 + 11.8 + 16.5 + 23.6 + 36.5 + 46.8 + 58.8 + 70.4 + 81 + 97
+        // + 116.6 + 136.8 + 150.8 + 166.6 + 228 + 244.8 + 292.4 + 358.2 + 454.1 = 2,600.
+        let r22 = for_atlas_with(&atlas, &travel, &AplParams::default(), &AplInputs { age_weights: AgeWeights::DREES_2022, ..inputs.clone() })
+            .unwrap();
+        assert!((r22.access.weight[i] - 2_600.0).abs() < 1e-9, "{}", r22.access.weight[i]);
+        // Every other commune keeps its raw population.
+        let raw = for_atlas(&atlas, &travel, &AplParams::default()).unwrap();
+        for (k, c) in atlas.communes().iter().enumerate().filter(|&(k, _)| k != i) {
+            assert_eq!(r.access.weight[k], f64::from(c.population), "{}", c.code);
+            assert_eq!(raw.access.weight[k], r.access.weight[k]);
+        }
+        // 2,539 standardised inhabitants instead of 35,653: Montluçon's GPs serve fewer people.
+        assert!(r.access.apl[i].unwrap() > raw.access.apl[i].unwrap());
+        // Two parts of one city add up.
+        let twice = AplInputs { pyramids: vec![(i, rising_pyramid()), (i, rising_pyramid())], ..AplInputs::default() };
+        let r2 = for_atlas_with(&atlas, &travel, &AplParams::default(), &twice).unwrap();
+        assert!((r2.access.weight[i] - 2.0 * 2_539.3).abs() < 1e-9);
+        assert_eq!(twice.standardised_communes(), 1);
+    }
+
+    #[test]
+    fn empty_inputs_are_the_head_count_computation() {
+        let atlas = atlas();
+        let travel = TravelTimes::default();
+        let params = AplParams { default_activity: 4_321.0, ..AplParams::default() };
+        let r = for_atlas_with(&atlas, &travel, &params, &AplInputs::default()).unwrap();
+        let points: Vec<Point<f64>> = atlas.communes().iter().map(|c| c.repr_point).collect();
+        let population: Vec<f64> = atlas.communes().iter().map(|c| f64::from(c.population)).collect();
+        let counts: Vec<u32> = atlas.communes().iter().map(|c| c.gp.as_ref().map_or(0, |g| g.gp)).collect();
+        let direct = apl(&points, &population, &supply_from_counts(&counts, 4_321.0), &travel, &params).unwrap();
+        assert_eq!(r.access.apl, direct.access.apl);
+        let gps: f64 = counts.iter().map(|&n| f64::from(n)).sum();
+        assert!((served(&r) - gps * 4_321.0).abs() < 1e-6 * gps * 4_321.0);
+    }
+
+    #[test]
+    fn individual_gps_replace_head_counts_with_their_capped_activity() {
+        let atlas = atlas();
+        let k = atlas.commune_index("03185").unwrap();
+        let run = |consultations: f64, practice: Practice| {
+            let gps = vec![Gp { commune: k, consultations: Some(consultations), practice, age: Some(50) }];
+            let inputs = AplInputs { gps: Some(gps), ..AplInputs::default() };
+            for_atlas_with(&atlas, &TravelTimes::default(), &AplParams::default(), &inputs).unwrap()
+        };
+        // 200 consultations count 0: no supply anywhere, every APL 0 (the atlas's 30 GPs of
+        // Montluçon and all the others are replaced by this list).
+        let low = run(200.0, Practice::Liberal);
+        assert_eq!(low.supply_communes, 0);
+        assert!(low.access.apl.iter().all(|a| a.is_none_or(|v| v == 0.0)));
+        // 9,000 count 6,000, shared out among the communes within reach.
+        let high = run(9_000.0, Practice::Liberal);
+        assert_eq!(high.supply_communes, 1);
+        assert!((served(&high) - 6_000.0).abs() < 1e-6, "{}", served(&high));
+        // In a health centre they count in full.
+        assert!((served(&run(9_000.0, Practice::HealthCentre)) - 9_000.0).abs() < 1e-6);
+        // APL of Montluçon is 6,000 over its catchment demand, so the ratio is 9,000 / 6,000.
+        let ratio = run(9_000.0, Practice::HealthCentre).access.apl[k].unwrap() / high.access.apl[k].unwrap();
+        assert!((ratio - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn under_65_leaves_out_a_66_year_old_and_lowers_his_communes_apl() {
+        let atlas = atlas();
+        let k = atlas.commune_index("03185").unwrap();
+        let gp = |consultations: f64, age: Option<u32>| Gp { commune: k, consultations: Some(consultations), practice: Practice::Liberal, age };
+        // 4,000 + 5,000 + (3,000 counted as 3,600) = 12,600 in all.
+        let all = AplInputs { gps: Some(vec![gp(4_000.0, Some(40)), gp(5_000.0, Some(66)), gp(3_000.0, None)]), ..AplInputs::default() };
+        let young = AplInputs { scope: GpScope::Under65, ..all.clone() };
+        let travel = TravelTimes::default();
+        let r_all = for_atlas_with(&atlas, &travel, &AplParams::default(), &all).unwrap();
+        let r_young = for_atlas_with(&atlas, &travel, &AplParams::default(), &young).unwrap();
+        assert!((served(&r_all) - 12_600.0).abs() < 1e-6);
+        assert!((served(&r_young) - 4_000.0).abs() < 1e-6, "the 66-year-old and the GP of unknown age are out");
+        let (a_all, a_young) = (r_all.access.apl[k].unwrap(), r_young.access.apl[k].unwrap());
+        assert!(a_young < a_all);
+        // One supply commune: every APL is proportional to its supply.
+        assert!((a_young / a_all - 4_000.0 / 12_600.0).abs() < 1e-12);
+        assert_eq!(young.left_out_for_unknown_age(), 1);
+        assert_eq!(all.left_out_for_unknown_age(), 0);
+    }
+
+    #[test]
+    fn inputs_the_atlas_cannot_hold_are_refused() {
+        let atlas = atlas();
+        let n = atlas.communes().len();
+        let run = |inputs: AplInputs| for_atlas_with(&atlas, &TravelTimes::default(), &AplParams::default(), &inputs);
+        let under_65_without_gps = AplInputs { scope: GpScope::Under65, ..AplInputs::default() };
+        assert!(matches!(run(under_65_without_gps), Err(AccessError::Invalid { what: "GP scope", .. })));
+        let pyramid_outside = AplInputs { pyramids: vec![(n, [1.0; 19])], ..AplInputs::default() };
+        assert!(matches!(run(pyramid_outside), Err(AccessError::Invalid { what: "age pyramid", .. })));
+        let gp = |commune, consultations| Gp { commune, consultations, practice: Practice::Liberal, age: None };
+        let gp_outside = AplInputs { gps: Some(vec![gp(n, None)]), ..AplInputs::default() };
+        assert!(matches!(run(gp_outside), Err(AccessError::Invalid { what: "GP commune", .. })));
+        let nan = AplInputs { gps: Some(vec![gp(0, Some(f64::NAN))]), ..AplInputs::default() };
+        assert!(matches!(run(nan), Err(AccessError::Negative { .. })));
+        let negative_pyramid = AplInputs { pyramids: vec![(0, [-1.0; 19])], ..AplInputs::default() };
+        assert!(run(negative_pyramid).is_err());
     }
 
     #[test]

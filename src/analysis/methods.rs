@@ -15,7 +15,7 @@
 //! `min` stands for the time to reach a practice inside one's own commune.
 
 use super::access::{self, AccessError, Catchment, Decay};
-use super::apl::{self, AplParams};
+use super::apl::{self, AplInputs, AplParams};
 use super::travel::TravelTimes;
 use crate::atlas::Atlas;
 use geo::Point;
@@ -63,11 +63,14 @@ pub struct MethodParams {
     pub max_minutes: f64,
     pub decay: Option<Decay>,
     pub apl: AplParams,
+    /// APL only: age pyramids and individual GPs (default empty: raw populations and head
+    /// counts). The other methods ignore them.
+    pub apl_inputs: AplInputs,
 }
 
 impl Default for MethodParams {
     fn default() -> Self {
-        MethodParams { max_minutes: 20.0, decay: None, apl: AplParams::default() }
+        MethodParams { max_minutes: 20.0, decay: None, apl: AplParams::default(), apl_inputs: AplInputs::default() }
     }
 }
 
@@ -110,7 +113,7 @@ pub fn run(atlas: &Atlas, method: Method, travel: &TravelTimes, params: &MethodP
     let decay = params.decay_for(method);
     if method == Method::Apl {
         let apl_params = AplParams { max_minutes: params.max_minutes, decay: decay.clone(), ..params.apl.clone() };
-        let r = apl::for_atlas(atlas, travel, &apl_params)?;
+        let r = apl::for_atlas_with(atlas, travel, &apl_params, &params.apl_inputs)?;
         return Ok(MethodResult {
             method,
             values: r.access.apl,

@@ -4,6 +4,7 @@
 //!
 //! Readers do not touch the atlas: the join (`crate::atlas::AtlasBuilder`) applies records.
 
+pub mod age_pyramid;
 pub mod aids;
 pub mod datafrance;
 pub mod finess;
@@ -11,6 +12,7 @@ pub mod finess;
 pub mod gdal;
 pub mod generic_csv;
 pub mod geojson_sites;
+pub mod gp_activity;
 pub mod report;
 pub mod rpps;
 pub mod santescope;
