@@ -35,7 +35,7 @@ echo "== PySAL access enhanced_two_stage_fca on the same input"
 echo
 
 echo "== criterion"
-cargo bench --bench access 2>&1 | grep -E '^[a-z_/]+ +time:|^[a-z_/]+$|time:' | tee "$out/criterion-access.txt"
+cargo bench --bench access 2>&1 | grep -E '^[a-z0-9_/]+ +time:|^[a-z0-9_/]+$|time:' | tee "$out/criterion-access.txt"
 
 echo "== values: PySAL vs medatlas"
 "$py" - "$out/apl-national.csv" "$out/pysal-e2sfca-national.csv" <<'PY'
