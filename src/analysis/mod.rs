@@ -24,3 +24,5 @@ pub mod access;
 pub mod apl;
 pub mod travel;
 pub mod methods;
+pub mod scenario;
+pub mod siting;
