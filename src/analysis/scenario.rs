@@ -298,16 +298,18 @@ impl Baseline {
         row
     }
 
-    /// The scenario's impact, recomputing only the communes within reach of a changed site.
-    pub fn impact(&self, atlas: &Atlas, r: &Resolved) -> Impact {
+    /// APL after the scenario of every commune it changes (`(commune, after)`, only those
+    /// whose value differs), how many communes were recomputed, the GPs per changed commune
+    /// and the GPs that could not be removed.
+    pub fn apl_after(&self, r: &Resolved) -> AplAfter {
         let catchment = self.catchment();
         let activity = self.params.default_activity;
-        let (after, excess) = self.commune_gps_after(r);
+        let (gps_after, excess) = self.commune_gps_after(r);
         // Changed existing locations get a new ratio; communes gaining their first GPs and
         // sites at points are new locations with their own catchment.
         let mut ratios: BTreeMap<usize, Option<f64>> = BTreeMap::new();
         let mut new_locations: Vec<(Point<f64>, f64)> = Vec::new();
-        for (&c, &g) in &after {
+        for (&c, &g) in &gps_after {
             match self.location_of[c] {
                 Some(j) => {
                     ratios.insert(j, access::supply_ratios(&[g * activity], &[self.demand[j]])[0]);
@@ -318,8 +320,8 @@ impl Baseline {
         }
         new_locations.extend(r.new_points.iter().filter(|n| n.gps > 0.0).map(|n| (n.point, n.gps * activity)));
         let radius = self.model.radius_m(self.params.max_minutes);
-        // For each new location: its catchment (commune, minutes) and ratio.
-        let mut extra: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new(); // commune → (minutes, ratio)
+        // Each new location's catchment, as commune → (minutes, ratio).
+        let mut extra: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new();
         for &(p, s) in &new_locations {
             let reach: Vec<(u32, f64)> = self.pairs_near(&self.communes_index, p, radius);
             let d: f64 = reach.iter().map(|&(i, t)| catchment.decay.weight(t) * self.population[i as usize]).sum();
@@ -332,7 +334,7 @@ impl Baseline {
         for &j in ratios.keys() {
             touched.extend(self.reach[j].iter().map(|&(i, _)| i as usize));
         }
-        let mut apl_changes = Vec::new();
+        let mut changed = Vec::new();
         for &i in &touched {
             let mut sum = 0.0;
             let mut reached = false;
@@ -350,10 +352,18 @@ impl Baseline {
             }
             let after = (self.population[i] > 0.0).then(|| if reached { sum } else { 0.0 });
             if after != self.apl[i] {
-                apl_changes.push(CommuneChange::new(atlas, i, self.apl[i], after));
+                changed.push((i, after));
             }
         }
+        AplAfter { changed, recomputed: touched.len(), gps_after, gps_not_removable: excess }
+    }
 
+    /// The scenario's impact, recomputing only the communes within reach of a changed site.
+    pub fn impact(&self, atlas: &Atlas, r: &Resolved) -> Impact {
+        let AplAfter { changed, recomputed, gps_after: after, gps_not_removable: excess } = self.apl_after(r);
+        let apl_changes: Vec<CommuneChange> =
+            changed.into_iter().map(|(i, a)| CommuneChange::new(atlas, i, self.apl[i], a)).collect();
+        let (touched, activity) = (recomputed, self.params.default_activity);
         let distance_changes = self.nearest_changes(atlas, r);
         let summary = self.summary(&apl_changes, &distance_changes);
         let departements = self.departements(atlas, &after, r, &apl_changes);
@@ -364,7 +374,7 @@ impl Baseline {
                 activity,
                 self.model.describe()
             ),
-            communes_recomputed: touched.len(),
+            communes_recomputed: touched,
             gps_not_removable: excess,
             apl: apl_changes,
             nearest_msp: distance_changes,
@@ -500,6 +510,17 @@ impl Baseline {
 
 fn finish(values: Vec<Option<f64>>, population: &[f64]) -> Vec<Option<f64>> {
     values.into_iter().zip(population).map(|(v, &p)| (p > 0.0).then(|| v.unwrap_or(0.0))).collect()
+}
+
+/// The APL part of an impact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AplAfter {
+    /// `(commune, APL after)` for the communes whose APL changes.
+    pub changed: Vec<(usize, Option<f64>)>,
+    pub recomputed: usize,
+    /// GPs after the scenario of the communes it changes.
+    pub gps_after: BTreeMap<usize, f64>,
+    pub gps_not_removable: f64,
 }
 
 /// A site placed at a point by a scenario.

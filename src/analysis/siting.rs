@@ -12,6 +12,13 @@
 //! most of the rest — tests/siting_parity.rs compares with spopt's exact (CBC) optimum.
 
 use super::access::CostTable;
+use super::scenario::{APL_THRESHOLD, Baseline, Change, Place, Scenario, ScenarioError};
+use super::travel::{RoadModel, TravelTimes};
+use crate::atlas::Atlas;
+use crate::index::PointIndex;
+use geo::Point;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Which demand points each candidate covers, and the demand weights.
 #[derive(Debug, Clone, PartialEq)]
@@ -181,6 +188,145 @@ fn remove(instance: &CoverInstance, count: &mut [u32], c: usize) {
     }
 }
 
+/// What a suggestion maximises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Objective {
+    /// Population of the area newly within `minutes` of an MSP (MCLP; existing MSP count as
+    /// covering already).
+    Coverage,
+    /// Population of the area whose APL rises to the threshold (2.5) or above, with `gps` GPs
+    /// at each new site (greedy; ties broken by the population-weighted APL gain).
+    Apl,
+}
+
+impl Objective {
+    pub fn parse(s: &str) -> Option<Objective> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "coverage" => Some(Objective::Coverage),
+            "apl" => Some(Objective::Apl),
+            _ => None,
+        }
+    }
+}
+
+/// One suggested site: a commune's town hall.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggested {
+    pub code: String,
+    pub name: String,
+    /// [lon, lat] of the town hall (or interior point).
+    pub point: [f64; 2],
+    /// What this site adds given those before it (population).
+    pub marginal_gain: f64,
+    /// APL objective: the population-weighted APL gain that broke ties (Σ population × ΔAPL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apl_gain: Option<f64>,
+}
+
+/// A suggestion for an area.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub objective: Objective,
+    pub candidates: usize,
+    /// Population of the area counted by the objective before any new site.
+    pub before: f64,
+    pub after: f64,
+    pub population: f64,
+    pub sites: Vec<Suggested>,
+}
+
+fn suggested(atlas: &Atlas, c: usize, marginal_gain: f64, apl_gain: Option<f64>) -> Suggested {
+    let commune = &atlas.communes()[c];
+    Suggested {
+        code: commune.code.clone(),
+        name: commune.name.clone(),
+        point: [commune.repr_point.x(), commune.repr_point.y()],
+        marginal_gain,
+        apl_gain,
+    }
+}
+
+/// Coverage objective over the communes `area` (candidates and demand alike): the `k` town
+/// halls that bring the most residents of the area within `minutes` of an MSP.
+pub fn suggest_coverage(atlas: &Atlas, area: &[usize], k: usize, minutes: f64, model: RoadModel) -> Suggestion {
+    let communes = atlas.communes();
+    let points: Vec<Point<f64>> = area.iter().map(|&i| communes[i].repr_point).collect();
+    let weights: Vec<f64> = area.iter().map(|&i| f64::from(communes[i].population)).collect();
+    let candidates: Vec<usize> = (0..area.len()).collect();
+    let costs = TravelTimes::Estimated(model).cost_table(&points, &candidates, minutes);
+    let instance = CoverInstance::from_costs(weights.clone(), &costs, minutes);
+    let msp: Vec<Point<f64>> = atlas.sites().iter().filter(|s| s.kind == "msp").map(|s| s.location).collect();
+    let msp_index = PointIndex::build(msp.iter().map(|p| Some(*p)));
+    let radius = model.radius_m(minutes);
+    let already: Vec<bool> = points.iter().map(|&p| msp_index.within(p, radius).next().is_some()).collect();
+    let before: f64 = already.iter().zip(&weights).filter(|(a, _)| **a).map(|(_, w)| w).sum();
+    let selection = max_cover(&instance, k, Some(&already));
+    Suggestion {
+        objective: Objective::Coverage,
+        candidates: area.len(),
+        before,
+        after: before + selection.covered_weight,
+        population: weights.iter().sum(),
+        sites: selection.selected.iter().zip(&selection.marginal_gains).map(|(&c, &g)| suggested(atlas, area[c], g, None)).collect(),
+    }
+}
+
+/// APL objective over the communes `area`: greedily, the town hall where `gps` more GPs lift
+/// the most residents of the area to the APL threshold, given the sites chosen before.
+pub fn suggest_apl(atlas: &Atlas, baseline: &Baseline, area: &[usize], k: usize, gps: f64) -> Result<Suggestion, ScenarioError> {
+    let communes = atlas.communes();
+    let in_area: BTreeSet<usize> = area.iter().copied().collect();
+    let population = |i: usize| f64::from(communes[i].population);
+    let above = |apl: &dyn Fn(usize) -> Option<f64>| -> f64 {
+        area.iter().filter(|&&i| apl(i).is_some_and(|v| v >= APL_THRESHOLD)).map(|&i| population(i)).sum()
+    };
+    let before = above(&|i| baseline.apl()[i]);
+    let mut chosen: Vec<Change> = Vec::new();
+    let mut current: BTreeMap<usize, Option<f64>> = BTreeMap::new();
+    let mut sites = Vec::new();
+    let mut after = before;
+    for _ in 0..k.min(area.len()) {
+        let mut best: Option<(usize, f64, f64, BTreeMap<usize, Option<f64>>)> = None;
+        for &c in area {
+            if sites.iter().any(|s: &Suggested| s.code == communes[c].code) {
+                continue;
+            }
+            let mut changes = chosen.clone();
+            changes.push(Change::AddSite { place: Place::Commune { commune: communes[c].code.clone() }, gps, name: None });
+            let resolved = baseline.resolve(atlas, &Scenario { name: String::new(), changes })?;
+            let apl: BTreeMap<usize, Option<f64>> = baseline.apl_after(&resolved).changed.into_iter().collect();
+            let value = |i: usize| apl.get(&i).copied().unwrap_or(baseline.apl()[i]);
+            let count = above(&value);
+            let weighted: f64 = apl
+                .iter()
+                .filter(|(i, _)| in_area.contains(i))
+                .map(|(&i, a)| population(i) * (a.unwrap_or(0.0) - current.get(&i).copied().unwrap_or(baseline.apl()[i]).unwrap_or(0.0)))
+                .sum();
+            let better = match &best {
+                None => true,
+                Some((_, bc, bw, _)) => count > *bc || (count == *bc && weighted > *bw),
+            };
+            if better {
+                best = Some((c, count, weighted, apl));
+            }
+        }
+        let Some((c, count, weighted, apl)) = best else { break };
+        chosen.push(Change::AddSite { place: Place::Commune { commune: communes[c].code.clone() }, gps, name: None });
+        sites.push(suggested(atlas, c, count - after, Some(weighted)));
+        after = count;
+        current = apl;
+    }
+    Ok(Suggestion {
+        objective: Objective::Apl,
+        candidates: area.len(),
+        before,
+        after,
+        population: area.iter().map(|&i| population(i)).sum(),
+        sites,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +362,21 @@ mod tests {
         let s = max_cover(&greedy_trap(), 1, Some(&already));
         assert_eq!(s.covered_weight, 9.0);
         assert_eq!(greedy_trap().covered_weight(&s.selected, &already), 9.0);
+    }
+
+    #[test]
+    fn suggestions_on_the_embedded_default_improve_their_objective() {
+        let atlas = Atlas::load_default().unwrap();
+        let allier: Vec<usize> = (0..atlas.communes().len()).filter(|&i| atlas.communes()[i].dep == "03").collect();
+        let cover = suggest_coverage(&atlas, &allier, 3, 15.0, RoadModel::default());
+        assert_eq!(cover.sites.len(), 3);
+        assert!(cover.after > cover.before && cover.after <= cover.population);
+        assert!(cover.sites.windows(2).all(|w| w[0].marginal_gain >= w[1].marginal_gain));
+        let baseline = Baseline::build(&atlas, &crate::analysis::apl::AplParams::default(), RoadModel::default()).unwrap();
+        let apl = suggest_apl(&atlas, &baseline, &allier, 2, 2.0).unwrap();
+        assert_eq!(apl.sites.len(), 2);
+        assert!(apl.after >= apl.before);
+        assert!(apl.sites.iter().all(|s| s.apl_gain.is_some_and(|g| g > 0.0)));
     }
 
     #[test]
