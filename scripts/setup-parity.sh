@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Creates build/parity-venv with PySAL's `access` package and its dependencies, pinned in
+# Creates build/parity-venv with PySAL's `access` and `spopt` packages and their dependencies, pinned in
 # scripts/parity/requirements.txt, for the parity check of the Rust 2SFCA/E2SFCA against
-# PySAL (scripts/parity/access_fixtures.py, scripts/parity/bench_pysal_e2sfca.py).
+# PySAL and of the MCLP siting against spopt (scripts/parity/access_fixtures.py,
+# scripts/parity/bench_pysal_e2sfca.py, scripts/parity/mclp_fixtures.py).
 # Idempotent: does nothing when the venv already holds exactly those pins. Prints the venv's
 # python path last.
 set -euo pipefail

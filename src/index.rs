@@ -78,7 +78,15 @@ impl PointIndex {
 
     /// The `k` points nearest to `p`, nearest first, with their great-circle distance (m).
     pub fn nearest(&self, p: Point<f64>, k: usize) -> Vec<(usize, f64)> {
-        self.tree.nearest_neighbor_iter(to_sphere(p)).take(k).map(|s| (s.idx, haversine_m(p, s.lonlat))).collect()
+        self.nearest_iter(p).take(k).collect()
+    }
+
+    /// Every point, nearest to `p` first, with its great-circle distance (m), lazily: a caller
+    /// that keeps only some points (MSP among all sites) walks the tree only as far as it needs.
+    /// The order is the chord order on the unit sphere; the distance is the haversine, so two
+    /// points at (nearly) the same distance may come out in either order, by rounding.
+    pub fn nearest_iter(&self, p: Point<f64>) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.tree.nearest_neighbor_iter(to_sphere(p)).map(move |s| (s.idx, haversine_m(p, s.lonlat)))
     }
 
     /// Every point within `radius_m` of `p` (great circle), with its distance (m), in no
@@ -108,10 +116,13 @@ impl PointIndex {
 pub struct SpatialIndex {
     communes: RTree<CommuneEnvelope>,
     sites: PointIndex,
+    /// Each commune's representative point (`Commune::repr_point`): built once with the atlas
+    /// so that "how far is this point from the territory?" costs one tree walk per request.
+    commune_points: PointIndex,
 }
 
 impl SpatialIndex {
-    /// Builds both trees (bulk-loaded).
+    /// Builds the trees (bulk-loaded).
     pub fn build(communes: &[Commune], site_points: &[Point<f64>]) -> Self {
         use geo::BoundingRect;
         let envelopes = communes
@@ -122,7 +133,11 @@ impl SpatialIndex {
                 Some(CommuneEnvelope { idx, envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
             })
             .collect();
-        SpatialIndex { communes: RTree::bulk_load(envelopes), sites: PointIndex::build(site_points.iter().map(|p| Some(*p))) }
+        SpatialIndex {
+            communes: RTree::bulk_load(envelopes),
+            sites: PointIndex::build(site_points.iter().map(|p| Some(*p))),
+            commune_points: PointIndex::build(communes.iter().map(|c| Some(c.repr_point))),
+        }
     }
 
     /// Index of the commune whose polygon holds the point (its boundary included: a point on
@@ -142,6 +157,18 @@ impl SpatialIndex {
     /// The `k` sites nearest to `p`, nearest first, with their great-circle distance (m).
     pub fn nearest_sites(&self, p: Point<f64>, k: usize) -> Vec<(usize, f64)> {
         self.sites.nearest(p, k)
+    }
+
+    /// Every site, nearest to `p` first, with its great-circle distance (m), lazily (see
+    /// [`PointIndex::nearest_iter`]).
+    pub fn nearest_sites_iter(&self, p: Point<f64>) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.sites.nearest_iter(p)
+    }
+
+    /// The commune whose representative point is nearest to `p`, with the great-circle
+    /// distance (m); `None` for an atlas without communes.
+    pub fn nearest_commune_point(&self, p: Point<f64>) -> Option<(usize, f64)> {
+        self.commune_points.nearest_iter(p).next()
     }
 
     pub fn site_count(&self) -> usize {
@@ -165,5 +192,17 @@ mod tests {
         assert_eq!(found[0].0, 1, "{found:?}");
         assert!(found[0].1 < found[1].1);
         assert!((found[1].1 - 111_195.0).abs() < 200.0, "1° of latitude ≈ 111.2 km: {}", found[1].1);
+    }
+
+    #[test]
+    fn nearest_iter_walks_every_point_in_order_and_agrees_with_nearest() {
+        let points: Vec<Point<f64>> = (0..40).map(|i| Point::new(2.0 + 0.07 * f64::from(i % 7), 45.0 + 0.05 * f64::from(i))).collect();
+        let index = PointIndex::build(points.iter().map(|p| Some(*p)));
+        let origin = Point::new(2.2, 45.9);
+        let all: Vec<(usize, f64)> = index.nearest_iter(origin).collect();
+        assert_eq!(all.len(), points.len());
+        assert!(all.windows(2).all(|w| w[0].1 <= w[1].1), "{all:?}");
+        assert!(all.iter().all(|&(i, d)| d == haversine_m(origin, points[i])));
+        assert_eq!(index.nearest(origin, 5), all[..5].to_vec());
     }
 }

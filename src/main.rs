@@ -116,6 +116,8 @@ enum Command {
         #[command(flatten)]
         load: LoadArgs,
     },
+    /// The MSP nearest to a commune's town hall (or to --lon/--lat), with estimated minutes.
+    Nearest(NearestArgs),
     /// Serve the HTTP API, the vector tiles and the viewer.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -123,6 +125,9 @@ enum Command {
         /// Memory for the tile cache (encoded, compressed tiles), MiB; 0 turns it off.
         #[arg(long, default_value_t = 256)]
         tile_cache_mb: u64,
+        /// Folder where planners' scenarios are kept across restarts (one JSON file each).
+        #[arg(long, default_value = "build/scenarios")]
+        scenarios_dir: PathBuf,
         #[command(flatten)]
         load: LoadArgs,
     },
@@ -133,6 +138,25 @@ enum Command {
         #[command(subcommand)]
         command: TilesCommand,
     },
+}
+
+/// From a commune code or from a point, never both.
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("origin").required(true).args(["code", "lon"])))]
+struct NearestArgs {
+    /// INSEE code of the commune (measured from its town hall), e.g. 03185.
+    code: Option<String>,
+    /// Longitude of the origin (WGS84), with --lat, instead of a code.
+    #[arg(long, allow_hyphen_values = true, requires = "lat")]
+    lon: Option<f64>,
+    /// Latitude of the origin (WGS84), with --lon.
+    #[arg(long, allow_hyphen_values = true, requires = "lon")]
+    lat: Option<f64>,
+    /// How many MSP to list (1 to 100).
+    #[arg(short, long, default_value_t = medatlas::analysis::nearest::DEFAULT_K)]
+    k: usize,
+    #[command(flatten)]
+    load: LoadArgs,
 }
 
 #[derive(Args)]
@@ -248,7 +272,8 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Serve { addr, tile_cache_mb, load } => serve(&addr, tile_cache_mb, load.load()?),
+        Command::Nearest(args) => nearest(args),
+        Command::Serve { addr, tile_cache_mb, scenarios_dir, load } => serve(&addr, tile_cache_mb, &scenarios_dir, load.load()?),
         Command::Access(args) => access(args),
         Command::Tiles { command } => tiles(command),
     }
@@ -295,6 +320,53 @@ fn info(atlas: &Atlas) -> Result<()> {
     println!("  2022 departmental aids known for {aids} of its départements ({} more outside)", atlas.aids_outside_geography().len());
     for s in &atlas.meta.sources {
         println!("  source: {} — {}{}", s.provides, s.name, if s.synthetic { " [synthetic]" } else { "" });
+    }
+    Ok(())
+}
+
+fn nearest(args: NearestArgs) -> Result<()> {
+    use medatlas::analysis::nearest::{self, OriginKind};
+    use medatlas::analysis::travel::RoadModel;
+    // Checked before loading the atlas, which takes a while: a mistake in the command.
+    nearest::check_k(args.k)?;
+    let atlas = args.load.load()?;
+    let model = RoadModel::default();
+    let found = match (&args.code, args.lon, args.lat) {
+        (Some(code), _, _) => {
+            let idx = atlas.resolve_commune(code)?;
+            let c = &atlas.communes()[idx];
+            eprintln!("from {} {} ({})", c.code, c.name, OriginKind::of(c).as_str().replace('_', " "));
+            nearest::nearest_msp_from_commune(&atlas, idx, args.k, &model)?
+        }
+        (None, Some(lon), Some(lat)) => {
+            let p = geo::Point::new(lon, lat);
+            let commune = nearest::check_on_territory(&atlas, p)?;
+            let within = commune.map(|c| format!(" in {} {}", c.code, c.name)).unwrap_or_default();
+            eprintln!("from lon {lon}, lat {lat}{within}");
+            nearest::nearest_msp(&atlas, p, args.k, &model)?
+        }
+        _ => bail!("give a commune code or both --lon and --lat"),
+    };
+    eprintln!("travel times {}", model.describe());
+    if found.is_empty() {
+        eprintln!("this atlas ({}) holds no MSP site", atlas.meta.name);
+    }
+    for (rank, s) in found.iter().enumerate() {
+        let commune = atlas.commune(&s.site.commune).map_or(String::new(), |c| format!(" {}", c.name));
+        let quality = match s.location_quality {
+            medatlas::atlas::LocationQuality::Exact => "exact location",
+            medatlas::atlas::LocationQuality::TownHall => "at the town hall",
+        };
+        let here = if s.in_origin_commune { ", same commune" } else { "" };
+        println!(
+            "{:>3}. {} — {}{} — {:.1} km, ~{:.0} min ({quality}{here})",
+            rank + 1,
+            s.site.name,
+            s.site.commune,
+            commune,
+            s.distance_m / 1000.0,
+            s.minutes
+        );
     }
     Ok(())
 }
@@ -591,12 +663,18 @@ fn write_access(atlas: &Atlas, result: &medatlas::analysis::methods::MethodResul
     Ok(())
 }
 
-fn serve(addr: &str, tile_cache_mb: u64, atlas: Atlas) -> Result<()> {
+fn serve(addr: &str, tile_cache_mb: u64, scenarios_dir: &std::path::Path, atlas: Atlas) -> Result<()> {
+    let (store, skipped) = medatlas::server::scenario_store::ScenarioStore::open(scenarios_dir)
+        .with_context(|| format!("opening the scenario folder {}", scenarios_dir.display()))?;
+    for (path, why) in &skipped {
+        eprintln!("scenario file {} skipped: {why}", path.display());
+    }
+    eprintln!("{} scenarios loaded from {}", store.len(), scenarios_dir.display());
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
         eprintln!("medatlas serving {} on http://{addr}/ (try /api/communes/03185)", atlas.meta.name);
-        let app = medatlas::server::router(medatlas::server::AppState::with_tile_cache(atlas, tile_cache_mb * 1024 * 1024));
+        let app = medatlas::server::router(medatlas::server::AppState::with_store(atlas, tile_cache_mb * 1024 * 1024, store));
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

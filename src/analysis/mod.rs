@@ -24,5 +24,6 @@ pub mod access;
 pub mod apl;
 pub mod travel;
 pub mod methods;
-pub mod scenario;
+pub mod nearest;
 pub mod siting;
+pub mod scenario;

@@ -350,7 +350,7 @@ impl Baseline {
                 reached = true;
                 sum += catchment.decay.weight(t) * ratio;
             }
-            let after = (self.population[i] > 0.0).then(|| if reached { sum } else { 0.0 });
+            let after = (self.population[i] > 0.0).then_some(if reached { sum } else { 0.0 });
             if after != self.apl[i] {
                 changed.push((i, after));
             }

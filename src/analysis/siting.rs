@@ -93,21 +93,52 @@ pub struct Selection {
     pub swaps: usize,
 }
 
+/// How many greedy starts [`max_cover`] tries: plain greedy, then greedy forced to open each
+/// of the candidates that cover the most alone first.
+pub const MULTI_STARTS: usize = 24;
+
 /// Chooses `p` candidates maximising the newly covered weight; `already[i]` marks demand
 /// covered before (it adds nothing). Fewer than `p` are returned only when there are fewer
 /// candidates. Deterministic: ties go to the lower candidate index.
+///
+/// Several starts (plain greedy, and greedy forced to open one of the [`MULTI_STARTS`] best
+/// single sites first), each improved by interchange; the best result wins. One start alone
+/// stays in a local optimum on some instances (3.6 % below spopt's optimum on one fixture).
 pub fn max_cover(instance: &CoverInstance, p: usize, already: Option<&[bool]>) -> Selection {
     let n = instance.weights.len();
     let p = p.min(instance.candidates());
-    // count[i]: how many chosen sites (or "already", counted as one) cover point i.
-    let mut count: Vec<u32> = match already {
+    let initial: Vec<u32> = match already {
         Some(a) => a.iter().map(|&c| u32::from(c)).collect(),
         None => vec![0; n],
     };
+    let mut solo: Vec<(usize, f64)> = (0..instance.candidates()).map(|c| (c, gain(instance, &initial, c))).collect();
+    solo.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let starts = std::iter::once(None).chain(solo.iter().take(MULTI_STARTS).map(|&(c, _)| Some(c)));
+    let mut best: Option<(Vec<usize>, f64, usize)> = None;
+    for forced in starts {
+        let mut count = initial.clone();
+        let mut selected = greedy(instance, p, &mut count, forced);
+        let swaps = interchange(instance, &mut selected, &mut count);
+        let covered: f64 = count.iter().zip(&initial).zip(&instance.weights).filter(|((c, i), _)| **c > 0 && **i == 0).map(|(_, w)| w).sum();
+        if best.as_ref().is_none_or(|(_, b, _)| covered > *b + 1e-9 * b.abs().max(1.0)) {
+            best = Some((selected, covered, swaps));
+        }
+    }
+    let (selected, _, swaps) = best.unwrap_or_default();
+    opening_order(instance, selected, initial, swaps)
+}
+
+/// Greedy selection of `p` sites (the `forced` one first), updating the cover counts.
+fn greedy(instance: &CoverInstance, p: usize, count: &mut [u32], forced: Option<usize>) -> Vec<usize> {
     let mut chosen = vec![false; instance.candidates()];
     let mut selected = Vec::with_capacity(p);
-    for _ in 0..p {
-        let best = (0..instance.candidates()).filter(|&c| !chosen[c]).map(|c| (c, gain(instance, &count, c))).fold(
+    if let Some(c) = forced.filter(|_| p > 0) {
+        add(instance, count, c);
+        chosen[c] = true;
+        selected.push(c);
+    }
+    while selected.len() < p {
+        let best = (0..instance.candidates()).filter(|&c| !chosen[c]).map(|c| (c, gain(instance, count, c))).fold(
             None,
             |best: Option<(usize, f64)>, (c, g)| match best {
                 Some((_, bg)) if bg >= g => best,
@@ -115,44 +146,50 @@ pub fn max_cover(instance: &CoverInstance, p: usize, already: Option<&[bool]>) -
             },
         );
         let Some((c, _)) = best else { break };
-        add(instance, &mut count, c);
+        add(instance, count, c);
         chosen[c] = true;
         selected.push(c);
     }
+    selected
+}
 
-    // Interchange: the best strictly improving swap each round, until none improves.
+/// Interchange (Teitz & Bart): the best strictly improving swap each round, until none
+/// improves. Returns the number of swaps made.
+fn interchange(instance: &CoverInstance, selected: &mut [usize], count: &mut [u32]) -> usize {
+    let mut chosen = vec![false; instance.candidates()];
+    for &c in selected.iter() {
+        chosen[c] = true;
+    }
     let mut swaps = 0;
-    let max_rounds = 50 * p.max(1);
-    for _ in 0..max_rounds {
+    for _ in 0..50 * selected.len().max(1) {
         let mut best: Option<(usize, usize, f64)> = None;
         for (slot, &out) in selected.iter().enumerate() {
-            let loss = sole_cover_weight(instance, &count, out);
-            remove(instance, &mut count, out);
+            let loss = sole_cover_weight(instance, count, out);
+            remove(instance, count, out);
             for c in (0..instance.candidates()).filter(|&c| !chosen[c]) {
-                let delta = gain(instance, &count, c) - loss;
+                let delta = gain(instance, count, c) - loss;
                 if delta > 1e-9 * loss.max(1.0) && best.is_none_or(|(_, _, d)| delta > d) {
                     best = Some((slot, c, delta));
                 }
             }
-            add(instance, &mut count, out);
+            add(instance, count, out);
         }
         let Some((slot, c, _)) = best else { break };
         let out = selected[slot];
-        remove(instance, &mut count, out);
-        add(instance, &mut count, c);
+        remove(instance, count, out);
+        add(instance, count, c);
         chosen[out] = false;
         chosen[c] = true;
         selected[slot] = c;
         swaps += 1;
     }
+    swaps
+}
 
-    // Report in opening order with marginal gains.
-    let mut count: Vec<u32> = match already {
-        Some(a) => a.iter().map(|&c| u32::from(c)).collect(),
-        None => vec![0; n],
-    };
+/// The selection in the order a planner would open the sites, with marginal gains.
+fn opening_order(instance: &CoverInstance, selected: Vec<usize>, mut count: Vec<u32>, swaps: usize) -> Selection {
     let mut left = selected;
-    let (mut order, mut gains) = (Vec::with_capacity(p), Vec::with_capacity(p));
+    let (mut order, mut gains) = (Vec::with_capacity(left.len()), Vec::with_capacity(left.len()));
     while !left.is_empty() {
         let (k, g) = left.iter().enumerate().map(|(k, &c)| (k, gain(instance, &count, c))).fold((0, f64::MIN), |b, x| {
             if x.1 > b.1 { x } else { b }
@@ -287,7 +324,9 @@ pub fn suggest_apl(atlas: &Atlas, baseline: &Baseline, area: &[usize], k: usize,
     let mut sites = Vec::new();
     let mut after = before;
     for _ in 0..k.min(area.len()) {
-        let mut best: Option<(usize, f64, f64, BTreeMap<usize, Option<f64>>)> = None;
+        // (candidate, population above the threshold, weighted APL gain, APL after)
+        type Best = (usize, f64, f64, BTreeMap<usize, Option<f64>>);
+        let mut best: Option<Best> = None;
         for &c in area {
             if sites.iter().any(|s: &Suggested| s.code == communes[c].code) {
                 continue;
@@ -347,12 +386,18 @@ mod tests {
 
     #[test]
     fn interchange_escapes_the_greedy_trap() {
+        let inst = greedy_trap();
+        let mut count = vec![0; 6];
+        let mut selected = greedy(&inst, 2, &mut count, None);
+        assert_eq!(selected, vec![0, 1], "plain greedy falls in the trap");
+        assert_eq!(interchange(&inst, &mut selected, &mut count), 1);
+        selected.sort();
+        assert_eq!(selected, vec![1, 2]);
         let s = max_cover(&greedy_trap(), 2, None);
         let mut chosen = s.selected.clone();
         chosen.sort();
         assert_eq!(chosen, vec![1, 2]);
         assert_eq!(s.covered_weight, 58.0);
-        assert_eq!(s.swaps, 1);
         assert_eq!(s.marginal_gains.iter().sum::<f64>(), 58.0);
     }
 

@@ -13,4 +13,4 @@ pub use build::AtlasBuilder;
 pub use load::LoadConfig;
 pub use model::*;
 pub use registry::{CodeMatch, CommuneRegistry, PostalMatch};
-pub use store::{Atlas, AtlasMeta, CommuneView, SourceInfo};
+pub use store::{Atlas, AtlasMeta, CommuneCodeError, CommuneView, SourceInfo};

@@ -2,7 +2,7 @@
 //! then shared read-only (behind an `Arc`) by the CLI and the server.
 
 use super::model::*;
-use super::registry::CommuneRegistry;
+use super::registry::{CodeMatch, CommuneRegistry, normalize_insee_code};
 use crate::index::SpatialIndex;
 use crate::ingest::report::ImportReport;
 use geo::Point;
@@ -114,6 +114,21 @@ impl Atlas {
         self.commune_index(code).map(|i| &self.communes[i])
     }
 
+    /// Resolves a commune code as a user types it ("3185", " 03185", "2a004") to the position
+    /// of a current commune, or says why it cannot: the one rule the API and the CLI share,
+    /// so an arrondissement or a merged commune gets the same answer everywhere.
+    pub fn resolve_commune(&self, raw: &str) -> Result<usize, CommuneCodeError> {
+        match self.registry.resolve_code(raw) {
+            CodeMatch::Commune(code) => self.commune_index(&code).ok_or(CommuneCodeError::Unknown { code }),
+            CodeMatch::Arrondissement { code, parent } => Err(CommuneCodeError::Arrondissement { code, parent }),
+            CodeMatch::Merged { code, successor } => Err(CommuneCodeError::Merged { code, successor }),
+            CodeMatch::Unknown => match normalize_insee_code(raw) {
+                Some(code) => Err(CommuneCodeError::Unknown { code }),
+                None => Err(CommuneCodeError::Malformed { code: raw.to_string() }),
+            },
+        }
+    }
+
     pub fn department(&self, code: &str) -> Option<&Department> {
         self.departments.iter().find(|d| d.code == code)
     }
@@ -134,6 +149,18 @@ impl Atlas {
     /// The `k` nearest sites to a point, nearest first, with the great-circle distance (m).
     pub fn nearest_sites(&self, p: Point<f64>, k: usize) -> Vec<(&Site, f64)> {
         self.index.nearest_sites(p, k).into_iter().map(|(i, d)| (&self.sites[i], d)).collect()
+    }
+
+    /// Every site, nearest to `p` first, as (position in [`Atlas::sites`], great-circle
+    /// distance in m), lazily: filter it (by kind...) and take what you need.
+    pub fn nearest_sites_iter(&self, p: Point<f64>) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.index.nearest_sites_iter(p)
+    }
+
+    /// The commune whose representative point (town hall, else interior point) is nearest to
+    /// `p`, as (position in [`Atlas::communes`], great-circle distance in m).
+    pub fn nearest_commune_point(&self, p: Point<f64>) -> Option<(usize, f64)> {
+        self.index.nearest_commune_point(p)
     }
 
     pub fn index(&self) -> &SpatialIndex {
@@ -164,6 +191,23 @@ impl Atlas {
             extra: &c.extra,
         })
     }
+}
+
+/// Why a code given by a user names no current commune of the atlas.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommuneCodeError {
+    /// Not shaped like an INSEE commune code.
+    #[error("{code:?} is not an INSEE commune code (5 characters, e.g. 03185 or 2A004)")]
+    Malformed { code: String },
+    /// A municipal arrondissement (Paris, Lyon, Marseille): its data is in the parent commune.
+    #[error("{code} is an arrondissement: its data is counted in commune {parent}")]
+    Arrondissement { code: String, parent: String },
+    /// A former commune, merged into a current one.
+    #[error("commune {code} no longer exists: merged into {successor}")]
+    Merged { code: String, successor: String },
+    /// Well formed, but not in this atlas's geography.
+    #[error("no commune {code} in this atlas")]
+    Unknown { code: String },
 }
 
 /// A commune joined with everything the atlas knows about it.

@@ -3,12 +3,18 @@
 
 mod error;
 mod indicators;
+mod nearest;
+mod planner;
+pub mod scenario_store;
 mod tiles;
 
 pub use error::ApiError;
 
 use crate::analysis::CommuneAccess;
-use crate::atlas::{Atlas, CodeMatch};
+use crate::analysis::scenario::Baseline;
+use crate::analysis::travel::RoadModel;
+use scenario_store::ScenarioStore;
+use crate::atlas::{Atlas, CommuneCodeError};
 use crate::tiles::TileSet;
 use crate::tiles::cache::TileCache;
 use arc_swap::ArcSwap;
@@ -32,16 +38,25 @@ pub struct Snapshot {
     pub generation: u64,
     tiles: OnceLock<TileSet>,
     access: OnceLock<Option<CommuneAccess>>,
+    baseline: OnceLock<Option<Baseline>>,
 }
 
 impl Snapshot {
     fn new(atlas: Atlas, generation: u64) -> Self {
-        Snapshot { atlas, generation, tiles: OnceLock::new(), access: OnceLock::new() }
+        Snapshot { atlas, generation, tiles: OnceLock::new(), access: OnceLock::new(), baseline: OnceLock::new() }
     }
 
     /// The tile layers, built on first use (with this snapshot's access values).
     pub fn tiles(&self) -> &TileSet {
         self.tiles.get_or_init(|| TileSet::build_with(&self.atlas, self.access()))
+    }
+
+    /// The scenario baseline (APL with its intermediate values, MSP distances), built on the
+    /// first planner request.
+    pub fn baseline(&self) -> Option<&Baseline> {
+        self.baseline
+            .get_or_init(|| Baseline::build(&self.atlas, &crate::analysis::apl::AplParams::default(), RoadModel::default()).ok())
+            .as_ref()
     }
 
     /// APL of every commune with the default parameters, computed on first use (~0.15 s for
@@ -59,6 +74,7 @@ pub struct AppState {
     current: Arc<ArcSwap<Snapshot>>,
     generations: Arc<AtomicU64>,
     tile_cache: Arc<TileCache>,
+    scenarios: Arc<ScenarioStore>,
 }
 
 impl AppState {
@@ -68,11 +84,17 @@ impl AppState {
 
     /// With a tile cache of `bytes` (0: no cache).
     pub fn with_tile_cache(atlas: Atlas, bytes: u64) -> Self {
+        Self::with_store(atlas, bytes, ScenarioStore::in_memory())
+    }
+
+    /// With a tile cache of `bytes` and a scenario store (persisted when opened on a folder).
+    pub fn with_store(atlas: Atlas, bytes: u64, scenarios: ScenarioStore) -> Self {
         let snapshot = Snapshot::new(atlas, 0);
         AppState {
             current: Arc::new(ArcSwap::from_pointee(snapshot)),
             generations: Arc::new(AtomicU64::new(0)),
             tile_cache: Arc::new(TileCache::new(bytes)),
+            scenarios: Arc::new(scenarios),
         }
     }
 
@@ -104,6 +126,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/meta", get(meta))
         .route("/api/communes/{code}", get(commune))
         .route("/api/locate", get(locate))
+        .route("/api/communes/{code}/nearest-msp", get(nearest::from_commune))
+        .route("/api/nearest-msp", get(nearest::from_point))
         .route("/api/indicators", get(indicators::indicators).fallback(indicators::get_only))
         .route(
             "/api/indicators/basin",
@@ -111,6 +135,10 @@ pub fn router(state: AppState) -> Router {
                 .fallback(indicators::post_only)
                 .layer(axum::extract::DefaultBodyLimit::max(indicators::BASIN_BODY_LIMIT)),
         )
+        .route("/api/scenarios", axum::routing::post(planner::create).layer(axum::extract::DefaultBodyLimit::max(planner::SCENARIO_BODY_LIMIT)))
+        .route("/api/scenarios/{id}", get(planner::get))
+        .route("/api/scenarios/{id}/impact", get(planner::impact))
+        .route("/api/suggest", get(planner::suggest))
         .route("/catalog", get(tiles::catalog))
         .route("/tiles/{name}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
@@ -147,23 +175,21 @@ async fn commune(
 ) -> Result<Json<Value>, ApiError> {
     let Path(code) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let atlas = state.snapshot();
-    let resolved = match atlas.registry().resolve_code(&code) {
-        CodeMatch::Commune(c) => c,
-        CodeMatch::Arrondissement { code, parent } => {
-            return Err(ApiError::not_found(format!("{code} is an arrondissement: its data is counted in commune {parent}")));
-        }
-        CodeMatch::Merged { code, successor } => {
-            return Err(ApiError::not_found(format!("commune {code} no longer exists: merged into {successor}")));
-        }
-        CodeMatch::Unknown if crate::atlas::registry::normalize_insee_code(&code).is_none() => {
-            return Err(ApiError::bad_request(format!("{code:?} is not an INSEE commune code (5 characters, e.g. 03185 or 2A004)")));
-        }
-        CodeMatch::Unknown => return Err(ApiError::not_found(format!("no commune {code} in this atlas"))),
-    };
-    let view = atlas.commune_view(&resolved).ok_or_else(|| ApiError::not_found(format!("no commune {resolved}")))?;
+    let resolved = &atlas.communes()[resolve_commune(&atlas, &code)?].code;
+    let view = atlas.commune_view(resolved).ok_or_else(|| ApiError::not_found(format!("no commune {resolved}")))?;
     let mut body = serde_json::to_value(&view).map_err(ApiError::internal)?;
     body["meta"] = meta_json(&atlas);
     Ok(Json(body))
+}
+
+/// A commune code from a URL to the commune's position, for every `/api/communes/{code}/...`
+/// route: a malformed code is a bad parameter (400); an arrondissement, a merged commune or
+/// an unknown code names no commune of this atlas (404), with the reason.
+fn resolve_commune(atlas: &Atlas, code: &str) -> Result<usize, ApiError> {
+    atlas.resolve_commune(code).map_err(|e| match e {
+        CommuneCodeError::Malformed { .. } => ApiError::bad_request(e.to_string()),
+        _ => ApiError::not_found(e.to_string()),
+    })
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,123 @@
+//! Nearest-MSP endpoints: `GET /api/communes/{code}/nearest-msp?k=` (from the commune's town
+//! hall) and `GET /api/nearest-msp?lon=&lat=&k=` (from any point on the territory). Handlers
+//! parse, call [`crate::analysis::nearest`] and render; distances, minutes and order come from
+//! there.
+
+use super::{ApiError, AppState, parse_coord, resolve_commune};
+use crate::analysis::nearest::{self, DEFAULT_K, MAX_K, NearestError, NearestSite, OriginKind};
+use crate::analysis::travel::RoadModel;
+use crate::atlas::Atlas;
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use geo::Point;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Query of `/api/communes/{code}/nearest-msp`. Strings, so that a bad value gets our message
+/// rather than serde's.
+#[derive(Debug, Deserialize)]
+pub(super) struct CommuneQuery {
+    k: Option<String>,
+}
+
+/// Query of `/api/nearest-msp`.
+#[derive(Debug, Deserialize)]
+pub(super) struct PointQuery {
+    lon: Option<String>,
+    lat: Option<String>,
+    k: Option<String>,
+}
+
+/// `k` from the query: absent or empty means [`DEFAULT_K`].
+fn parse_k(value: Option<&str>) -> Result<usize, ApiError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(DEFAULT_K) };
+    let k = v.parse::<usize>().map_err(|_| ApiError::bad_request(format!("k={v:?} is not a whole number between 1 and {MAX_K}")))?;
+    nearest::check_k(k).map_err(nearest_error)
+}
+
+fn nearest_error(e: NearestError) -> ApiError {
+    match e {
+        NearestError::CommuneIndex(_) => ApiError::internal(e),
+        NearestError::InvalidK(_) | NearestError::InvalidPoint { .. } | NearestError::OutsideTerritory { .. } => {
+            ApiError::bad_request(e.to_string())
+        }
+    }
+}
+
+fn site_json(atlas: &Atlas, s: &NearestSite) -> Value {
+    let site = s.site;
+    json!({
+        "id": site.id,
+        "name": site.name,
+        "commune": site.commune,
+        "commune_name": atlas.commune(&site.commune).map(|c| c.name.as_str()),
+        "kind": site.kind,
+        "location": [site.location.x(), site.location.y()],
+        "location_quality": s.location_quality,
+        "distance_m": s.distance_m,
+        "minutes": s.minutes,
+        "in_origin_commune": s.in_origin_commune,
+    })
+}
+
+/// The answer shared by both endpoints; `note` says why `sites` is empty.
+fn body(atlas: &Atlas, from: Value, k: usize, found: &[NearestSite], model: &RoadModel) -> Value {
+    let mut body = json!({
+        "from": from,
+        "k": k,
+        "travel_times": "estimated",
+        "travel_model": model.describe(),
+        "distance": "great-circle (haversine) metres from the origin point to the site's location",
+        "sites": found.iter().map(|s| site_json(atlas, s)).collect::<Vec<_>>(),
+    });
+    if found.is_empty() {
+        body["note"] = json!(format!("this atlas ({}) holds no MSP site: load some (FINESS, GeoJSON sites, SanteScope) to get an answer", atlas.meta.name));
+    }
+    body
+}
+
+/// `GET /api/communes/{code}/nearest-msp?k=`: from the commune's representative point.
+pub(super) async fn from_commune(
+    State(state): State<AppState>,
+    code: Result<Path<String>, PathRejection>,
+    q: Result<Query<CommuneQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(code) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let k = parse_k(q.k.as_deref())?;
+    let atlas = state.snapshot();
+    let idx = resolve_commune(&atlas, &code)?;
+    let model = RoadModel::default();
+    let found = nearest::nearest_msp_from_commune(&atlas, idx, k, &model).map_err(nearest_error)?;
+    let c = &atlas.communes()[idx];
+    let from = json!({
+        "commune": c.code,
+        "name": c.name,
+        "point": [c.repr_point.x(), c.repr_point.y()],
+        "point_kind": OriginKind::of(c).as_str(),
+    });
+    Ok(Json(body(&atlas, from, k, &found, &model)))
+}
+
+/// `GET /api/nearest-msp?lon=&lat=&k=`: from a point on the atlas's territory.
+pub(super) async fn from_point(
+    State(state): State<AppState>,
+    q: Result<Query<PointQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let lon = parse_coord(q.lon.as_deref(), "lon", 180.0)?;
+    let lat = parse_coord(q.lat.as_deref(), "lat", 90.0)?;
+    let k = parse_k(q.k.as_deref())?;
+    let atlas = state.snapshot();
+    let point = Point::new(lon, lat);
+    let model = RoadModel::default();
+    let commune = nearest::check_on_territory(&atlas, point).map_err(nearest_error)?;
+    let found = nearest::nearest_msp(&atlas, point, k, &model).map_err(nearest_error)?;
+    let from = json!({
+        "point": [lon, lat],
+        "commune": commune.map(|c| c.code.as_str()),
+        "name": commune.map(|c| c.name.as_str()),
+    });
+    Ok(Json(body(&atlas, from, k, &found, &model)))
+}

@@ -1,0 +1,154 @@
+//! Planner endpoints: scenarios (`POST /api/scenarios`, `GET /api/scenarios/{id}`,
+//! `GET /api/scenarios/{id}/impact`) and site suggestions (`GET /api/suggest`). Handlers parse
+//! and check, then call `analysis::scenario` / `analysis::siting` off the async threads.
+
+use super::{ApiError, AppState};
+use crate::analysis::scenario::{Scenario, ScenarioError};
+use crate::analysis::siting::{self, Objective};
+use crate::analysis::travel::RoadModel;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Largest scenario body: 100 changes take a few kB; the margin is for names.
+pub(super) const SCENARIO_BODY_LIMIT: usize = 256 * 1024;
+/// Most sites one suggestion returns.
+pub const MAX_SUGGEST_K: usize = 20;
+
+fn scenario_error(e: ScenarioError) -> ApiError {
+    match e {
+        ScenarioError::Access(_) => ApiError::internal(e),
+        _ => ApiError::bad_request(e.to_string()),
+    }
+}
+
+fn body_error(e: JsonRejection) -> ApiError {
+    let status = match e.status() {
+        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+        s => s,
+    };
+    ApiError::new(status, format!("scenario body: {}", e.body_text()))
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
+}
+
+/// `POST /api/scenarios`: checks the scenario against the atlas, stores it, returns its id.
+pub(super) async fn create(State(state): State<AppState>, body: Result<Json<Scenario>, JsonRejection>) -> Result<Response, ApiError> {
+    let Json(scenario) = body.map_err(body_error)?;
+    let snapshot = state.snapshot();
+    let store = state.scenarios.clone();
+    let (id, changes) = blocking(move || {
+        let baseline = snapshot.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
+        baseline.resolve(&snapshot.atlas, &scenario).map_err(scenario_error)?;
+        let changes = scenario.changes.len();
+        let id = store.put(scenario).map_err(ApiError::internal)?;
+        Ok((id, changes))
+    })
+    .await?;
+    let body = json!({
+        "id": id,
+        "changes": changes,
+        "url": format!("/api/scenarios/{id}"),
+        "impact": format!("/api/scenarios/{id}/impact"),
+        "tiles": format!("/tiles/communes/{{z}}/{{x}}/{{y}}.mvt?scenario={id}"),
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+fn scenario_of(state: &AppState, id: Result<Path<String>, PathRejection>) -> Result<(String, std::sync::Arc<Scenario>), ApiError> {
+    let Path(id) = id.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let scenario = state.scenarios.get(&id).ok_or_else(|| ApiError::not_found(format!("no scenario {id:?}")))?;
+    Ok((id, scenario))
+}
+
+/// `GET /api/scenarios/{id}`: the stored scenario.
+pub(super) async fn get(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> Result<Json<Value>, ApiError> {
+    let (id, scenario) = scenario_of(&state, id)?;
+    Ok(Json(json!({ "id": id, "scenario": scenario.as_ref() })))
+}
+
+/// `GET /api/scenarios/{id}/impact`: what the scenario changes against the current atlas.
+pub(super) async fn impact(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> Result<Json<Value>, ApiError> {
+    let (id, scenario) = scenario_of(&state, id)?;
+    let snapshot = state.snapshot();
+    let impact = blocking(move || {
+        let baseline = snapshot.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
+        // The atlas may have been reloaded since the scenario was stored: check it again.
+        let resolved = baseline.resolve(&snapshot.atlas, &scenario).map_err(scenario_error)?;
+        let impact = baseline.impact(&snapshot.atlas, &resolved);
+        Ok(json!({
+            "id": id,
+            "synthetic_gp": snapshot.atlas.meta.synthetic_gp,
+            "travel_times": "estimated",
+            "impact": impact,
+        }))
+    })
+    .await?;
+    Ok(Json(impact))
+}
+
+/// Query of `GET /api/suggest`.
+#[derive(Debug, Deserialize)]
+pub(super) struct SuggestQuery {
+    dep: Option<String>,
+    k: Option<String>,
+    gps: Option<String>,
+    objective: Option<String>,
+    minutes: Option<String>,
+}
+
+fn parse<T: std::str::FromStr>(v: &Option<String>, name: &str, default: T, ok: impl Fn(&T) -> bool, expected: &str) -> Result<T, ApiError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => s.parse::<T>().ok().filter(|x| ok(x)).ok_or_else(|| ApiError::bad_request(format!("{name}={s:?}: expected {expected}"))),
+    }
+}
+
+/// `GET /api/suggest?dep=03&k=3&gps=2&objective=coverage|apl&minutes=15`.
+pub(super) async fn suggest(State(state): State<AppState>, q: Result<Query<SuggestQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let dep = q.dep.as_deref().map(str::trim).filter(|d| !d.is_empty()).ok_or_else(|| ApiError::bad_request("missing parameter dep (a département code, e.g. 03)"))?.to_string();
+    let k = parse(&q.k, "k", 3usize, |k| (1..=MAX_SUGGEST_K).contains(k), &format!("a whole number from 1 to {MAX_SUGGEST_K}"))?;
+    let gps = parse(&q.gps, "gps", 2.0f64, |g| g.is_finite() && *g > 0.0 && *g <= 50.0, "a number of GPs above 0 and at most 50")?;
+    let minutes = parse(&q.minutes, "minutes", 15.0f64, |m| m.is_finite() && *m > 0.0 && *m <= 60.0, "minutes above 0 and at most 60")?;
+    let objective = match q.objective.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Objective::Coverage,
+        Some(o) => Objective::parse(o).ok_or_else(|| ApiError::bad_request(format!("objective={o:?}: expected coverage or apl")))?,
+    };
+    let snapshot = state.snapshot();
+    let result = blocking(move || {
+        let atlas = &snapshot.atlas;
+        if atlas.department(&dep).is_none() {
+            return Err(ApiError::not_found(format!("no département {dep:?} in this atlas")));
+        }
+        let area: Vec<usize> = (0..atlas.communes().len()).filter(|&i| atlas.communes()[i].dep == dep).collect();
+        let suggestion = match objective {
+            Objective::Coverage => siting::suggest_coverage(atlas, &area, k, minutes, RoadModel::default()),
+            Objective::Apl => {
+                let baseline = snapshot.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
+                siting::suggest_apl(atlas, baseline, &area, k, gps).map_err(scenario_error)?
+            }
+        };
+        Ok(json!({
+            "dep": dep,
+            "k": k,
+            "gps": gps,
+            "minutes": minutes,
+            "synthetic_gp": atlas.meta.synthetic_gp,
+            "travel_times": "estimated",
+            "method": match objective {
+                Objective::Coverage => "maximal covering location: greedy then interchange; residents already within the time of an MSP count as covered",
+                Objective::Apl => "greedy: each step the town hall where the GPs lift the most residents to APL 2.5, ties by population-weighted APL gain",
+            },
+            "suggestion": suggestion,
+        }))
+    })
+    .await?;
+    Ok(Json(result))
+}

@@ -1,0 +1,147 @@
+//! Scenarios kept across restarts: one JSON file per scenario in a folder, written so that a
+//! crash never leaves a half-written scenario (temporary file, fsync, rename, fsync of the
+//! folder). A scenario's id is a hash of its content, so storing the same scenario twice gives
+//! the same id and a scenario never changes under its id (tile caches and ETags rely on it).
+
+use crate::analysis::scenario::Scenario;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+/// Most scenarios one store holds; beyond, `put` refuses (the folder is not a database).
+pub const MAX_SCENARIOS: usize = 10_000;
+
+/// The scenarios of a server.
+#[derive(Debug, Default)]
+pub struct ScenarioStore {
+    dir: Option<PathBuf>,
+    scenarios: RwLock<HashMap<String, Arc<Scenario>>>,
+}
+
+/// Why a scenario could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store is full ({MAX_SCENARIOS} scenarios)")]
+    Full,
+    #[error("cannot write the scenario: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl ScenarioStore {
+    /// A store that forgets everything on restart (tests, `--scenarios-dir` not given).
+    pub fn in_memory() -> Self {
+        ScenarioStore::default()
+    }
+
+    /// Opens (creating it if needed) a folder of scenarios and loads every `<id>.json` in it.
+    /// Files that do not parse, or whose content does not hash to their name, are skipped and
+    /// returned with the reason, never deleted.
+    pub fn open(dir: &Path) -> std::io::Result<(Self, Vec<(PathBuf, String)>)> {
+        std::fs::create_dir_all(dir)?;
+        let mut scenarios = HashMap::new();
+        let mut skipped = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let Some(stem) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".json")) else {
+                continue;
+            };
+            if stem.starts_with('.') {
+                continue; // a temporary file left by a crash: never renamed, never valid
+            }
+            let parsed = std::fs::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|b| serde_json::from_slice::<Scenario>(&b).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(s) if scenario_id(&s) == stem => {
+                    scenarios.insert(stem.to_string(), Arc::new(s));
+                }
+                Ok(_) => skipped.push((path, "content does not match its id".to_string())),
+                Err(e) => skipped.push((path, e)),
+            }
+        }
+        Ok((ScenarioStore { dir: Some(dir.to_path_buf()), scenarios: RwLock::new(scenarios) }, skipped))
+    }
+
+    /// Stores a scenario (on disk first when the store has a folder) and returns its id.
+    pub fn put(&self, scenario: Scenario) -> Result<String, StoreError> {
+        let id = scenario_id(&scenario);
+        if self.get(&id).is_some() {
+            return Ok(id);
+        }
+        if self.len() >= MAX_SCENARIOS {
+            return Err(StoreError::Full);
+        }
+        if let Some(dir) = &self.dir {
+            write_atomically(dir, &format!("{id}.json"), &serde_json::to_vec_pretty(&scenario).map_err(std::io::Error::other)?)?;
+        }
+        self.scenarios.write().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), Arc::new(scenario));
+        Ok(id)
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<Scenario>> {
+        self.scenarios.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.scenarios.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The id of a scenario: 16 hex digits of the xxh3 hash of its canonical JSON.
+pub fn scenario_id(scenario: &Scenario) -> String {
+    let bytes = serde_json::to_vec(scenario).unwrap_or_default();
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes))
+}
+
+/// Writes `name` in `dir` so that readers see the old state or the whole new file, never a
+/// part: write a hidden temporary file, flush it to disk, rename it, flush the folder.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = dir.join(format!(".{name}.tmp"));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, dir.join(name))?;
+    // The rename is durable once the folder's entry is on disk (POSIX); not possible on every
+    // platform, hence not an error.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::scenario::{Change, Place};
+
+    fn scenario(gps: f64) -> Scenario {
+        Scenario { name: "s".into(), changes: vec![Change::AddSite { place: Place::Commune { commune: "03082".into() }, gps, name: None }] }
+    }
+
+    #[test]
+    fn scenarios_survive_a_restart_and_ids_follow_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, skipped) = ScenarioStore::open(dir.path()).unwrap();
+        assert!(skipped.is_empty() && store.is_empty());
+        let a = store.put(scenario(3.0)).unwrap();
+        assert_eq!(store.put(scenario(3.0)).unwrap(), a, "same content, same id");
+        let b = store.put(scenario(4.0)).unwrap();
+        assert_ne!(a, b);
+        drop(store);
+        // A crash mid-write leaves a hidden temporary file; a stranger leaves a broken one.
+        std::fs::write(dir.path().join(format!(".{a}.json.tmp")), b"{\"name\": \"half").unwrap();
+        std::fs::write(dir.path().join("0000000000000000.json"), b"not json").unwrap();
+        let (store, skipped) = ScenarioStore::open(dir.path()).unwrap();
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.get(&a).unwrap().as_ref(), &scenario(3.0));
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert!(dir.path().join("0000000000000000.json").exists(), "a broken file is reported, not deleted");
+    }
+}
