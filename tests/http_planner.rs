@@ -130,3 +130,54 @@ async fn suggestions_for_allier() {
         assert!(answer["error"].is_string());
     }
 }
+
+/// The features of the commune layer of an uncompressed tile, as code → properties.
+fn decode_communes(bytes: &[u8]) -> std::collections::HashMap<String, std::collections::HashMap<String, geozero::mvt::tile::Value>> {
+    use geozero::mvt::{Message, Tile};
+    let tile = Tile::decode(bytes).expect("valid protobuf");
+    let layer = tile.layers.iter().find(|l| l.name == "communes").expect("communes layer");
+    layer
+        .features
+        .iter()
+        .map(|f| {
+            let props: std::collections::HashMap<String, _> =
+                f.tags.chunks(2).map(|kv| (layer.keys[kv[0] as usize].clone(), layer.values[kv[1] as usize].clone())).collect();
+            (props["code"].string_value.clone().unwrap_or_default(), props)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn scenario_tiles_carry_the_scenario_values_and_their_own_etag() {
+    let atlas = atlas();
+    let code = cosne();
+    let c = atlas.commune(&code).unwrap();
+    let [wx, wy] = medatlas::tiles::grid::lonlat_to_world(c.repr_point.x(), c.repr_point.y());
+    let url = format!("/tiles/communes/10/{}/{}.mvt", (wx * 1024.0) as u32, (wy * 1024.0) as u32);
+    let body = json!({"changes": [{"type": "add_site", "commune": code, "gps": 3}]}).to_string();
+    let (_, created) = post(state(), body).await;
+    let id = created["id"].as_str().unwrap().to_string();
+
+    let fetch = |uri: String| async move {
+        let response = router(state()).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+        let status = response.status();
+        let etag = response.headers().get(header::ETAG).map(|v| v.to_str().unwrap().to_string());
+        (status, etag, response.into_body().collect().await.unwrap().to_bytes())
+    };
+    let (status, plain_etag, plain) = fetch(url.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, scenario_etag, with) = fetch(format!("{url}?scenario={id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(plain_etag, scenario_etag, "a scenario's tile has its own ETag");
+    let (plain, with) = (decode_communes(&plain), decode_communes(&with));
+    assert_eq!(plain.keys().collect::<std::collections::BTreeSet<_>>(), with.keys().collect());
+    let cosne = &with[&code];
+    assert!(cosne["apl_delta"].double_value.unwrap() > 0.0);
+    assert_eq!(cosne["apl_before"].double_value, plain[&code]["apl"].double_value);
+    assert!(cosne["apl"].double_value.unwrap() > plain[&code]["apl"].double_value.unwrap());
+    assert_eq!(cosne["scenario"].string_value.as_deref(), Some(id.as_str()));
+    assert!(!plain[&code].contains_key("apl_delta"));
+
+    let (status, _, _) = fetch(format!("{url}?scenario=ffffffffffffffff")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -11,7 +11,8 @@ mod tiles;
 pub use error::ApiError;
 
 use crate::analysis::CommuneAccess;
-use crate::analysis::scenario::Baseline;
+use crate::analysis::scenario::{Baseline, Scenario};
+use crate::tiles::LayerAttributes;
 use crate::analysis::travel::RoadModel;
 use scenario_store::ScenarioStore;
 use crate::atlas::{Atlas, CommuneCodeError};
@@ -39,11 +40,24 @@ pub struct Snapshot {
     tiles: OnceLock<TileSet>,
     access: OnceLock<Option<CommuneAccess>>,
     baseline: OnceLock<Option<Baseline>>,
+    /// Commune attributes of the scenarios whose tiles were asked for (a few, see
+    /// [`SCENARIO_LAYERS_KEPT`]).
+    scenario_layers: std::sync::Mutex<std::collections::HashMap<String, Arc<LayerAttributes>>>,
 }
+
+/// How many scenarios' commune attributes a snapshot keeps for their tiles.
+const SCENARIO_LAYERS_KEPT: usize = 32;
 
 impl Snapshot {
     fn new(atlas: Atlas, generation: u64) -> Self {
-        Snapshot { atlas, generation, tiles: OnceLock::new(), access: OnceLock::new(), baseline: OnceLock::new() }
+        Snapshot {
+            atlas,
+            generation,
+            tiles: OnceLock::new(),
+            access: OnceLock::new(),
+            baseline: OnceLock::new(),
+            scenario_layers: Default::default(),
+        }
     }
 
     /// The tile layers, built on first use (with this snapshot's access values).
@@ -57,6 +71,24 @@ impl Snapshot {
         self.baseline
             .get_or_init(|| Baseline::build(&self.atlas, &crate::analysis::apl::AplParams::default(), RoadModel::default()).ok())
             .as_ref()
+    }
+
+    /// The commune attributes of a stored scenario, for its tiles (kept for the next tiles).
+    pub fn scenario_layer(&self, id: &str, scenario: &Scenario) -> Result<Arc<LayerAttributes>, ApiError> {
+        let lock = || self.scenario_layers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = lock().get(id) {
+            return Ok(found.clone());
+        }
+        let baseline = self.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
+        let resolved = baseline.resolve(&self.atlas, scenario).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let after = baseline.apl_after(&resolved).changed.into_iter().collect();
+        let layer = Arc::new(crate::tiles::attributes::scenario_commune_attributes(&self.atlas, self.access(), &after, id));
+        let mut kept = lock();
+        if kept.len() >= SCENARIO_LAYERS_KEPT {
+            kept.clear();
+        }
+        kept.insert(id.to_string(), layer.clone());
+        Ok(layer)
     }
 
     /// APL of every commune with the default parameters, computed on first use (~0.15 s for

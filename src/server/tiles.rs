@@ -7,8 +7,8 @@ use crate::tiles::compress::Coding;
 use crate::tiles::grid::{GridError, TileCoord};
 use crate::tiles::{LayerId, LayerListError, parse_layer_list, tilejson};
 use axum::Json;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -40,11 +40,19 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
     })
 }
 
+/// Query of a tile: `?scenario=<id>` gives the commune features a stored scenario's values.
+#[derive(Debug, serde::Deserialize)]
+pub struct TileQuery {
+    scenario: Option<String>,
+}
+
 pub async fn tile(
     State(state): State<AppState>,
     headers: HeaderMap,
     path: Result<Path<(String, String, String, String)>, PathRejection>,
+    query: Result<Query<TileQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let Path((layer_list, z, x, y_ext)) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let layers = layers(&layer_list)?;
     let y = y_ext
@@ -55,11 +63,27 @@ pub async fn tile(
     let coding = Coding::negotiate(headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
 
     let snapshot = state.snapshot();
-    let key = CacheKey { generation: snapshot.generation, layers: layers.clone(), tile, coding };
+    // A scenario's commune attributes are computed once per scenario and snapshot (its
+    // errors answer here, with their status), then shared by all of its tiles.
+    let (scenario, communes) = match query.scenario.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => (None, None),
+        Some(id) => {
+            let stored = state.scenarios.get(id).ok_or_else(|| ApiError::not_found(format!("no scenario {id:?}")))?;
+            let communes = if layers.contains(&LayerId::Communes) {
+                let (snapshot, id) = (snapshot.clone(), id.to_string());
+                let layer = tokio::task::spawn_blocking(move || snapshot.scenario_layer(&id, &stored)).await.map_err(ApiError::internal)??;
+                Some(layer)
+            } else {
+                None
+            };
+            (Some(id.to_string()), communes)
+        }
+    };
+    let key = CacheKey { generation: snapshot.generation, layers: layers.clone(), tile, coding, scenario };
     let render = {
         let snapshot = snapshot.clone();
         async move {
-            tokio::task::spawn_blocking(move || EncodedTile::render(snapshot.tiles(), tile, &layers, coding))
+            tokio::task::spawn_blocking(move || EncodedTile::render_with(snapshot.tiles(), tile, &layers, coding, communes.as_deref()))
                 .await
                 .map_err(|e| anyhow::anyhow!("tile rendering stopped: {e}"))?
         }

@@ -204,6 +204,45 @@ pub static MSP_FIELDS: &[SiteField] = &[
     },
 ];
 
+/// Fields a scenario adds to the commune layer, after [`COMMUNE_FIELDS`] (whose `apl` then
+/// holds the value with the scenario).
+pub static SCENARIO_FIELDS: &[(&str, &str)] = &[
+    ("apl_before", "APL without the scenario (2 decimals)"),
+    ("apl_delta", "APL with the scenario minus without (3 decimals)"),
+    ("scenario", "Id of the scenario these values come from"),
+];
+
+/// The commune layer's attributes under a scenario: `after[i]` replaces the APL of the
+/// communes it lists; every commune also gets its APL before and the difference.
+pub fn scenario_commune_attributes(
+    atlas: &Atlas,
+    access: Option<&CommuneAccess>,
+    after: &HashMap<usize, Option<f64>>,
+    scenario: &str,
+) -> super::LayerAttributes {
+    let base = COMMUNE_FIELDS.len() as u16;
+    let rows = (0..atlas.communes().len())
+        .map(|i| {
+            let mut row = CommuneRow::of(atlas, i, access);
+            let before = row.apl;
+            if let Some(a) = after.get(&i) {
+                row.apl = *a;
+            }
+            let mut attrs = evaluate(COMMUNE_FIELDS, &row);
+            if let Some(b) = apl(before) {
+                attrs.push((base, b));
+            }
+            if let (Some(b), Some(a)) = (before, row.apl) {
+                attrs.push((base + 1, AttrValue::Double(((a - b) * 1000.0).round() / 1000.0)));
+            }
+            attrs.push((base + 2, AttrValue::Str(scenario.to_string())));
+            attrs
+        })
+        .collect();
+    let names = COMMUNE_FIELDS.iter().map(|f| f.name).chain(SCENARIO_FIELDS.iter().map(|(n, _)| *n)).collect();
+    super::LayerAttributes { names, rows }
+}
+
 /// Evaluates every field of a table on one row, keeping the present ones.
 pub fn evaluate<R, F: Fn(&R) -> Option<AttrValue>>(fields: &[Field<F>], row: &R) -> Vec<(u16, AttrValue)> {
     fields.iter().enumerate().filter_map(|(i, f)| (f.value)(row).map(|v| (i as u16, v))).collect()

@@ -15,6 +15,8 @@ pub struct CacheKey {
     pub layers: Vec<LayerId>,
     pub tile: TileCoord,
     pub coding: Coding,
+    /// The scenario whose values the commune features carry, if any.
+    pub scenario: Option<String>,
 }
 
 /// A tile as served: its body (empty for a tile without features) and strong ETag.
@@ -30,7 +32,18 @@ impl EncodedTile {
     /// by the coding, so each representation has its own strong validator and an unchanged
     /// tile keeps its ETag across reloads and restarts.
     pub fn render(tiles: &TileSet, tile: TileCoord, layers: &[LayerId], coding: Coding) -> anyhow::Result<Self> {
-        let raw = tiles.render(tile, layers)?;
+        Self::render_with(tiles, tile, layers, coding, None)
+    }
+
+    /// [`EncodedTile::render`] with other commune attributes (a scenario's).
+    pub fn render_with(
+        tiles: &TileSet,
+        tile: TileCoord,
+        layers: &[LayerId],
+        coding: Coding,
+        communes: Option<&super::LayerAttributes>,
+    ) -> anyhow::Result<Self> {
+        let raw = tiles.render_with(tile, layers, communes)?;
         let hash = xxhash_rust::xxh3::xxh3_64(&raw);
         let body = if raw.is_empty() { Bytes::new() } else { Bytes::from(compress::compress(&raw, coding)) };
         let coding = if raw.is_empty() { Coding::Identity } else { coding };
@@ -103,11 +116,11 @@ mod tests {
     use super::*;
 
     fn tile(body_len: usize) -> EncodedTile {
-        EncodedTile { body: Bytes::from(vec![7u8; body_len]), etag: "\"x\"".into(), coding: Coding::Gzip }
+        EncodedTile { body: Bytes::from(vec![7u8; body_len]), etag: "\"x\"".into(), coding: Coding::Gzip, scenario: None }
     }
 
     fn key(x: u32) -> CacheKey {
-        CacheKey { generation: 1, layers: vec![LayerId::Communes], tile: TileCoord::new(12, x, 0).unwrap(), coding: Coding::Gzip }
+        CacheKey { generation: 1, layers: vec![LayerId::Communes], tile: TileCoord::new(12, x, 0).unwrap(), coding: Coding::Gzip, scenario: None }
     }
 
     #[tokio::test]

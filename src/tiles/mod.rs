@@ -194,12 +194,16 @@ impl PolygonLayer {
             .collect()
     }
 
-    fn encode(&self, features: &[PreparedFeature], min_area2: i64, layer: mvt::Layer) -> anyhow::Result<mvt::Layer> {
+    fn encode(&self, features: &[PreparedFeature], min_area2: i64, layer: mvt::Layer, attrs: Option<&LayerAttributes>) -> anyhow::Result<mvt::Layer> {
         let mut layer = layer;
+        let (names, rows) = match attrs {
+            Some(a) => (a.names.as_slice(), a.rows.as_slice()),
+            None => (self.field_names.as_slice(), self.attrs.as_slice()),
+        };
         for f in features.iter().filter(|f| f.area2 >= min_area2) {
             let mut feature = layer.into_feature(encode::encode_polygons(&f.polygons)?);
             feature.set_id(f.index as u64 + 1);
-            encode::add_tags(&mut feature, &self.field_names, &self.attrs[f.index]);
+            encode::add_tags(&mut feature, names, &rows[f.index]);
             layer = feature.into_layer();
         }
         Ok(layer)
@@ -208,7 +212,7 @@ impl PolygonLayer {
     /// Encodes the layer of one tile. Below [`KEEP_EVERY_POLYGON_FROM_ZOOM`], when the layer
     /// would exceed [`LOW_ZOOM_LAYER_BUDGET`], the smallest features are left out until it fits
     /// (tippecanoe's "drop densest as needed", by area).
-    fn encode_tile(&self, tile: TileCoord, mvt_tile: &mvt::Tile, name: &str) -> anyhow::Result<mvt::Layer> {
+    fn encode_tile(&self, tile: TileCoord, mvt_tile: &mvt::Tile, name: &str, attrs: Option<&LayerAttributes>) -> anyhow::Result<mvt::Layer> {
         let features = self.prepare(tile);
         let mut min_area2 = 0;
         if tile.z < KEEP_EVERY_POLYGON_FROM_ZOOM {
@@ -216,7 +220,7 @@ impl PolygonLayer {
             areas.sort_unstable();
             loop {
                 let mut probe = mvt::Tile::new(EXTENT);
-                probe.add_layer(self.encode(&features, min_area2, probe.create_layer(name))?)?;
+                probe.add_layer(self.encode(&features, min_area2, probe.create_layer(name), attrs)?)?;
                 let size = probe.compute_size();
                 let kept = areas.len() - areas.partition_point(|a| *a < min_area2);
                 if size <= LOW_ZOOM_LAYER_BUDGET || kept == 0 {
@@ -227,8 +231,16 @@ impl PolygonLayer {
                 min_area2 = areas[areas.len() - keep.min(areas.len())..].first().copied().map_or(i64::MAX, |a| a.max(min_area2 + 1));
             }
         }
-        self.encode(&features, min_area2, mvt_tile.create_layer(name))
+        self.encode(&features, min_area2, mvt_tile.create_layer(name), attrs)
     }
+}
+
+/// Attributes replacing a layer's own, one row per feature in the layer's order (a scenario's
+/// commune values).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerAttributes {
+    pub names: Vec<&'static str>,
+    pub rows: Vec<Vec<(u16, AttrValue)>>,
 }
 
 /// One feature of a polygon layer, ready to encode.
@@ -341,11 +353,16 @@ impl TileSet {
     /// Encodes one tile with the given layers, in that order. Returns an empty vector when no
     /// layer has a feature there (the server answers 204).
     pub fn render(&self, tile: TileCoord, layers: &[LayerId]) -> anyhow::Result<Vec<u8>> {
+        self.render_with(tile, layers, None)
+    }
+
+    /// [`TileSet::render`] with other attributes for the commune features (a scenario's).
+    pub fn render_with(&self, tile: TileCoord, layers: &[LayerId], communes: Option<&LayerAttributes>) -> anyhow::Result<Vec<u8>> {
         let mut mvt_tile = mvt::Tile::new(EXTENT);
         for &id in layers {
             let layer = match id {
-                LayerId::Communes => self.communes.encode_tile(tile, &mvt_tile, id.name())?,
-                LayerId::Departements => self.departements.encode_tile(tile, &mvt_tile, id.name())?,
+                LayerId::Communes => self.communes.encode_tile(tile, &mvt_tile, id.name(), communes)?,
+                LayerId::Departements => self.departements.encode_tile(tile, &mvt_tile, id.name(), None)?,
                 LayerId::Msp => self.msp.encode(tile, mvt_tile.create_layer(id.name()))?,
             };
             if layer.num_features() > 0 {
