@@ -116,7 +116,7 @@ mod tests {
     use super::*;
 
     fn tile(body_len: usize) -> EncodedTile {
-        EncodedTile { body: Bytes::from(vec![7u8; body_len]), etag: "\"x\"".into(), coding: Coding::Gzip, scenario: None }
+        EncodedTile { body: Bytes::from(vec![7u8; body_len]), etag: "\"x\"".into(), coding: Coding::Gzip }
     }
 
     fn key(x: u32) -> CacheKey {
