@@ -118,6 +118,9 @@ enum Command {
     },
     /// The MSP nearest to a commune's town hall (or to --lon/--lat), with estimated minutes.
     Nearest(NearestArgs),
+    /// Where new sites would help most: k town halls of a département (coverage or APL), or
+    /// any covering instance given as CSV (--costs, --weights), e.g. to compare with spopt.
+    Suggest(SuggestArgs),
     /// Serve the HTTP API, the vector tiles and the viewer.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -216,6 +219,35 @@ struct AccessArgs {
     load: LoadArgs,
 }
 
+#[derive(Args)]
+struct SuggestArgs {
+    /// Département whose town halls are the candidates and whose residents count (the atlas
+    /// itself may hold more: `--dep` chooses what is loaded, e.g. neighbours for border effects).
+    #[arg(long, conflicts_with = "costs", required_unless_present = "costs")]
+    target_dep: Option<String>,
+    /// Number of sites.
+    #[arg(short, long, default_value_t = 3)]
+    k: usize,
+    /// coverage (residents newly within --minutes of an MSP) or apl (residents lifted to 2.5).
+    #[arg(long, default_value = "coverage")]
+    objective: String,
+    /// Coverage: the service time, minutes (inclusive).
+    #[arg(long, default_value_t = 15.0)]
+    minutes: f64,
+    /// APL: GPs at each new site.
+    #[arg(long, default_value_t = 2.0)]
+    gps: f64,
+    /// A covering instance instead of the atlas: CSV demand,candidate,cost (one row per pair;
+    /// pairs not listed never cover). Needs --weights; --minutes is the service radius.
+    #[arg(long, requires = "weights")]
+    costs: Option<PathBuf>,
+    /// CSV id,weight of the demand points of --costs.
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    #[command(flatten)]
+    load: LoadArgs,
+}
+
 #[derive(Subcommand)]
 enum TilesCommand {
     /// Write every tile from --minzoom to --maxzoom to one PMTiles (or MBTiles) file.
@@ -273,6 +305,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Nearest(args) => nearest(args),
+        Command::Suggest(args) => suggest(args),
         Command::Serve { addr, tile_cache_mb, scenarios_dir, load } => serve(&addr, tile_cache_mb, &scenarios_dir, load.load()?),
         Command::Access(args) => access(args),
         Command::Tiles { command } => tiles(command),
@@ -659,6 +692,77 @@ fn write_access(atlas: &Atlas, result: &medatlas::analysis::methods::MethodResul
             std::fs::write(out, collection.to_string()).with_context(|| format!("writing {}", out.display()))?;
         }
         _ => bail!("--out must end in .csv or .geojson, got {}", out.display()),
+    }
+    Ok(())
+}
+
+fn suggest(args: SuggestArgs) -> Result<()> {
+    use medatlas::analysis::siting::{self, Objective};
+    if args.k == 0 || args.k > 100 {
+        bail!("-k must be between 1 and 100, got {}", args.k);
+    }
+    if let (Some(costs), Some(weights)) = (&args.costs, &args.weights) {
+        return suggest_instance(costs, weights, args.k, args.minutes);
+    }
+    let objective = Objective::parse(&args.objective).with_context(|| format!("unknown objective {:?}: coverage or apl", args.objective))?;
+    let dep = args.target_dep.clone().context("--target-dep is required without --costs")?;
+    let atlas = args.load.load()?;
+    atlas.department(&dep).with_context(|| format!("no département {dep:?} in this atlas"))?;
+    let area: Vec<usize> = (0..atlas.communes().len()).filter(|&i| atlas.communes()[i].dep == dep).collect();
+    let model = medatlas::analysis::travel::RoadModel::default();
+    let started = Instant::now();
+    let s = match objective {
+        Objective::Coverage => siting::suggest_coverage(&atlas, &area, args.k, args.minutes, model),
+        Objective::Apl => {
+            let baseline = medatlas::analysis::scenario::Baseline::build(&atlas, &medatlas::analysis::apl::AplParams::default(), model)?;
+            siting::suggest_apl(&atlas, &baseline, &area, args.k, args.gps)?
+        }
+    };
+    eprintln!("{} candidates in {dep}, {:.0} residents; computed in {:.0} ms", s.candidates, s.population, started.elapsed().as_secs_f64() * 1e3);
+    eprintln!("before: {:.0} residents, after: {:.0}", s.before, s.after);
+    for (rank, site) in s.sites.iter().enumerate() {
+        println!("{:>2}. {} {} — +{:.0} residents", rank + 1, site.code, site.name, site.marginal_gain);
+    }
+    Ok(())
+}
+
+/// A covering instance from CSV files, solved like the atlas's: for comparisons with spopt.
+fn suggest_instance(costs: &std::path::Path, weights: &std::path::Path, k: usize, radius: f64) -> Result<()> {
+    use medatlas::analysis::siting::{CoverInstance, max_cover};
+    let mut ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut weight = Vec::new();
+    for (line, row) in csv::Reader::from_path(weights).with_context(|| format!("reading {}", weights.display()))?.records().enumerate() {
+        let row = row?;
+        let w: f64 = row.get(1).unwrap_or("").trim().parse().ok().filter(|w: &f64| w.is_finite() && *w >= 0.0)
+            .with_context(|| format!("{} line {}: weight {:?} is not a number ≥ 0", weights.display(), line + 2, row.get(1)))?;
+        ids.insert(row.get(0).unwrap_or("").trim().to_string(), weight.len());
+        weight.push(w);
+    }
+    let mut candidates: Vec<String> = Vec::new();
+    let mut candidate_ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut pairs = Vec::new();
+    for (line, row) in csv::Reader::from_path(costs).with_context(|| format!("reading {}", costs.display()))?.records().enumerate() {
+        let row = row?;
+        let here = || format!("{} line {}", costs.display(), line + 2);
+        let d = *ids.get(row.get(0).unwrap_or("").trim()).with_context(|| format!("{}: unknown demand id {:?}", here(), row.get(0)))?;
+        let c_id = row.get(1).unwrap_or("").trim().to_string();
+        let next = candidates.len();
+        let c = *candidate_ids.entry(c_id.clone()).or_insert_with(|| {
+            candidates.push(c_id);
+            next
+        });
+        let t: f64 = row.get(2).unwrap_or("").trim().parse().ok().filter(|t: &f64| t.is_finite() && *t >= 0.0)
+            .with_context(|| format!("{}: cost {:?} is not a number ≥ 0", here(), row.get(2)))?;
+        pairs.push((d, c, t));
+    }
+    let table = medatlas::analysis::access::CostTable::from_pairs(weight.len(), candidates.len(), pairs)?;
+    let total: f64 = weight.iter().sum();
+    let instance = CoverInstance::from_costs(weight, &table, radius);
+    let s = max_cover(&instance, k, None);
+    eprintln!("{} demand points ({total} weight), {} candidates, radius {radius}, p = {k}", ids.len(), candidates.len());
+    println!("covered weight {} ({:.2} % of the total)", s.covered_weight, 100.0 * s.covered_weight / total.max(f64::MIN_POSITIVE));
+    for (c, g) in s.selected.iter().zip(&s.marginal_gains) {
+        println!("{} +{g}", candidates[*c]);
     }
     Ok(())
 }

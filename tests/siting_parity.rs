@@ -37,3 +37,37 @@ fn coverage_is_at_least_98_percent_of_spopt_optimum_on_every_fixture() {
     }
     eprintln!("worst ratio {worst:.4}");
 }
+
+#[test]
+fn the_cli_solves_a_covering_instance_given_as_csv() {
+    // The hand-laid fixture, written as a user would give it: costs in long form, weights.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mclp/hand_8x5_p2.json");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut weights = String::from("id,weight\n");
+    let mut costs = String::from("demand,candidate,cost\n");
+    for (i, d) in v["demand"].as_array().unwrap().iter().enumerate() {
+        weights.push_str(&format!("{},{}\n", d["id"].as_str().unwrap(), d["weight"]));
+        for (j, c) in v["candidates"].as_array().unwrap().iter().enumerate() {
+            costs.push_str(&format!("{},{},{}\n", d["id"].as_str().unwrap(), c.as_str().unwrap(), v["cost"][i][j]));
+        }
+    }
+    std::fs::write(dir.path().join("w.csv"), weights).unwrap();
+    std::fs::write(dir.path().join("c.csv"), costs).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_medatlas"))
+        .args(["suggest", "--costs", "c.csv", "--weights", "w.csv", "--minutes"])
+        .arg(v["service_radius"].to_string())
+        .args(["-k", &v["p"].to_string()])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let optimum = v["spopt"]["covered_weight"].as_f64().unwrap();
+    assert!(stdout.starts_with(&format!("covered weight {optimum}")), "{stdout}");
+    let mut chosen: Vec<&str> = stdout.lines().skip(1).map(|l| l.split(' ').next().unwrap()).collect();
+    chosen.sort();
+    let mut expected: Vec<&str> = v["spopt"]["selected"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    expected.sort();
+    assert_eq!(chosen, expected);
+}
