@@ -103,6 +103,8 @@ async fn bad_scenarios_get_json_errors_and_are_not_stored() {
         assert!(answer["error"].is_string());
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing stored");
+    let (status, answer) = get("/api/scenarios").await;
+    assert_eq!((status, answer["error"].is_string()), (StatusCode::METHOD_NOT_ALLOWED, true));
     let (status, answer) = get("/api/scenarios/0123456789abcdef/impact").await;
     assert_eq!((status, answer["error"].is_string()), (StatusCode::NOT_FOUND, true));
 }

@@ -32,3 +32,9 @@ impl IntoResponse for ApiError {
         (self.status, Json(body)).into_response()
     }
 }
+
+/// 405 with an `Allow` header and a JSON body (axum's own 405 has an empty body).
+pub(super) fn method_not_allowed(allow: &'static str, route: &str) -> Response {
+    let error = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("{route} answers {allow} only"));
+    ([(axum::http::header::ALLOW, axum::http::HeaderValue::from_static(allow))], error).into_response()
+}

@@ -274,19 +274,14 @@ pub(super) async fn basin(
 }
 
 /// 405 with a JSON body and `Allow` (axum's own answer has an empty body).
-fn method_not_allowed(allow: &'static str, route: &str) -> Response {
-    let error = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("{route} answers {allow} only"));
-    ([(header::ALLOW, HeaderValue::from_static(allow))], error).into_response()
-}
-
 /// Any method but GET on `/api/indicators`.
 pub(super) async fn get_only() -> Response {
-    method_not_allowed("GET, HEAD", "/api/indicators")
+    super::error::method_not_allowed("GET, HEAD", "/api/indicators")
 }
 
 /// Any method but POST on `/api/indicators/basin`.
 pub(super) async fn post_only() -> Response {
-    method_not_allowed("POST", "/api/indicators/basin")
+    super::error::method_not_allowed("POST", "/api/indicators/basin")
 }
 
 /// Atlas indexes of the given codes. An arrondissement counts as its parent commune; a merged

@@ -12,12 +12,11 @@ pub use error::ApiError;
 
 use crate::analysis::CommuneAccess;
 use crate::analysis::scenario::{Baseline, Scenario};
-use crate::tiles::LayerAttributes;
 use crate::analysis::travel::RoadModel;
-use scenario_store::ScenarioStore;
 use crate::atlas::{Atlas, CommuneCodeError};
-use crate::tiles::TileSet;
 use crate::tiles::cache::TileCache;
+use crate::tiles::{LayerAttributes, TileSet};
+use scenario_store::ScenarioStore;
 use arc_swap::ArcSwap;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -167,7 +166,12 @@ pub fn router(state: AppState) -> Router {
                 .fallback(indicators::post_only)
                 .layer(axum::extract::DefaultBodyLimit::max(indicators::BASIN_BODY_LIMIT)),
         )
-        .route("/api/scenarios", axum::routing::post(planner::create).layer(axum::extract::DefaultBodyLimit::max(planner::SCENARIO_BODY_LIMIT)))
+        .route(
+            "/api/scenarios",
+            axum::routing::post(planner::create)
+                .fallback(planner::post_only)
+                .layer(axum::extract::DefaultBodyLimit::max(planner::SCENARIO_BODY_LIMIT)),
+        )
         .route("/api/scenarios/{id}", get(planner::get))
         .route("/api/scenarios/{id}/impact", get(planner::impact))
         .route("/api/suggest", get(planner::suggest))

@@ -67,6 +67,11 @@ fn scenario_of(state: &AppState, id: Result<Path<String>, PathRejection>) -> Res
     Ok((id, scenario))
 }
 
+/// Any method but POST on `/api/scenarios`.
+pub(super) async fn post_only() -> Response {
+    super::error::method_not_allowed("POST", "/api/scenarios")
+}
+
 /// `GET /api/scenarios/{id}`: the stored scenario.
 pub(super) async fn get(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> Result<Json<Value>, ApiError> {
     let (id, scenario) = scenario_of(&state, id)?;
