@@ -8,7 +8,7 @@
 //! reason: unknown code, time not a number, negative or not finite, a pair given twice with
 //! two different times.
 
-use super::generic_csv::{Table, parse_number, resolve_code};
+use super::generic_csv::{Placement, Table, parse_number, resolve_code};
 use super::report::{ImportReport, Imported, RejectReason};
 use crate::analysis::travel::TimeMatrix;
 use crate::atlas::CommuneRegistry;
@@ -62,10 +62,7 @@ pub fn parse_time_matrix(
             if raw.is_empty() {
                 return Err(RejectReason::MissingField { field: table.headers[col].clone() });
             }
-            resolve_code(registry, raw, remap_merged).map(|(code, _)| {
-                let folded = code != code_from_raw(raw);
-                (code, folded)
-            })
+            resolve_code(registry, raw, remap_merged).map(|(code, placement)| (code, placement != Placement::Commune))
         };
         let (from, to) = match (resolve(from_col), resolve(to_col)) {
             (Ok(f), Ok(t)) => (f, t),
@@ -111,12 +108,6 @@ pub fn parse_time_matrix(
         report.note(format!("{folded} rows of municipal arrondissements folded into their city (fastest time kept)"));
     }
     Ok(Imported { records, report })
-}
-
-/// The code as written, normalised like the registry does, to tell an arrondissement or a
-/// remapped code (which differs from the commune it resolves to) from a plain commune code.
-fn code_from_raw(raw: &str) -> String {
-    crate::atlas::registry::normalize_insee_code(raw).unwrap_or_else(|| raw.to_string())
 }
 
 /// The matrix in atlas positions; `position` maps a commune code to its position (rows whose
