@@ -161,6 +161,17 @@ impl AplParams {
     }
 }
 
+/// Access values as communes report them, times `scale`: a commune with residents but no
+/// supply in reach gets 0 (2SFCA leaves it undefined), one without residents gets nothing,
+/// with the reason "no population" at the same index.
+pub(crate) fn per_resident(values: Vec<Option<f64>>, population: &[f64], scale: f64) -> (Vec<Option<f64>>, Vec<Option<&'static str>>) {
+    values
+        .into_iter()
+        .zip(population)
+        .map(|(v, &p)| if p > 0.0 { (Some(v.unwrap_or(0.0) * scale), None) } else { (None, Some("no population")) })
+        .unzip()
+}
+
 /// APL of every commune, with what produced it.
 #[derive(Debug, Clone)]
 pub struct AplResult {
@@ -191,11 +202,7 @@ pub fn apl(
     let costs = travel.cost_table(points, &supply_communes, params.max_minutes);
     let site_supply: Vec<f64> = supply_communes.iter().map(|&c| supply[c]).collect();
     let values = access::two_step_fca(standardised_population, &site_supply, &costs, &params.catchment())?;
-    let (apl, missing) = values
-        .into_iter()
-        .zip(standardised_population)
-        .map(|(v, &p)| if p > 0.0 { (Some(v.unwrap_or(0.0)), None) } else { (None, Some("no population")) })
-        .unzip();
+    let (apl, missing) = per_resident(values, standardised_population, 1.0);
     Ok(AplResult {
         access: CommuneAccess { apl, missing, weight: standardised_population.to_vec(), travel: travel.describe() },
         supply_communes: supply_communes.len(),

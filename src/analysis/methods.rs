@@ -136,11 +136,7 @@ pub fn run(atlas: &Atlas, method: Method, travel: &TravelTimes, params: &MethodP
     let costs = travel.cost_table(&points, &supply_communes, params.max_minutes);
     let catchment = Catchment { max_cost: Some(params.max_minutes), decay: decay.clone() };
     let raw = access::two_step_fca(&population, &supply, &costs, &catchment)?;
-    let (values, missing) = raw
-        .into_iter()
-        .zip(&population)
-        .map(|(v, &p)| if p > 0.0 { (Some(v.unwrap_or(0.0) * 10_000.0), None) } else { (None, Some("no population")) })
-        .unzip();
+    let (values, missing) = apl::per_resident(raw, &population, 10_000.0);
     Ok(MethodResult {
         method,
         values,

@@ -509,7 +509,7 @@ impl Baseline {
 }
 
 fn finish(values: Vec<Option<f64>>, population: &[f64]) -> Vec<Option<f64>> {
-    values.into_iter().zip(population).map(|(v, &p)| (p > 0.0).then(|| v.unwrap_or(0.0))).collect()
+    super::apl::per_resident(values, population, 1.0).0
 }
 
 /// The APL part of an impact.
