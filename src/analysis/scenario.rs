@@ -17,6 +17,7 @@
 //!   its commune; resizing adds (or removes) GPs in its commune; retirements remove GPs.
 //!   Supply never goes below 0 (the excess is reported).
 
+use super::CommuneAccess;
 use super::access::{self, AccessError, Catchment, CostTable};
 use super::apl::AplParams;
 use super::travel::{RoadModel, TravelTimes};
@@ -108,6 +109,8 @@ pub struct Baseline {
     demand: Vec<f64>,
     ratios: Vec<Option<f64>>,
     apl: Vec<Option<f64>>,
+    /// Why `apl[i]` is `None`.
+    missing: Vec<Option<&'static str>>,
     communes_index: PointIndex,
     msp_ids: Vec<String>,
     msp_commune: Vec<Option<usize>>,
@@ -140,7 +143,7 @@ impl Baseline {
         let catchment = Catchment { max_cost: Some(params.max_minutes), decay: params.decay.clone() };
         let demand = access::catchment_demand(&population, &costs, &catchment);
         let ratios = access::supply_ratios(&supply, &demand);
-        let apl = finish(access::gather(&ratios, &costs, &catchment), &population);
+        let (apl, missing) = super::apl::per_resident(access::gather(&ratios, &costs, &catchment), &population, 1.0);
         let msp: Vec<usize> = (0..atlas.sites().len()).filter(|&s| atlas.sites()[s].kind == "msp").collect();
         let msp_points: Vec<Point<f64>> = msp.iter().map(|&s| atlas.sites()[s].location).collect();
         let msp_index = PointIndex::build(msp_points.iter().map(|p| Some(*p)));
@@ -161,6 +164,7 @@ impl Baseline {
             demand,
             ratios,
             apl,
+            missing,
             msp_index,
             nearest_msp,
         })
@@ -169,6 +173,17 @@ impl Baseline {
     /// The baseline APL of every commune.
     pub fn apl(&self) -> &[Option<f64>] {
         &self.apl
+    }
+
+    /// The baseline as the API and the tiles show it: the same values
+    /// [`apl::default_access`](super::apl::default_access) computes, without computing them again.
+    pub fn access(&self) -> CommuneAccess {
+        CommuneAccess {
+            apl: self.apl.clone(),
+            missing: self.missing.clone(),
+            weight: self.population.clone(),
+            travel: self.model.describe(),
+        }
     }
 
     fn catchment(&self) -> Catchment {
@@ -701,6 +716,17 @@ mod tests {
         assert!(impact.gps_not_removable > 0.0, "Clermont has fewer than 500 synthetic GPs");
         assert!(!impact.nearest_msp.is_empty());
         assert!(impact.communes_recomputed < atlas.communes().len() / 2);
+    }
+
+    #[test]
+    fn the_baseline_shows_the_default_apl() {
+        let (atlas, b) = fixture();
+        let direct = crate::analysis::apl::default_access(atlas).unwrap();
+        let shown = b.access();
+        assert_eq!(shown.apl, direct.apl);
+        assert_eq!(shown.missing, direct.missing);
+        assert_eq!(shown.weight, direct.weight);
+        assert_eq!(shown.travel, direct.travel);
     }
 
     #[test]

@@ -90,10 +90,10 @@ impl Snapshot {
         Ok(layer)
     }
 
-    /// APL of every commune with the default parameters, computed on first use (~0.15 s for
-    /// France) and shared by the indicators API and the tiles.
+    /// APL of every commune with the default parameters, taken from the scenario baseline
+    /// (built once, ~0.15 s for France) and shared by the indicators API and the tiles.
     pub fn access(&self) -> Option<&CommuneAccess> {
-        self.access.get_or_init(|| crate::analysis::apl::default_access(&self.atlas)).as_ref()
+        self.access.get_or_init(|| self.baseline().map(Baseline::access)).as_ref()
     }
 }
 
