@@ -15,7 +15,6 @@ use super::access::CostTable;
 use super::scenario::{APL_THRESHOLD, Baseline, Change, Place, Scenario, ScenarioError};
 use super::travel::{RoadModel, TravelTimes};
 use crate::atlas::Atlas;
-use crate::index::PointIndex;
 use geo::Point;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -293,10 +292,13 @@ pub fn suggest_coverage(atlas: &Atlas, area: &[usize], k: usize, minutes: f64, m
     let candidates: Vec<usize> = (0..area.len()).collect();
     let costs = TravelTimes::Estimated(model).cost_table(&points, &candidates, minutes);
     let instance = CoverInstance::from_costs(weights.clone(), &costs, minutes);
-    let msp: Vec<Point<f64>> = atlas.sites().iter().filter(|s| s.kind == "msp").map(|s| s.location).collect();
-    let msp_index = PointIndex::build(msp.iter().map(|p| Some(*p)));
+    // Already covered: the nearest MSP (the atlas's site R-tree, walked to the first MSP) is
+    // within reach.
     let radius = model.radius_m(minutes);
-    let already: Vec<bool> = points.iter().map(|&p| msp_index.within(p, radius).next().is_some()).collect();
+    let already: Vec<bool> = points
+        .iter()
+        .map(|&p| atlas.nearest_sites_iter(p).find(|&(s, _)| atlas.sites()[s].kind == "msp").is_some_and(|(_, d)| d <= radius))
+        .collect();
     let before: f64 = already.iter().zip(&weights).filter(|(a, _)| **a).map(|(_, w)| w).sum();
     let selection = max_cover(&instance, k, Some(&already));
     Suggestion {
