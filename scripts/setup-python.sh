@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Creates build/venv with the Python packages of the acceptance tests (tests/python), pinned in
-# tests/python/requirements.txt. Idempotent: does nothing when the venv already holds exactly
-# those pins. Prints the venv's python path last.
+# Creates a venv holding exactly the pins of a requirements file. Idempotent: does nothing when
+# the venv already holds those pins (sha256 stamp). Prints the venv's python path last.
+#
+#   scripts/setup-python.sh                       build/venv, tests/python/requirements.txt
+#   scripts/setup-python.sh VENV REQUIREMENTS [PIP ARGS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=build/venv
-requirements=tests/python/requirements.txt
+venv=${1:-build/venv}
+requirements=${2:-tests/python/requirements.txt}
+shift $(( $# < 2 ? $# : 2 ))
 stamp=$venv/.requirements.sha256
 want=$(sha256sum "$requirements" | cut -d' ' -f1)
 
@@ -21,7 +24,7 @@ else
     }
   fi
   echo "setup-python: installing $requirements" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@" -r "$requirements"
   echo "$want" > "$stamp"
 fi
 echo "$venv/bin/python"
