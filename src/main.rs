@@ -616,12 +616,7 @@ fn dump_access_inputs(
 ) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let communes = atlas.communes();
-    let (demand, supply) = if method == medatlas::analysis::methods::Method::Apl {
-        medatlas::analysis::apl::atlas_demand_supply(atlas, &params.apl, &params.apl_inputs)?
-    } else {
-        let population = communes.iter().map(|c| f64::from(c.population)).collect();
-        (population, communes.iter().map(|c| c.gp.as_ref().map_or(0.0, |g| f64::from(g.gp))).collect())
-    };
+    let (demand, supply) = medatlas::analysis::methods::demand_supply(atlas, method, params)?;
     let supply_communes: Vec<usize> = (0..communes.len()).filter(|&i| supply[i] > 0.0).collect();
     let points: Vec<geo::Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
     let costs = travel.cost_table(&points, &supply_communes, params.max_minutes);

@@ -108,6 +108,17 @@ pub struct MethodResult {
     pub pairs: usize,
 }
 
+/// Demand and supply of every commune (atlas order) as `method` counts them: for APL the
+/// (standardised) population and counted activity, otherwise the population and GP head count.
+pub fn demand_supply(atlas: &Atlas, method: Method, params: &MethodParams) -> Result<(Vec<f64>, Vec<f64>), AccessError> {
+    if method == Method::Apl {
+        return apl::atlas_demand_supply(atlas, &params.apl, &params.apl_inputs);
+    }
+    let communes = atlas.communes();
+    let population = communes.iter().map(|c| f64::from(c.population)).collect();
+    Ok((population, communes.iter().map(|c| c.gp.as_ref().map_or(0.0, |g| f64::from(g.gp))).collect()))
+}
+
 /// Runs `method` over the atlas's communes.
 pub fn run(atlas: &Atlas, method: Method, travel: &TravelTimes, params: &MethodParams) -> Result<MethodResult, AccessError> {
     let decay = params.decay_for(method);
@@ -128,11 +139,10 @@ pub fn run(atlas: &Atlas, method: Method, travel: &TravelTimes, params: &MethodP
             pairs: r.pairs,
         });
     }
-    let communes = atlas.communes();
-    let points: Vec<Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
-    let population: Vec<f64> = communes.iter().map(|c| f64::from(c.population)).collect();
-    let supply_communes: Vec<usize> = (0..communes.len()).filter(|&i| communes[i].gp.as_ref().is_some_and(|g| g.gp > 0)).collect();
-    let supply: Vec<f64> = supply_communes.iter().map(|&i| communes[i].gp.as_ref().map_or(0.0, |g| f64::from(g.gp))).collect();
+    let points: Vec<Point<f64>> = atlas.communes().iter().map(|c| c.repr_point).collect();
+    let (population, gps) = demand_supply(atlas, method, params)?;
+    let supply_communes: Vec<usize> = (0..gps.len()).filter(|&i| gps[i] > 0.0).collect();
+    let supply: Vec<f64> = supply_communes.iter().map(|&i| gps[i]).collect();
     let costs = travel.cost_table(&points, &supply_communes, params.max_minutes);
     let catchment = Catchment { max_cost: Some(params.max_minutes), decay: decay.clone() };
     let raw = access::two_step_fca(&population, &supply, &costs, &catchment)?;
