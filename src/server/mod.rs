@@ -7,6 +7,7 @@ mod nearest;
 mod planner;
 pub mod scenario_store;
 mod tiles;
+pub mod web;
 
 pub use error::ApiError;
 
@@ -175,6 +176,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/scenarios/{id}", get(planner::get))
         .route("/api/scenarios/{id}/impact", get(planner::impact))
         .route("/api/suggest", get(planner::suggest))
+        .route("/", get(web::index))
+        .route("/styles/{name}", get(web::style))
+        .nest_service("/web", tower_http::services::ServeDir::new(web::web_dir()))
         .route("/catalog", get(tiles::catalog))
         .route("/tiles/{name}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))

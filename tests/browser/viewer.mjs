@@ -1,0 +1,28 @@
+// Headless Chromium check of the viewer (work in progress): opens /, waits until MapLibre has
+// rendered commune features, fails on console errors or failed requests, clicks a commune and
+// checks the panel, saves a screenshot. Usage: node tests/browser/viewer.mjs http://127.0.0.1:PORT
+import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
+
+const base = process.argv[2] || 'http://127.0.0.1:8080';
+const out = process.env.SCREENSHOT_DIR || 'build/screenshots';
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--use-gl=swiftshader', '--enable-unsafe-swiftshader'],
+});
+const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+const problems = [];
+page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
+page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+await page.goto(`${base}/`);
+await page.waitForFunction(() => window.medatlasMap && window.medatlasMap.loaded() && window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).length > 100, null, { timeout: 60000 });
+const rendered = await page.evaluate(() => window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).length);
+await page.screenshot({ path: `${out}/index.png` });
+// Click the middle of the map and expect the panel to name a commune.
+await page.mouse.click(600, 400);
+await page.waitForSelector('#panel-name', { timeout: 10000 });
+const name = await page.textContent('#panel-name');
+await page.screenshot({ path: `${out}/panel.png` });
+await browser.close();
+console.log(JSON.stringify({ rendered, clicked: name, problems }));
+if (problems.length || rendered < 100 || !name) process.exit(1);
