@@ -9,6 +9,8 @@ echo "== cargo test (default features)"
 cargo test --locked
 echo "== Python tests of the tiles"
 scripts/test-python.sh
+echo "== the viewer in headless Chromium"
+scripts/test-browser.sh
 echo "== cargo test --features gdal"
 cargo test --locked --features gdal
 # Exclusive with gdal (two SQLite libraries in one binary crash GDAL): its own run, unit tests

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The viewer in headless Chromium: starts `medatlas serve` (debug build, embedded default) on a
+# free local port, runs tests/browser/viewer.mjs (playwright-core), stops the server.
+# Screenshots go to build/screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup-web.sh
+cargo build --locked --quiet
+port=${MEDATLAS_BROWSER_PORT:-18095}
+dir=$(mktemp -d)
+RUST_LOG=error ./target/debug/medatlas serve --addr "127.0.0.1:$port" --scenarios-dir "$dir" &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+mkdir -p build/screenshots
+SCREENSHOT_DIR=build/screenshots node tests/browser/viewer.mjs "http://127.0.0.1:$port"
