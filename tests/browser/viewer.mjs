@@ -18,11 +18,29 @@ await page.goto(`${base}/`);
 await page.waitForFunction(() => window.medatlasMap && window.medatlasMap.loaded() && window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).length > 100, null, { timeout: 60000 });
 const rendered = await page.evaluate(() => window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).length);
 await page.screenshot({ path: `${out}/index.png` });
-// Click the middle of the map and expect the panel to name a commune.
-await page.mouse.click(600, 400);
-await page.waitForSelector('#panel-name', { timeout: 10000 });
+// Click Montluçon's town hall and expect the panel to name it, with its indicators.
+const at = await page.evaluate(() => window.medatlasMap.project([2.6061, 46.3437]));
+await page.mouse.click(at.x + 12, at.y + 12);
+try {
+  await page.waitForSelector('#panel-name', { timeout: 10000 });
+} catch (e) {
+  const hits = await page.evaluate((at) => window.medatlasMap.queryRenderedFeatures([at.x, at.y]).map((f) => f.layer.id + ':' + (f.properties.code || '')), at);
+  console.log(JSON.stringify({ at, hits, problems }));
+  throw e;
+}
 const name = await page.textContent('#panel-name');
+const panel = await page.textContent('#panel');
+if (!name.includes('Montluçon') || !panel.includes('GPs per 10,000') || !panel.includes('MSP Montluçon (Bien-Assis)')) {
+  problems.push(`panel: ${panel}`);
+}
 await page.screenshot({ path: `${out}/panel.png` });
+// Every thematic map renders.
+const maps = await page.$$eval('#style-switcher option', (os) => os.map((o) => o.value));
+for (const m of maps) {
+  await page.selectOption('#style-switcher', m);
+  await page.waitForFunction((m) => window.medatlasMap.getStyle().name && window.medatlasMap.isStyleLoaded() && window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).length > 100, m, { timeout: 30000 });
+  await page.screenshot({ path: `${out}/map-${m}.png` });
+}
 await browser.close();
-console.log(JSON.stringify({ rendered, clicked: name, problems }));
+console.log(JSON.stringify({ rendered, clicked: name, maps, problems }));
 if (problems.length || rendered < 100 || !name) process.exit(1);
