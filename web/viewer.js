@@ -62,12 +62,13 @@
 
   const panel = document.getElementById('panel');
   map.on('click', 'communes-fill', async (e) => {
-    const code = e.features[0].properties.code;
+    // MapLibre empties e.features once the handler returns: read them before awaiting.
+    const p = e.features[0].properties;
+    const code = p.code;
     const [c, near] = await Promise.all([
       fetch(`/api/communes/${code}`).then((r) => r.json()),
       fetch(`/api/communes/${code}/nearest-msp?k=3`).then((r) => r.json()),
     ]);
-    const p = e.features[0].properties;
     const sites = (near.sites || []).map((s) => `<li>${s.name} — ${(s.distance_m / 1000).toFixed(1)} km (~${Math.round(s.minutes)} min)</li>`).join('');
     panel.hidden = false;
     panel.innerHTML = `<h3 id="panel-name">${c.name} (${c.code})</h3>

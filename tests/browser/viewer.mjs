@@ -12,6 +12,7 @@ const browser = await chromium.launch({
 const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
 const problems = [];
 page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
 page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
 await page.goto(`${base}/`);
@@ -20,7 +21,7 @@ const rendered = await page.evaluate(() => window.medatlasMap.queryRenderedFeatu
 await page.screenshot({ path: `${out}/index.png` });
 // Click Montluçon's town hall and expect the panel to name it, with its indicators.
 const at = await page.evaluate(() => window.medatlasMap.project([2.6061, 46.3437]));
-await page.mouse.click(at.x + 12, at.y + 12);
+await page.mouse.click(at.x, at.y);
 try {
   await page.waitForSelector('#panel-name', { timeout: 10000 });
 } catch (e) {
