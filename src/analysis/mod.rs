@@ -27,3 +27,4 @@ pub mod methods;
 pub mod nearest;
 pub mod siting;
 pub mod scenario;
+pub mod panorama;

@@ -129,6 +129,27 @@ impl Atlas {
         }
     }
 
+    /// Communes of a list of codes as users type them, for the routes that take lists (basins,
+    /// panoramas): an arrondissement counts as its commune, since a list names places and the
+    /// arrondissement's data is its commune's; duplicates are kept once; every other code comes
+    /// back with why it names no commune. Positions ascending; rejections in input order.
+    pub fn resolve_commune_list(&self, codes: &[String]) -> (Vec<usize>, Vec<(String, CommuneCodeError)>) {
+        let mut found = std::collections::BTreeSet::new();
+        let mut rejected = Vec::new();
+        for raw in codes {
+            match self.resolve_commune(raw) {
+                Ok(i) => {
+                    found.insert(i);
+                }
+                Err(CommuneCodeError::Arrondissement { parent, .. }) if self.commune_index(&parent).is_some() => {
+                    found.extend(self.commune_index(&parent));
+                }
+                Err(e) => rejected.push((raw.clone(), e)),
+            }
+        }
+        (found.into_iter().collect(), rejected)
+    }
+
     pub fn department(&self, code: &str) -> Option<&Department> {
         self.departments.iter().find(|d| d.code == code)
     }

@@ -7,8 +7,7 @@ use super::{ApiError, AppState};
 use crate::analysis::CommuneAccess;
 use crate::analysis::density::{self, AreaFilter, AreaIndicators, BasinError, DensityError, DensityOptions, Level};
 use crate::analysis::retirement::{self, RetirementError, RetirementParams};
-use crate::atlas::registry::normalize_insee_code;
-use crate::atlas::{Atlas, CodeMatch};
+use crate::atlas::Atlas;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -284,32 +283,17 @@ pub(super) async fn post_only() -> Response {
     super::error::method_not_allowed("POST", "/api/indicators/basin")
 }
 
-/// Atlas indexes of the given codes. An arrondissement counts as its parent commune; a merged
-/// or unknown code is an error naming it; duplicates are left to `density::basin`.
+/// Atlas indexes of the given codes ([`Atlas::resolve_commune_list`]): any code that names no
+/// commune makes the request a 400 naming it.
 fn resolve_codes(atlas: &Atlas, codes: &[String]) -> Result<Vec<usize>, ApiError> {
     if codes.is_empty() {
         return Err(ApiError::bad_request("codes is empty: give at least one INSEE commune code"));
     }
-    let mut found = Vec::with_capacity(codes.len());
-    let mut bad = Vec::new();
-    for raw in codes {
-        match atlas.registry().resolve_code(raw) {
-            CodeMatch::Commune(code) | CodeMatch::Arrondissement { parent: code, .. } => match atlas.commune_index(&code) {
-                Some(i) => found.push(i),
-                None => bad.push(format!("{raw}: no commune {code} in this atlas")),
-            },
-            CodeMatch::Merged { code, successor } => {
-                bad.push(format!("{raw}: commune {code} no longer exists, merged into {successor}"))
-            }
-            CodeMatch::Unknown if normalize_insee_code(raw).is_none() => {
-                bad.push(format!("{raw:?}: not an INSEE commune code (5 characters, e.g. 03185 or 2A004)"))
-            }
-            CodeMatch::Unknown => bad.push(format!("{raw}: no commune {raw} in this atlas")),
-        }
-    }
-    if bad.is_empty() {
+    let (found, rejected) = atlas.resolve_commune_list(codes);
+    if rejected.is_empty() {
         return Ok(found);
     }
+    let bad: Vec<String> = rejected.iter().map(|(raw, e)| format!("{raw}: {e}")).collect();
     let more = bad.len().saturating_sub(MAX_LISTED_BAD_CODES);
     let mut message = format!("{} invalid commune code(s): {}", bad.len(), bad[..bad.len().min(MAX_LISTED_BAD_CODES)].join("; "));
     if more > 0 {
