@@ -4,6 +4,7 @@
 mod error;
 mod indicators;
 mod nearest;
+mod panorama;
 mod planner;
 pub mod scenario_store;
 mod tiles;
@@ -176,7 +177,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/scenarios/{id}", get(planner::get))
         .route("/api/scenarios/{id}/impact", get(planner::impact))
         .route("/api/suggest", get(planner::suggest))
+        .route("/api/panorama", get(panorama::panorama))
         .route("/", get(web::index))
+        .route("/panorama", get(web::panorama))
+        .route("/panorama/{name}", get(web::panorama_preset))
         .route("/styles/{name}", get(web::style))
         .nest_service("/web", tower_http::services::ServeDir::new(web::web_dir()))
         .route("/catalog", get(tiles::catalog))

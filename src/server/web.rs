@@ -6,7 +6,7 @@
 use super::ApiError;
 use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use std::path::PathBuf;
 
@@ -20,13 +20,32 @@ fn styles_dir() -> PathBuf {
     std::env::var_os("MEDATLAS_STYLES_DIR").map_or_else(|| PathBuf::from("styles"), PathBuf::from)
 }
 
-/// `GET /`: the viewer's page.
-pub async fn index() -> Result<Html<String>, ApiError> {
-    let path = web_dir().join("index.html");
+/// A page of web/, or a 404 that says how to install the viewer.
+async fn page(file: &str) -> Result<Html<String>, ApiError> {
+    let path = web_dir().join(file);
     tokio::fs::read_to_string(&path)
         .await
         .map(Html)
         .map_err(|e| ApiError::not_found(format!("the viewer is not installed ({}: {e}); run scripts/setup-web.sh", path.display())))
+}
+
+/// `GET /`: the viewer's page.
+pub async fn index() -> Result<Html<String>, ApiError> {
+    page("index.html").await
+}
+
+/// `GET /panorama?communes=...|dep=...`: the panorama page; it reads its query itself.
+pub async fn panorama() -> Result<Html<String>, ApiError> {
+    page("panorama.html").await
+}
+
+/// `GET /panorama/{name}`: the page of a named panorama; an unknown name is a 404 that still
+/// shows the page, which says so and lists the known ones.
+pub async fn panorama_preset(name: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+    let html = page("panorama.html").await?;
+    let known = name.is_ok_and(|Path(n)| crate::analysis::panorama::preset(&n).is_some());
+    let status = if known { StatusCode::OK } else { StatusCode::NOT_FOUND };
+    Ok((status, html).into_response())
 }
 
 /// `GET /styles/{name}.json`: a MapLibre style with this server's origin filled in.

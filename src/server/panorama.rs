@@ -1,0 +1,100 @@
+//! `GET /api/panorama?preset=montlucon | communes=03185,03082 | dep=03`: the data of a
+//! panorama map (zoning, GPs and GPs near retirement per commune, which ones get a label), for
+//! web/panorama.html. Codes that name no commune are listed with their reason, so the page can
+//! say which ones it left out instead of drawing a blank map.
+
+use super::{ApiError, AppState, meta_json};
+use crate::analysis::panorama::{self, PanoramaError, Selection};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use geo::BoundingRect;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Deserialize)]
+pub(super) struct PanoramaQuery {
+    preset: Option<String>,
+    communes: Option<String>,
+    dep: Option<String>,
+}
+
+fn selection(q: PanoramaQuery) -> Result<Selection, ApiError> {
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    match (given(&q.preset), given(&q.communes), given(&q.dep)) {
+        (true, false, false) => {
+            let name = q.preset.unwrap_or_default();
+            let name = name.trim();
+            panorama::preset(name).map(Selection::Preset).ok_or_else(|| {
+                let known: Vec<&str> = panorama::PRESETS.iter().map(|p| p.name).collect();
+                ApiError::not_found(format!("no panorama named {name:?} (known: {})", known.join(", ")))
+            })
+        }
+        (false, true, false) => Ok(Selection::Communes(
+            q.communes.unwrap_or_default().split(',').map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
+        )),
+        (false, false, true) => Ok(Selection::Departement(q.dep.unwrap_or_default())),
+        (false, false, false) => Err(ApiError::bad_request(
+            "say which communes: preset=montlucon, communes=03185,03082,... or dep=03",
+        )),
+        _ => Err(ApiError::bad_request("give only one of preset, communes and dep")),
+    }
+}
+
+pub(super) async fn panorama(
+    State(state): State<AppState>,
+    q: Result<Query<PanoramaQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let selection = selection(q)?;
+    let atlas = state.snapshot();
+    let p = panorama::panorama(&atlas, &selection).map_err(|e| match e {
+        PanoramaError::UnknownDepartement(_) => ApiError::not_found(e.to_string()),
+        PanoramaError::PresetOutsideAtlas { .. } => ApiError::not_found(e.to_string()),
+        PanoramaError::TooManyCodes { .. } | PanoramaError::NoCodes => ApiError::bad_request(e.to_string()),
+    })?;
+    let mut totals = (0u64, 0u32, 0u32);
+    let mut bbox: Option<geo::Rect<f64>> = None;
+    let communes: Vec<Value> = p
+        .communes
+        .iter()
+        .map(|&i| {
+            let c = &atlas.communes()[i];
+            totals.0 += u64::from(c.population);
+            if let Some(g) = &c.gp {
+                totals.1 += g.gp;
+                totals.2 += g.gp_near_retirement.unwrap_or(0);
+            }
+            if let Some(r) = c.geometry.bounding_rect() {
+                bbox = Some(bbox.map_or(r, |b| {
+                    geo::Rect::new(
+                        geo::coord! { x: b.min().x.min(r.min().x), y: b.min().y.min(r.min().y) },
+                        geo::coord! { x: b.max().x.max(r.max().x), y: b.max().y.max(r.max().y) },
+                    )
+                }));
+            }
+            json!({
+                "code": c.code,
+                "name": c.name,
+                "dep": c.dep,
+                "population": c.population,
+                "zoning": c.zoning.as_ref().map(|z| z.as_str()),
+                "gp": c.gp.as_ref().map(|g| g.gp),
+                "gp_near_retirement": c.gp.as_ref().and_then(|g| g.gp_near_retirement),
+                "position": [c.repr_point.x(), c.repr_point.y()],
+                "labelled": p.labelled.contains(&i),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "title": p.title,
+        "definition": p.definition,
+        "communes": communes,
+        "rejected": p.rejected,
+        "zoning": p.zoning,
+        "reference": p.reference,
+        "totals": { "population": totals.0, "gp": totals.1, "gp_near_retirement": totals.2 },
+        "bbox": bbox.map(|b| [b.min().x, b.min().y, b.max().x, b.max().y]),
+        "meta": meta_json(&atlas),
+    })))
+}
