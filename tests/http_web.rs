@@ -1,0 +1,143 @@
+//! The viewer's side of the server: pages, styles and the panorama API, driven in-process over
+//! the embedded default; and the rule that nothing the browser loads names another origin.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use medatlas::atlas::Atlas;
+use medatlas::server::{AppState, router};
+use serde_json::Value;
+use std::path::Path;
+use std::sync::OnceLock;
+use tower::ServiceExt;
+
+fn state() -> AppState {
+    static STATE: OnceLock<AppState> = OnceLock::new();
+    STATE.get_or_init(|| AppState::new(Atlas::load_default().expect("default loads"))).clone()
+}
+
+async fn fetch(uri: &str) -> (StatusCode, String, String) {
+    let request = Request::get(uri).header(header::HOST, "atlas.test:8080").body(Body::empty()).expect("request");
+    let response = router(state()).oneshot(request).await.expect("answer");
+    let status = response.status();
+    let kind = response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    (status, kind, String::from_utf8(bytes.to_vec()).expect("utf-8 body"))
+}
+
+async fn json(uri: &str) -> (StatusCode, Value) {
+    let (status, _, body) = fetch(uri).await;
+    let v = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: not JSON ({e}): {body}"));
+    (status, v)
+}
+
+#[tokio::test]
+async fn pages_are_served_from_web() {
+    for uri in ["/", "/panorama/montlucon", "/panorama?communes=03185"] {
+        let (status, kind, body) = fetch(uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(kind.starts_with("text/html"), "{uri}: {kind}");
+        assert!(body.contains("/web/node_modules/maplibre-gl/dist/maplibre-gl.js"), "{uri}");
+    }
+    // An unknown preset still shows the page (which says so), with a 404.
+    let (status, _, body) = fetch("/panorama/atlantis").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("panorama.js"));
+    let (status, _, _) = fetch("/web/viewer.js").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn styles_point_at_this_server() {
+    let (status, style) = json("/styles/zoning.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(style["sources"]["medatlas"]["url"], "http://atlas.test:8080/tiles/communes,departements,msp.json");
+    assert_eq!(json("/styles/nope.json").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(json("/styles/..%2Fsecret.json").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(json("/styles/zoning.txt").await.0, StatusCode::NOT_FOUND);
+}
+
+/// Every file the pages load: no address of another origin (the viewer must work with no
+/// network but this server's). `{origin}` is filled in by the server.
+#[test]
+fn no_external_address_in_pages_scripts_or_styles() {
+    let mut checked = 0;
+    for dir in ["web", "styles"] {
+        for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if !matches!(path.extension().and_then(|e| e.to_str()), Some("html" | "js" | "css" | "json")) || path.ends_with("package.json") || path.ends_with("package-lock.json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for needle in ["http://", "https://", "url(//", "src=\"//", "href=\"//"] {
+                assert!(!text.contains(needle), "{} contains {needle}", path.display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} files checked");
+}
+
+#[tokio::test]
+async fn montlucon_panorama_has_the_seeds_90_communes_and_consistent_totals() {
+    let (status, p) = json("/api/panorama?preset=montlucon").await;
+    assert_eq!(status, StatusCode::OK);
+    let communes = p["communes"].as_array().unwrap();
+    assert_eq!(communes.len(), 90);
+    let z = &p["zoning"];
+    let classes: u64 = ["zip", "zac", "hz", "other", "none"].iter().map(|k| z[k].as_u64().unwrap()).sum();
+    assert_eq!(classes, 90);
+    let counted = |class: &str| communes.iter().filter(|c| c["zoning"] == class).count() as u64;
+    assert_eq!(counted("ZIP"), z["zip"].as_u64().unwrap());
+    assert_eq!(counted("ZAC"), z["zac"].as_u64().unwrap());
+    let gp: u64 = communes.iter().map(|c| c["gp"].as_u64().unwrap_or(0)).sum();
+    assert_eq!(p["totals"]["gp"].as_u64().unwrap(), gp);
+    assert_eq!(p["reference"]["zip"], 56);
+    let labelled: Vec<&str> = communes.iter().filter(|c| c["labelled"] == true).map(|c| c["name"].as_str().unwrap()).collect();
+    for name in ["Montluçon", "Commentry", "Domérat", "Désertines", "Néris-les-Bains", "Huriel", "Cosne-d'Allier"] {
+        assert!(labelled.contains(&name), "{name} not labelled: {labelled:?}");
+    }
+    // Every commune lies in the bounding box the page zooms to.
+    let b: Vec<f64> = p["bbox"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    for c in communes {
+        let (x, y) = (c["position"][0].as_f64().unwrap(), c["position"][1].as_f64().unwrap());
+        assert!(x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3], "{c}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_codes_are_listed_not_fatal() {
+    let (status, p) = json("/api/panorama?communes=03185,%2099999,abc,,03082").await;
+    assert_eq!(status, StatusCode::OK);
+    let codes: Vec<&str> = p["communes"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["03082", "03185"]);
+    let rejected: Vec<&str> = p["rejected"].as_array().unwrap().iter().map(|r| r["input"].as_str().unwrap()).collect();
+    assert_eq!(rejected, ["99999", "abc"]);
+    assert!(p["rejected"][0]["reason"].as_str().unwrap().contains("no commune 99999"));
+    // Nothing known: still an answer the page can report, with no box to zoom to.
+    let (status, p) = json("/api/panorama?communes=99999").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(p["communes"].as_array().unwrap().is_empty());
+    assert!(p["bbox"].is_null());
+}
+
+#[tokio::test]
+async fn bad_panorama_requests_are_json_errors() {
+    for (uri, expected) in [
+        ("/api/panorama", StatusCode::BAD_REQUEST),
+        ("/api/panorama?preset=montlucon&dep=03", StatusCode::BAD_REQUEST),
+        ("/api/panorama?communes=,,", StatusCode::BAD_REQUEST),
+        ("/api/panorama?preset=atlantis", StatusCode::NOT_FOUND),
+        ("/api/panorama?dep=99", StatusCode::NOT_FOUND),
+    ] {
+        let (status, body) = json(uri).await;
+        assert_eq!(status, expected, "{uri}: {body}");
+        assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{uri}: {body}");
+    }
+    let many = vec!["03185"; 2_001].join(",");
+    let (status, body) = json(&format!("/api/panorama?communes={many}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, p) = json("/api/panorama?dep=03").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(p["communes"].as_array().unwrap().len(), 317);
+}
