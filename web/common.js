@@ -1,57 +1,59 @@
 // Helpers shared by the viewer (index.html) and the panorama page: JSON requests that keep the
 // server's error message, HTML escaping, number formatting and the legend built from a style's
 // `medatlas:legend` metadata. Everything is fetched from this server only.
-window.medatlas = (function () {
-  /** GET (or other method) JSON; resolves to {ok, status, body}; a network error is thrown. */
-  async function request(url, options) {
-    const r = await fetch(url, options);
-    let body = null;
-    try { body = await r.json(); } catch (_) { body = { error: `${r.status} ${r.statusText}` }; }
-    return { ok: r.ok, status: r.status, body };
-  }
 
-  const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+/** JSON request (GET unless `options` say otherwise); resolves to {ok, status, body}; a network error is thrown. */
+export async function request(url, options) {
+  const r = await fetch(url, options);
+  let body = null;
+  try { body = await r.json(); } catch (_) { body = { error: `${r.status} ${r.statusText}` }; }
+  return { ok: r.ok, status: r.status, body };
+}
 
-  /** A number for people: integers as is, others with at most `digits` decimals. */
-  function fmt(v, digits = 2) {
-    if (v === null || v === undefined || Number.isNaN(v)) return 'n/a';
-    if (Number.isInteger(v)) return v.toLocaleString('en-GB');
-    return v.toLocaleString('en-GB', { maximumFractionDigits: digits });
-  }
+export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
-  /** Legend rows of a style: categories (zoning) or classes with their ranges. */
-  function legendRows(legend, counts) {
-    if (!legend) return '';
-    if (legend.categories) {
-      return legend.categories.map(([k, c, label]) => {
-        const n = counts && counts[k] !== undefined ? ` <b>${counts[k]}</b>` : '';
-        return `<div class="row"><span class="swatch" style="background:${c}"></span>${esc(k)} — ${esc(label)}${n}</div>`;
-      }).join('');
-    }
-    const upper = legend.upper || [];
-    return legend.colors.slice(0, legend.breaks.length).map((c, i) => {
-      const lo = legend.breaks[i];
-      const hi = upper[i] !== undefined ? upper[i] : legend.breaks[i + 1];
-      const label = hi === undefined ? `≥ ${fmt(lo)}` : (upper[i] !== undefined ? `${fmt(lo)} – ${fmt(hi)}` : `${fmt(lo)} – < ${fmt(hi)}`);
-      const mark = legend.threshold !== undefined && lo === legend.threshold ? ' <b>(threshold)</b>' : '';
-      const n = legend.counts ? ` <span class="count">(${legend.counts[i]})</span>` : '';
-      return `<div class="row"><span class="swatch" style="background:${c}"></span>${label}${mark}${n}</div>`;
+/** A number for people: integers as is, others with at most `digits` decimals. */
+export function fmt(v, digits = 2) {
+  if (v === null || v === undefined || Number.isNaN(v)) return 'n/a';
+  if (Number.isInteger(v)) return v.toLocaleString('en-GB');
+  return v.toLocaleString('en-GB', { maximumFractionDigits: digits });
+}
+
+/** Legend rows of a style: categories (zoning) or classes with their ranges. */
+function legendRows(legend, counts) {
+  if (!legend) return '';
+  if (legend.categories) {
+    return legend.categories.map(([k, c, label]) => {
+      const n = counts && counts[k] !== undefined ? ` <b>${counts[k]}</b>` : '';
+      return `<div class="row"><span class="swatch" style="background:${c}"></span>${esc(k)} — ${esc(label)}${n}</div>`;
     }).join('');
   }
-
-  /** Title, unit, rows, "no data", method of the classes, source and the synthetic warning. */
-  function legendHtml(legend, meta, counts) {
-    if (!legend) return '';
-    const unit = legend.unit ? ` <span class="unit">(${esc(legend.unit)})</span>` : '';
-    const method = legend.breaks_method ? `<div class="source">Classes: ${esc(legend.breaks_method)}</div>` : '';
-    const nodata = legend.categories ? '' : '<div class="row"><span class="swatch" style="background:#d9d9d9"></span>no data</div>';
-    return `<div><strong>${esc(legend.title)}</strong>${unit}</div>${legendRows(legend, counts)}${nodata}${method}` +
-      `<div class="source">Source: ${esc(legend.source)}</div>` + syntheticNote(meta);
+  if (legend.labels) {
+    return legend.colors.map((c, i) => `<div class="row"><span class="swatch" style="background:${c}"></span>${esc(legend.labels[i])}</div>`).join('');
   }
+  const upper = legend.upper || [];
+  return legend.colors.slice(0, legend.breaks.length).map((c, i) => {
+    const lo = legend.breaks[i];
+    const hi = upper[i] !== undefined ? upper[i] : legend.breaks[i + 1];
+    const label = hi === undefined ? `≥ ${fmt(lo)}` : (upper[i] !== undefined ? `${fmt(lo)} – ${fmt(hi)}` : `${fmt(lo)} – < ${fmt(hi)}`);
+    const mark = legend.threshold !== undefined && lo === legend.threshold ? ' <b>(threshold)</b>' : '';
+    const n = legend.counts ? ` <span class="count">(${legend.counts[i]})</span>` : '';
+    return `<div class="row"><span class="swatch" style="background:${c}"></span>${label}${mark}${n}</div>`;
+  }).join('');
+}
 
-  function syntheticNote(meta) {
-    return meta && meta.synthetic_gp ? '<div class="note">GP counts are SYNTHETIC (a seeded model calibrated on national totals), not real data.</div>' : '';
-  }
+/** Title, unit, rows, "no data", method of the classes, source and the synthetic warning. */
+export function legendHtml(legend, meta, counts, msp) {
+  if (!legend) return '';
+  const unit = legend.unit ? ` <span class="unit">(${esc(legend.unit)})</span>` : '';
+  const method = legend.breaks_method ? `<div class="source">Classes: ${esc(legend.breaks_method)}</div>` : '';
+  const nodata = legend.categories ? '' : '<div class="row"><span class="swatch" style="background:#d9d9d9"></span>no data</div>';
+  return `<div><strong>${esc(legend.title)}</strong>${unit}</div>${legendRows(legend, counts)}${nodata}${method}` +
+    (msp ? '<div class="row"><span class="swatch msp-swatch"></span>MSP (maison de santé pluriprofessionnelle)</div>' : '') +
+    `<div class="source">Source: ${esc(legend.source)}</div>` + syntheticNote(meta);
+}
 
-  return { request, esc, fmt, legendHtml, syntheticNote };
-})();
+export function syntheticNote(meta) {
+  return meta && meta.synthetic_gp ? '<div class="note">GP counts are SYNTHETIC (a seeded model calibrated on national totals), not real data.</div>' : '';
+}
+

@@ -2,39 +2,41 @@
 // whose area is its number of GPs and, inside, a circle for those near retirement, with labels.
 // /panorama/{name} (a preset), /panorama?communes=03185,03082,... or /panorama?dep=03.
 // Labels are HTML markers: the server has no glyphs and nothing may come from elsewhere.
-(async function () {
-  const { request, esc, fmt, legendHtml } = window.medatlas;
-  const MAX_RADIUS_PX = 26;
-  const reportEl = document.getElementById('report');
-  const report = (html) => { reportEl.hidden = false; reportEl.innerHTML = html; };
+import { request, esc, fmt, legendHtml } from './common.js';
 
-  const preset = location.pathname.match(/^\/panorama\/([^/]+)\/?$/);
-  const query = new URLSearchParams(location.search);
-  let api = null;
-  if (preset) api = `/api/panorama?preset=${encodeURIComponent(decodeURIComponent(preset[1]))}`;
-  else if (query.get('communes') !== null) api = `/api/panorama?communes=${encodeURIComponent(query.get('communes'))}`;
-  else if (query.get('dep') !== null) api = `/api/panorama?dep=${encodeURIComponent(query.get('dep'))}`;
+const MAX_RADIUS_PX = 26;
+const reportEl = document.getElementById('report');
+const report = (html) => { reportEl.hidden = false; reportEl.innerHTML = html; };
 
-  const [styleRes, metaRes, dataRes] = await Promise.all([
-    request('/styles/panorama.json'),
-    request('/api/meta'),
-    api ? request(api) : Promise.resolve({ ok: false, body: { error: 'Say which communes: /panorama/montlucon, /panorama?communes=03185,03082 or /panorama?dep=03.' } }),
-  ]);
-  const style = styleRes.body;
-  const meta = metaRes.body;
-  const data = dataRes.ok ? dataRes.body : null;
-  window.medatlasPanorama = data;
+const preset = location.pathname.match(/^\/panorama\/([^/]+)\/?$/);
+const query = new URLSearchParams(location.search);
+let api = null;
+if (preset) api = `/api/panorama?preset=${encodeURIComponent(decodeURIComponent(preset[1]))}`;
+else if (query.get('communes') !== null) api = `/api/panorama?communes=${encodeURIComponent(query.get('communes'))}`;
+else if (query.get('dep') !== null) api = `/api/panorama?dep=${encodeURIComponent(query.get('dep'))}`;
 
-  const map = new maplibregl.Map({ container: 'map', style, center: [2.6, 46.35], zoom: 8.5, attributionControl: false });
-  window.medatlasMap = map;
-  map.addControl(new maplibregl.NavigationControl(), 'bottom-right');
+const [styleRes, metaRes, dataRes] = await Promise.all([
+  request('/styles/panorama.json'),
+  request('/api/meta'),
+  api ? request(api) : Promise.resolve({ ok: false, body: { error: 'Say which communes: /panorama/montlucon, /panorama?communes=03185,03082 or /panorama?dep=03.' } }),
+]);
+const style = styleRes.body;
+const meta = metaRes.body;
+const data = dataRes.ok ? dataRes.body : null;
+window.medatlasPanorama = data;
 
-  if (!data) {
-    document.getElementById('title').textContent = 'Panorama';
-    report(`<strong>Nothing to show.</strong> ${esc(dataRes.body.error)}`);
-    document.getElementById('legend').innerHTML = legendHtml(style.metadata['medatlas:legend'], meta);
-    return;
-  }
+const map = new maplibregl.Map({ container: 'map', style, center: [2.6, 46.35], zoom: 8.5, attributionControl: false });
+window.medatlasMap = map;
+map.addControl(new maplibregl.NavigationControl(), 'bottom-right');
+
+if (!data) {
+  report(`<strong>Nothing to show.</strong> ${esc(dataRes.body.error)}`);
+  document.getElementById('legend').innerHTML = legendHtml(style.metadata['medatlas:legend'], meta);
+} else {
+  show(data);
+}
+
+function show(data) {
   document.getElementById('title').textContent = data.title;
   document.getElementById('definition').textContent = `${data.definition}. ${fmt(data.totals.gp)} GPs, ${fmt(data.totals.gp_near_retirement)} near retirement (55+), ${fmt(data.totals.population)} inhabitants.`;
   if (data.rejected.length || !data.communes.length) {
@@ -81,7 +83,7 @@
     });
     map.addLayer({ id: 'gp-circles', type: 'circle', source: 'gps', paint: { 'circle-radius': ['get', 'r'], 'circle-color': '#ffffff', 'circle-opacity': 0.85, 'circle-stroke-color': '#08519c', 'circle-stroke-width': 1.5 } });
     map.addLayer({ id: 'near-circles', type: 'circle', source: 'gps', filter: ['>', ['get', 'near'], 0], paint: { 'circle-radius': ['get', 'rn'], 'circle-color': '#6a51a3', 'circle-opacity': 0.9 } });
-    if (data.bbox) map.fitBounds([[data.bbox[0], data.bbox[1]], [data.bbox[2], data.bbox[3]]], { padding: 40, duration: 0 });
+    if (data.bbox) map.fitBounds([[data.bbox[0], data.bbox[1]], [data.bbox[2], data.bbox[3]]], { padding: 40, duration: 0, maxZoom: 10.5 });
     placeLabels();
     map.on('zoomend', placeLabels);
   });
@@ -135,4 +137,4 @@
     tooltip.textContent = `${c.name} (${c.code}) — ${c.zoning || 'no zoning'}; GPs: ${fmt(c.gp)}, near retirement: ${fmt(c.gp_near_retirement)}`;
   });
   map.on('mouseleave', 'communes-fill', () => { tooltip.hidden = true; });
-})();
+}
