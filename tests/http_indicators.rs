@@ -168,6 +168,26 @@ async fn csv_has_a_header_and_one_row_per_area() {
     }
 }
 
+/// The panel's download link: one commune's row, the same as in its département's list.
+#[tokio::test]
+async fn one_communes_row_equals_its_row_in_the_departement() {
+    let all = get("/api/indicators?level=commune&dep=03").await.json();
+    for code in ["03185", "03084", "03001"] {
+        let expected = all["areas"].as_array().unwrap().iter().find(|a| a["code"] == code).expect("in Allier").clone();
+        let one = get(&format!("/api/communes/{code}/indicators")).await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+        assert_eq!(one.json()["area"], expected, "{code}");
+        let csv = get(&format!("/api/communes/{code}/indicators?format=csv")).await;
+        assert_eq!(csv.content_type, "text/csv; charset=utf-8");
+        let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.body.as_bytes()).records().collect::<Result<_, _>>().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(&rows[0][0], code);
+    }
+    assert_eq!(get("/api/communes/99999/indicators").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get("/api/communes/abc/indicators").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(get("/api/communes/03185/indicators?format=xml").await.status, StatusCode::BAD_REQUEST);
+}
+
 #[tokio::test]
 async fn geojson_is_a_feature_collection_with_geometries() {
     let epcis = allier_epcis();

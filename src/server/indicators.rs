@@ -9,8 +9,8 @@ use crate::analysis::density::{self, AreaFilter, AreaIndicators, BasinError, Den
 use crate::analysis::retirement::{self, RetirementError, RetirementParams};
 use crate::atlas::Atlas;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
@@ -202,6 +202,35 @@ pub(super) async fn indicators(
             .map_err(ApiError::internal)??;
             Ok(body)
         }
+    }
+}
+
+/// `GET /api/communes/{code}/indicators?format=json|csv|geojson`: one commune's row of
+/// `/api/indicators?level=commune`, as a link the viewer's panel offers for download.
+pub(super) async fn commune(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    code: Result<Path<String>, PathRejection>,
+    q: Result<Query<OptionsQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Path(code) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let format = format_of(given(&q.format), &headers)?;
+    let opts = options(&q)?;
+    let snapshot = state.snapshot();
+    let commune = &snapshot.communes()[super::resolve_commune(&snapshot, &code)?];
+    let access = snapshot.access();
+    let filter = AreaFilter { dep: Some(commune.dep.clone()), region: None };
+    let area = density::areas(&snapshot, Level::Commune, &filter, access, &opts)
+        .map_err(density_error)?
+        .into_iter()
+        .find(|a| a.code == commune.code)
+        .ok_or_else(|| ApiError::internal(format!("commune {} missing from its département's rows", commune.code)))?;
+    let meta = meta(&snapshot, &opts, access);
+    match format {
+        Format::Json => Ok(Json(json!({ "level": Level::Commune, "meta": meta, "area": area })).into_response()),
+        Format::Csv => csv_response(std::slice::from_ref(&area), None),
+        Format::GeoJson => feature_collection(vec![feature(area_geometry(&snapshot, Some(Level::Commune), &area), &area, None)], meta),
     }
 }
 

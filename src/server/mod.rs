@@ -160,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/communes/{code}", get(commune))
         .route("/api/locate", get(locate))
         .route("/api/communes/{code}/nearest-msp", get(nearest::from_commune))
+        .route("/api/communes/{code}/indicators", get(indicators::commune))
         .route("/api/nearest-msp", get(nearest::from_point))
         .route("/api/indicators", get(indicators::indicators).fallback(indicators::get_only))
         .route(
