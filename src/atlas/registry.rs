@@ -133,6 +133,12 @@ impl CommuneRegistry {
         self.postal.len()
     }
 
+    /// Every postal code with the codes of the communes and arrondissements it serves, in no
+    /// particular order.
+    pub fn postal_codes(&self) -> impl Iterator<Item = (&str, &[String])> + '_ {
+        self.postal.iter().map(|(p, codes)| (p.as_str(), codes.as_slice()))
+    }
+
     pub fn display_name(&self, code: &str) -> Option<&str> {
         self.names.get(code).map(String::as_str)
     }
