@@ -185,11 +185,11 @@ impl CommuneSearch {
         if limit == 0 || q.is_empty() {
             return Vec::new();
         }
-        // entry -> best (tier, former?, former name)
-        let mut best: HashMap<usize, (Tier, bool, Option<&str>)> = HashMap::new();
-        fn offer<'a>(best: &mut HashMap<usize, (Tier, bool, Option<&'a str>)>, entry: usize, tier: Tier, former: Option<&'a str>) {
-            let candidate = (tier, former.is_some(), former);
-            best.entry(entry).and_modify(|b| if (candidate.0, candidate.1) < (b.0, b.1) { *b = candidate }).or_insert(candidate);
+        // Commune entry -> its best match so far.
+        let mut best: HashMap<usize, Match<'_>> = HashMap::new();
+        fn offer<'a>(best: &mut HashMap<usize, Match<'a>>, entry: usize, tier: Tier, former: Option<&'a str>) {
+            let candidate = Match { tier, former };
+            best.entry(entry).and_modify(|b| if candidate.rank() < b.rank() { *b = candidate }).or_insert(candidate);
         }
         if looks_like_code(q) {
             if let Some(code) = normalize_insee_code(q) {
@@ -215,15 +215,15 @@ impl CommuneSearch {
                 }
             }
         }
-        let mut ranked: Vec<(usize, (Tier, bool, Option<&str>))> = best.into_iter().collect();
-        ranked.sort_by_key(|(i, (tier, former, _))| {
+        let mut ranked: Vec<(usize, Match<'_>)> = best.into_iter().collect();
+        ranked.sort_by_key(|(i, m)| {
             let e = &self.entries[*i];
-            (*tier, Reverse(e.population), *former, e.code.as_str())
+            (m.tier, Reverse(e.population), m.former.is_some(), e.code.as_str())
         });
         ranked
             .into_iter()
             .take(limit)
-            .map(|(i, (tier, _, former))| {
+            .map(|(i, Match { tier, former })| {
                 let e = &self.entries[i];
                 let matched = match tier {
                     Tier::Code => MatchKind::Code,
@@ -243,6 +243,21 @@ impl CommuneSearch {
                 }
             })
             .collect()
+    }
+}
+
+/// How one commune matched: the tier, and the former commune's name when through it.
+#[derive(Debug, Clone, Copy)]
+struct Match<'a> {
+    tier: Tier,
+    former: Option<&'a str>,
+}
+
+impl Match<'_> {
+    /// Of two matches of one commune, the smaller is kept: the better tier, then its current
+    /// name over a former one.
+    fn rank(&self) -> (Tier, bool) {
+        (self.tier, self.former.is_some())
     }
 }
 
