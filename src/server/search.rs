@@ -69,7 +69,7 @@ pub(super) async fn departement(
 ) -> Result<Json<Value>, ApiError> {
     let Path(raw) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let code = normalize_department_code(&raw).ok_or_else(|| {
-        ApiError::bad_request(format!("{raw:?} is not a département code (01 to 95, 2A, 2B, 971 to 976)"))
+        ApiError::bad_request(format!("{raw:?} is not a département code (01 to 95 except 20, 2A, 2B, 971 to 976)"))
     })?;
     let atlas = state.snapshot();
     let dep = atlas
