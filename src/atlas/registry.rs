@@ -68,6 +68,20 @@ pub fn normalize_insee_code(raw: &str) -> Option<String> {
     corsica.then_some(t)
 }
 
+/// Normalises a département code: trimmed, upper-case ("2a" -> "2A"). Département codes are
+/// "01" to "95" without "20" (Corsica has been 2A and 2B since 1976), "2A", "2B", and "971" to
+/// "976" overseas. Returns `None` for anything else ("3", "69M", "abc").
+pub fn normalize_department_code(raw: &str) -> Option<String> {
+    let t = raw.trim().to_ascii_uppercase();
+    let ok = match t.len() {
+        2 if t == "2A" || t == "2B" => true,
+        2 => t.parse::<u8>().is_ok_and(|n| (1..=95).contains(&n) && n != 20) && t.bytes().all(|b| b.is_ascii_digit()),
+        3 => t.parse::<u16>().is_ok_and(|n| (971..=976).contains(&n)) && t.bytes().all(|b| b.is_ascii_digit()),
+        _ => false,
+    };
+    ok.then_some(t)
+}
+
 /// Lookup tables over the current geography.
 #[derive(Debug, Clone, Default)]
 pub struct CommuneRegistry {
@@ -131,6 +145,12 @@ impl CommuneRegistry {
 
     pub fn postal_code_count(&self) -> usize {
         self.postal.len()
+    }
+
+    /// Every postal code with the codes of the communes and arrondissements it serves, in no
+    /// particular order.
+    pub fn postal_codes(&self) -> impl Iterator<Item = (&str, &[String])> + '_ {
+        self.postal.iter().map(|(p, codes)| (p.as_str(), codes.as_slice()))
     }
 
     pub fn display_name(&self, code: &str) -> Option<&str> {
@@ -348,6 +368,16 @@ mod tests {
         assert_eq!(normalize_insee_code("2a004").as_deref(), Some("2A004"));
         assert_eq!(normalize_insee_code("3185").as_deref(), Some("03185"));
         assert_eq!(normalize_insee_code("abc"), None);
+    }
+
+    #[test]
+    fn department_codes_have_two_digits_or_are_corsican_or_overseas() {
+        for (raw, want) in [("03", "03"), (" 2a", "2A"), ("2B", "2B"), ("95", "95"), ("971", "971"), ("976", "976"), ("01", "01")] {
+            assert_eq!(normalize_department_code(raw).as_deref(), Some(want), "{raw}");
+        }
+        for raw in ["3", "00", "20", "96", "970", "977", "69M", "abc", "", "+3", "+97", "2C", "0003"] {
+            assert_eq!(normalize_department_code(raw), None, "{raw:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod nearest;
 mod panorama;
 mod planner;
 pub mod scenario_store;
+mod search;
 mod tiles;
 pub mod web;
 
@@ -15,7 +16,7 @@ pub use error::ApiError;
 use crate::analysis::CommuneAccess;
 use crate::analysis::scenario::{Baseline, Scenario};
 use crate::analysis::travel::RoadModel;
-use crate::atlas::{Atlas, CommuneCodeError};
+use crate::atlas::{Atlas, CommuneCodeError, CommuneSearch};
 use crate::tiles::cache::TileCache;
 use crate::tiles::{LayerAttributes, TileSet};
 use scenario_store::ScenarioStore;
@@ -41,6 +42,7 @@ pub struct Snapshot {
     tiles: OnceLock<TileSet>,
     access: OnceLock<Option<CommuneAccess>>,
     baseline: OnceLock<Option<Baseline>>,
+    search: OnceLock<CommuneSearch>,
     /// Commune attributes of the scenarios whose tiles were asked for (a few, see
     /// [`SCENARIO_LAYERS_KEPT`]).
     scenario_layers: std::sync::Mutex<std::collections::HashMap<String, Arc<LayerAttributes>>>,
@@ -57,6 +59,7 @@ impl Snapshot {
             tiles: OnceLock::new(),
             access: OnceLock::new(),
             baseline: OnceLock::new(),
+            search: OnceLock::new(),
             scenario_layers: Default::default(),
         }
     }
@@ -64,6 +67,11 @@ impl Snapshot {
     /// The tile layers, built on first use (with this snapshot's access values).
     pub fn tiles(&self) -> &TileSet {
         self.tiles.get_or_init(|| TileSet::build_with(&self.atlas, self.access()))
+    }
+
+    /// The commune search index, built on the first search.
+    pub fn search(&self) -> &CommuneSearch {
+        self.search.get_or_init(|| CommuneSearch::new(&self.atlas))
     }
 
     /// The scenario baseline (APL with its intermediate values, MSP distances), built on the
@@ -159,6 +167,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/meta", get(meta))
         .route("/api/communes/{code}", get(commune))
         .route("/api/locate", get(locate))
+        .route("/api/search", get(search::search))
+        .route("/api/departements/{code}", get(search::departement))
         .route("/api/communes/{code}/nearest-msp", get(nearest::from_commune))
         .route("/api/communes/{code}/indicators", get(indicators::commune))
         .route("/api/nearest-msp", get(nearest::from_point))

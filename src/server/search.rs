@@ -1,0 +1,116 @@
+//! The viewer's search box and département panel: `GET /api/search?q=&limit=` (communes by
+//! name, INSEE code or postal code, see [`crate::atlas::search`]) and
+//! `GET /api/departements/{code}` (the département's record, its 2022 aids and GP totals from
+//! [`crate::analysis::density`]). Handlers parse, call and render.
+
+use super::{ApiError, AppState, meta_json};
+use crate::analysis::density::{self, AreaFilter, DensityOptions, Level};
+use crate::atlas::registry::normalize_department_code;
+use crate::atlas::search::fold;
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+/// Longest query accepted, in characters: the longest commune name has 45.
+pub(super) const MAX_QUERY_CHARS: usize = 100;
+
+/// Hits returned when `limit` is not given.
+pub(super) const DEFAULT_LIMIT: usize = 10;
+
+/// Most hits one request may ask for.
+pub(super) const MAX_LIMIT: usize = 50;
+
+/// Query of `/api/search`. Strings, so that a bad value gets our message rather than serde's.
+#[derive(Debug, Deserialize)]
+pub(super) struct SearchQuery {
+    q: Option<String>,
+    limit: Option<String>,
+}
+
+/// `limit` from the query: absent or empty means [`DEFAULT_LIMIT`].
+fn parse_limit(value: Option<&str>) -> Result<usize, ApiError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(DEFAULT_LIMIT) };
+    v.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX_LIMIT).contains(n))
+        .ok_or_else(|| ApiError::bad_request(format!("limit={v:?} is not a whole number between 1 and {MAX_LIMIT}")))
+}
+
+/// `GET /api/search?q=&limit=`: `{query, folded, hits}`; no match is an empty `hits`, not an
+/// error.
+pub(super) async fn search(
+    State(state): State<AppState>,
+    q: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let query = q.q.ok_or_else(|| ApiError::bad_request("missing parameter q (a commune name, INSEE code or postal code)"))?;
+    if query.trim().is_empty() {
+        return Err(ApiError::bad_request("q is blank: give a commune name, INSEE code or postal code"));
+    }
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_request(format!("q is longer than {MAX_QUERY_CHARS} characters")));
+    }
+    let limit = parse_limit(q.limit.as_deref())?;
+    let snapshot = state.snapshot();
+    let hits = snapshot.search().search(&query, limit);
+    Ok(Json(json!({ "query": query, "folded": fold(&query), "hits": hits })))
+}
+
+/// The fields of [`density::AreaIndicators`] the département panel shows.
+const GP_FIELDS: [&str; 5] = ["gp", "gp_near_retirement", "gp_per_10k", "near_retirement_share", "synthetic"];
+
+/// `GET /api/departements/{code}`: the département as the atlas holds it (with `aids_2022`,
+/// null when the aids table does not list it) and its GP totals over its communes.
+pub(super) async fn departement(
+    State(state): State<AppState>,
+    code: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(raw) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let code = normalize_department_code(&raw).ok_or_else(|| {
+        ApiError::bad_request(format!("{raw:?} is not a département code (01 to 95 except 20, 2A, 2B, 971 to 976)"))
+    })?;
+    let atlas = state.snapshot();
+    let dep = atlas
+        .department(&code)
+        .ok_or_else(|| ApiError::not_found(format!("no département {code} in this atlas ({})", atlas.meta.name)))?;
+    let filter = AreaFilter { dep: Some(code.clone()), region: None };
+    let area = density::areas(&atlas, Level::Departement, &filter, None, &DensityOptions::default())
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .find(|a| a.code == code)
+        .ok_or_else(|| ApiError::internal(format!("no indicators for département {code}")))?;
+    let mut body = serde_json::to_value(dep).map_err(ApiError::internal)?;
+    body["region_name"] = json!(dep.region.as_ref().and_then(|r| atlas.regions().iter().find(|x| x.code == *r)).map(|r| &r.name));
+    let indicators = serde_json::to_value(&area).map_err(ApiError::internal)?;
+    for field in GP_FIELDS {
+        body[field] = indicators[field].clone();
+    }
+    let missing: Map<String, Value> =
+        area.missing.iter().filter(|(k, _)| GP_FIELDS.contains(k)).map(|(k, v)| (k.to_string(), json!(v))).collect();
+    body["missing"] = Value::Object(missing);
+    body["formulas"] = density::FORMULAS
+        .iter()
+        .filter(|(k, _)| GP_FIELDS.contains(k))
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect::<Map<_, _>>()
+        .into();
+    body["meta"] = meta_json(&atlas);
+    Ok(Json(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_defaults_to_10_and_stays_within_1_to_50() {
+        assert_eq!(parse_limit(None).ok(), Some(DEFAULT_LIMIT));
+        assert_eq!(parse_limit(Some(" ")).ok(), Some(DEFAULT_LIMIT));
+        assert_eq!(parse_limit(Some("50")).ok(), Some(50));
+        for bad in ["0", "51", "-1", "abc", "1.5", "99999999999999999999999"] {
+            assert!(parse_limit(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}
