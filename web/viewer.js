@@ -1,83 +1,111 @@
-// medatlas viewer (work in progress): thematic maps with a switcher, legend, tooltip and a
-// commune panel. Everything comes from this server: tiles, styles, API and MapLibre itself.
-(async function () {
-  const STYLES = [
-    ['gp_density', 'GPs per 10,000'],
-    ['gp_density_5y', 'GPs per 10,000 in 5 years'],
-    ['near_retirement', 'Share near retirement'],
-    ['zoning', 'Zoning (ZIP / ZAC / HZ)'],
-    ['apl', 'APL (2.5 threshold)'],
-  ];
-  const params = new URLSearchParams(location.search);
-  let current = params.get('style') || 'gp_density';
-  const meta = await (await fetch('/api/meta')).json();
-  const fetchStyle = async (name) => (await fetch(`/styles/${name}.json`)).json();
-  let style = await fetchStyle(current);
-  const map = new maplibregl.Map({ container: 'map', style, center: [2.9, 45.7], zoom: 6.8, attributionControl: false });
-  window.medatlasMap = map;
-  map.addControl(new maplibregl.NavigationControl(), 'top-left');
+// medatlas viewer: thematic maps of GPs by commune with a switcher and legend, a hover tooltip,
+// a commune panel, a search box and a what-if mode. Everything comes from this server: tiles,
+// styles, API, and MapLibre itself (installed from npm by scripts/setup-web.sh).
+import { request, esc, fmt, legendHtml } from './common.js';
+import { openCommune, openSite } from './panel.js';
+import { initSearch } from './search.js';
+import { initWhatIf } from './whatif.js';
 
-  const legendEl = document.getElementById('legend');
-  function fieldLabel(v) {
-    return Number.isInteger(v) ? `${v}` : v.toFixed(2).replace(/0+$/, '').replace(/\.$/, '');
-  }
-  function drawLegend() {
-    const legend = style.metadata && style.metadata['medatlas:legend'];
-    const options = STYLES.map(([n, t]) => `<option value="${n}"${n === current ? ' selected' : ''}>${t}</option>`).join('');
-    let rows = '';
-    if (legend && legend.categories) {
-      rows = legend.categories.map(([k, c, label]) => `<div class="row"><span class="swatch" style="background:${c}"></span>${k} — ${label}</div>`).join('');
-    } else if (legend) {
-      rows = legend.colors.map((c, i) => {
-        const lo = legend.breaks[i], hi = legend.breaks[i + 1];
-        const label = hi === undefined ? `≥ ${fieldLabel(lo)}` : `${fieldLabel(lo)} – ${fieldLabel(hi)}`;
-        const mark = legend.threshold !== undefined && lo === legend.threshold ? ' <b>(threshold)</b>' : '';
-        return `<div class="row"><span class="swatch" style="background:${c}"></span>${label}${mark}</div>`;
-      }).join('');
+const STYLES = [
+  ['gp_density', 'GPs per 10,000'],
+  ['gp_density_5y', 'GPs per 10,000 in 5 years'],
+  ['near_retirement', 'Share near retirement'],
+  ['zoning', 'Zoning (ZIP / ZAC / HZ)'],
+  ['apl', 'APL (2.5 threshold)'],
+];
+/** The what-if map: only offered while a scenario is shown. */
+const WHATIF_STYLE = ['apl_change', 'APL change (what-if)'];
+
+const params = new URLSearchParams(location.search);
+let current = STYLES.some(([n]) => n === params.get('style')) ? params.get('style') : 'gp_density';
+const [metaRes, styleRes, tilejson] = await Promise.all([request('/api/meta'), request(`/styles/${current}.json`), request('/tiles/communes.json')]);
+const meta = metaRes.body;
+let style = styleRes.body;
+// Opens on the atlas's extent (TileJSON bounds), whatever the loaded geography.
+const bounds = tilejson.ok ? tilejson.body.bounds : [-5.2, 41.3, 9.6, 51.1];
+const map = new maplibregl.Map({ container: 'map', style, bounds, fitBoundsOptions: { padding: 30 }, attributionControl: false });
+window.medatlasMap = map;
+map.addControl(new maplibregl.NavigationControl(), 'top-left');
+
+const legendEl = document.getElementById('legend');
+let scenarioId = null;
+
+function drawLegend() {
+  const legend = style.metadata && style.metadata['medatlas:legend'];
+  const choices = scenarioId ? [...STYLES, WHATIF_STYLE] : STYLES;
+  const options = choices.map(([n, t]) => `<option value="${n}"${n === current ? ' selected' : ''}>${esc(t)}</option>`).join('');
+  const hasMsp = style.layers.some((l) => l.id === 'msp');
+  legendEl.innerHTML = `<select id="style-switcher" aria-label="map">${options}</select>` + legendHtml(legend, meta, null, hasMsp);
+  document.getElementById('style-switcher').addEventListener('change', (e) => showStyle(e.target.value));
+}
+
+/** The style's JSON: the what-if one gets the scenario's tiles. */
+async function loadStyle(name) {
+  const s = (await request(`/styles/${name}.json`)).body;
+  if (name === WHATIF_STYLE[0]) {
+    for (const src of Object.values(s.sources)) {
+      if (src.tiles) src.tiles = src.tiles.map((t) => t.replace('{scenario}', encodeURIComponent(scenarioId)));
     }
-    legendEl.innerHTML = `<select id="style-switcher" aria-label="map">${options}</select>` +
-      (legend ? `<div><strong>${legend.title}</strong></div>${rows}<div class="row"><span class="swatch" style="background:#d9d9d9"></span>no data</div><div class="source">${legend.source}</div>` : '') +
-      (meta.synthetic_gp ? '<div class="note">Synthetic GP counts (seeded model), not real data.</div>' : '');
-    document.getElementById('style-switcher').addEventListener('change', async (e) => {
-      current = e.target.value;
-      style = await fetchStyle(current);
-      map.setStyle(style);
-      drawLegend();
-      history.replaceState(null, '', `?style=${current}`);
-    });
   }
+  return s;
+}
+
+async function showStyle(name) {
+  current = name;
+  style = await loadStyle(name);
+  map.setStyle(style);
   drawLegend();
+  updateUrl();
+}
 
-  const tooltip = document.getElementById('tooltip');
-  map.on('mousemove', 'communes-fill', (e) => {
-    const p = e.features[0].properties;
-    const legend = style.metadata['medatlas:legend'];
-    const field = legend.field || 'zoning';
-    tooltip.hidden = false;
-    tooltip.style.left = `${e.point.x + 12}px`;
-    tooltip.style.top = `${e.point.y + 12}px`;
-    tooltip.textContent = `${p.name} (${p.code}) — ${legend.title}: ${p[field] ?? 'n/a'}`;
-  });
-  map.on('mouseleave', 'communes-fill', () => { tooltip.hidden = true; });
+function updateUrl() {
+  const q = new URLSearchParams();
+  if (current !== 'gp_density' && current !== WHATIF_STYLE[0]) q.set('style', current);
+  if (scenarioId) q.set('scenario', scenarioId);
+  const s = q.toString();
+  history.replaceState(null, '', s ? `?${s}` : location.pathname);
+}
 
-  const panel = document.getElementById('panel');
-  map.on('click', 'communes-fill', async (e) => {
-    // MapLibre empties e.features once the handler returns: read them before awaiting.
-    const p = e.features[0].properties;
-    const code = p.code;
-    const [c, near] = await Promise.all([
-      fetch(`/api/communes/${code}`).then((r) => r.json()),
-      fetch(`/api/communes/${code}/nearest-msp?k=3`).then((r) => r.json()),
-    ]);
-    const sites = (near.sites || []).map((s) => `<li>${s.name} — ${(s.distance_m / 1000).toFixed(1)} km (~${Math.round(s.minutes)} min)</li>`).join('');
-    panel.hidden = false;
-    panel.innerHTML = `<h3 id="panel-name">${c.name} (${c.code})</h3>
-      <div>Population: ${c.population}</div>
-      <div>GPs: ${c.gp ? c.gp.gp : 'n/a'}, near retirement: ${c.gp && c.gp.gp_near_retirement != null ? c.gp.gp_near_retirement : 'n/a'}</div>
-      <div>GPs per 10,000: ${c.gp_per_10k != null ? c.gp_per_10k.toFixed(1) : 'n/a'} (in 5 years: ${p.gp_per_10k_in_5y ?? 'n/a'})</div>
-      <div>APL: ${p.apl ?? 'n/a'}</div>
-      <div>Zoning: ${c.zoning || 'n/a'}</div>
-      <div>Nearest MSP:<ol>${sites}</ol></div>
-      <div><a href="/api/indicators?level=commune&dep=${c.dep}&format=csv">Download the département's communes (CSV)</a></div>`;
-  });
-})();
+drawLegend();
+
+const tooltip = document.getElementById('tooltip');
+map.on('mousemove', 'communes-fill', (e) => {
+  const p = e.features[0].properties;
+  const legend = style.metadata['medatlas:legend'];
+  const field = legend.field || 'zoning';
+  const v = p[field];
+  tooltip.hidden = false;
+  tooltip.style.left = `${e.point.x + 12}px`;
+  tooltip.style.top = `${e.point.y + 12}px`;
+  tooltip.textContent = `${p.name} (${p.code}) — ${legend.title}: ${v === undefined ? 'n/a' : (typeof v === 'number' ? fmt(v, 3) : v)}`;
+});
+map.on('mouseleave', 'communes-fill', () => { tooltip.hidden = true; });
+
+const whatIf = initWhatIf(map, {
+  // A scenario was made, changed or cleared: show its map, or go back to the one before.
+  onScenario: async (id) => {
+    const before = current === WHATIF_STYLE[0] ? 'apl' : current;
+    scenarioId = id;
+    if (id) await showStyle(WHATIF_STYLE[0]);
+    else await showStyle(before === WHATIF_STYLE[0] ? 'apl' : before);
+  },
+});
+
+map.on('click', 'msp', (e) => {
+  // MapLibre empties e.features once the handler returns: read them first.
+  const p = { ...e.features[0].properties };
+  if (!whatIf.active()) openSite(map, e.lngLat, p);
+});
+map.on('click', 'communes-fill', (e) => {
+  const code = e.features[0].properties.code;
+  if (whatIf.active()) return whatIf.place(e.lngLat);
+  // A click on an MSP point opens the site, not the commune under it.
+  if (map.getLayer('msp') && map.queryRenderedFeatures(e.point, { layers: ['msp'] }).length) return;
+  openCommune(code);
+});
+map.on('mouseenter', 'msp', () => { map.getCanvas().style.cursor = 'pointer'; });
+map.on('mouseleave', 'msp', () => { map.getCanvas().style.cursor = whatIf.active() ? 'crosshair' : ''; });
+
+initSearch(map, (hit) => openCommune(hit.code));
+
+if (params.get('scenario')) await whatIf.load(params.get('scenario'));

@@ -1,47 +1,235 @@
-// Headless Chromium check of the viewer (work in progress): opens /, waits until MapLibre has
-// rendered commune features, fails on console errors or failed requests, clicks a commune and
-// checks the panel, saves a screenshot. Usage: node tests/browser/viewer.mjs http://127.0.0.1:PORT
+// The viewer in headless Chromium (Debian's, driven by playwright-core): every step must render
+// something, answer what a user would see, and stay on the server's origin. Fails on console
+// errors, page errors, failed requests, HTTP errors (except where a step expects one) and any
+// request to another origin. Screenshots go to $SCREENSHOT_DIR.
+// Usage: node tests/browser/viewer.mjs http://127.0.0.1:PORT
 import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
 
 const base = process.argv[2] || 'http://127.0.0.1:8080';
 const out = process.env.SCREENSHOT_DIR || 'build/screenshots';
+const origin = new URL(base).origin;
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--use-gl=swiftshader', '--enable-unsafe-swiftshader'],
 });
-const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
 const problems = [];
-page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
-page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-await page.goto(`${base}/`);
-await page.waitForFunction(() => window.medatlasMap && window.medatlasMap.loaded() && window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).length > 100, null, { timeout: 60000 });
-const rendered = await page.evaluate(() => window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).length);
-await page.screenshot({ path: `${out}/index.png` });
-// Click Montluçon's town hall and expect the panel to name it, with its indicators.
-const at = await page.evaluate(() => window.medatlasMap.project([2.6061, 46.3437]));
-await page.mouse.click(at.x, at.y);
-try {
-  await page.waitForSelector('#panel-name', { timeout: 10000 });
-} catch (e) {
-  const hits = await page.evaluate((at) => window.medatlasMap.queryRenderedFeatures([at.x, at.y]).map((f) => f.layer.id + ':' + (f.properties.code || '')), at);
-  console.log(JSON.stringify({ at, hits, problems }));
-  throw e;
+const results = {};
+let expectedErrors = []; // URL parts whose 4xx a step expects
+
+async function newPage() {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !expectedErrors.some((e) => m.text().includes('404') || m.text().includes(e))) problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).origin !== origin) problems.push(`request to another origin: ${u}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !expectedErrors.some((e) => r.url().includes(e))) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  return page;
 }
-const name = await page.textContent('#panel-name');
-const panel = await page.textContent('#panel');
-if (!name.includes('Montluçon') || !panel.includes('GPs per 10,000') || !panel.includes('MSP Montluçon (Bien-Assis)')) {
-  problems.push(`panel: ${panel}`);
+
+function check(ok, what) {
+  if (!ok) problems.push(what);
+  return ok;
 }
-await page.screenshot({ path: `${out}/panel.png` });
-// Every thematic map renders.
-const maps = await page.$$eval('#style-switcher option', (os) => os.map((o) => o.value));
-for (const m of maps) {
-  await page.selectOption('#style-switcher', m);
-  await page.waitForFunction((m) => window.medatlasMap.getStyle().name && window.medatlasMap.isStyleLoaded() && window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).length > 100, m, { timeout: 30000 });
-  await page.screenshot({ path: `${out}/map-${m}.png` });
+
+/** Waits until MapLibre is idle with at least `min` rendered features in `layer`. */
+async function rendered(page, layer, min, timeout = 60000) {
+  await page.waitForFunction(([layer, min]) => {
+    const m = window.medatlasMap;
+    return m && m.isStyleLoaded() && m.loaded() && m.getLayer(layer) && m.queryRenderedFeatures({ layers: [layer] }).length >= min;
+  }, [layer, min], { timeout });
+  return page.evaluate((layer) => window.medatlasMap.queryRenderedFeatures({ layers: [layer] }).length, layer);
 }
+
+/** Share of the map canvas's pixels that differ from the background, and distinct colours: a
+ * blank or single-colour map fails however many features MapLibre says it drew. */
+async function pixels(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    const m = window.medatlasMap;
+    m.once('render', () => {
+      const src = m.getCanvas();
+      const c = document.createElement('canvas');
+      c.width = 300; c.height = 200;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(src, 0, 0, c.width, c.height); // the drawing buffer is valid during 'render'
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let painted = 0;
+      const colours = new Set();
+      for (let i = 0; i < d.length; i += 4) {
+        if (Math.abs(d[i] - 0xee) + Math.abs(d[i + 1] - 0xf0) + Math.abs(d[i + 2] - 0xf2) > 12) painted++;
+        colours.add((d[i] >> 4) * 256 + (d[i + 1] >> 4) * 16 + (d[i + 2] >> 4));
+      }
+      resolve({ painted: painted / (c.width * c.height), colours: colours.size });
+    });
+    m.triggerRepaint();
+  }));
+}
+
+async function clickAt(page, lonLat) {
+  const at = await page.evaluate((p) => window.medatlasMap.project(p), lonLat);
+  await page.mouse.click(at.x, at.y);
+}
+
+// In Montluçon, away from its town hall (where its MSP point is drawn: a click there opens the MSP).
+const MONTLUCON = [2.585, 46.325];
+// A step that times out still reports what went wrong before it.
+process.on('uncaughtException', async (e) => {
+  console.log(JSON.stringify({ results, problems }, null, 1));
+  console.error(e);
+  process.exit(1);
+});
+
+// 1. The default map: choropleth, legend, MSP points, drawn pixels.
+{
+  const page = await newPage();
+  await page.goto(`${base}/`);
+  results.communes = await rendered(page, 'communes-fill', 100);
+  results.msp = await rendered(page, 'msp', 10);
+  results.pixels = await pixels(page);
+  check(results.pixels.painted > 0.15 && results.pixels.colours >= 5, `the map looks blank: ${JSON.stringify(results.pixels)}`);
+  const legend = await page.textContent('#legend');
+  check(legend.includes('GPs per 10,000') && legend.includes('SYNTHETIC') && legend.includes('MSP'), `legend: ${legend}`);
+  await page.screenshot({ path: `${out}/index.png` });
+
+  // 2. Click Montluçon: its panel with indicators, nearest MSP, aids and downloads.
+  await clickAt(page, MONTLUCON);
+  await page.waitForSelector('#panel-name', { timeout: 15000 });
+  const panel = await page.textContent('#panel');
+  check((await page.textContent('#panel-name')).includes('Montluçon'), 'panel name');
+  for (const text of ['GPs per 10,000', 'APL', 'Zoning', 'ZAC', 'MSP Montluçon (Bien-Assis)', 'departmental aids in 2022']) check(panel.includes(text), `panel lacks "${text}": ${panel}`);
+  const csv = await page.evaluate(async () => (await fetch(document.getElementById('download-csv').href)).text());
+  check(csv.split('\n')[1]?.startsWith('03185,Montluçon'), `CSV download: ${csv}`);
+  await page.screenshot({ path: `${out}/panel.png` });
+
+  // 3. Every thematic map renders, with its legend.
+  const maps = await page.$$eval('#style-switcher option', (os) => os.map((o) => o.value));
+  for (const m of maps) {
+    await page.selectOption('#style-switcher', m);
+    await page.waitForFunction((m) => document.querySelector('#style-switcher').value === m, m);
+    await rendered(page, 'communes-fill', 100);
+    await page.screenshot({ path: `${out}/map-${m}.png` });
+  }
+  results.maps = maps;
+  check(maps.length === 5, `maps: ${maps}`);
+
+  // 4. An MSP point opens its popup.
+  await page.selectOption('#style-switcher', 'gp_density');
+  await rendered(page, 'msp', 10);
+  const site = await page.evaluate(() => {
+    const f = window.medatlasMap.queryRenderedFeatures({ layers: ['msp'] })[0];
+    return { name: f.properties.name, at: window.medatlasMap.project(f.geometry.coordinates) };
+  });
+  await page.mouse.click(site.at.x, site.at.y);
+  await page.waitForSelector('.maplibregl-popup .site-name', { timeout: 10000 });
+  check((await page.textContent('.maplibregl-popup')).includes(site.name), `MSP popup should name ${site.name}`);
+  await page.close();
+}
+
+// 5. Search: accent-insensitive name, then a name that matches nothing.
+{
+  const page = await newPage();
+  await page.goto(`${base}/`);
+  await rendered(page, 'communes-fill', 100);
+  await page.fill('#search-input', 'neris les bains');
+  await page.waitForSelector('#search-results li[data-i]', { timeout: 10000 });
+  check((await page.textContent('#search-results')).includes('Néris-les-Bains'), 'search: Néris-les-Bains');
+  await page.press('#search-input', 'Enter');
+  await page.waitForFunction(() => document.getElementById('panel-name')?.textContent.includes('Néris-les-Bains'), null, { timeout: 15000 });
+  await page.waitForFunction(() => window.medatlasMap.getZoom() > 9 && !window.medatlasMap.isMoving(), null, { timeout: 15000 });
+  await page.screenshot({ path: `${out}/search.png` });
+  await page.fill('#search-input', 'Xyzzyville');
+  await page.waitForSelector('#search-results li.empty', { timeout: 10000 });
+  check((await page.textContent('#search-results')).includes('No match'), 'search: no match');
+  await page.close();
+}
+
+// 6. What-if: place a site with 4 GPs in an under-served area, see the change, share, undo.
+let shared = null;
+{
+  const page = await newPage();
+  await page.goto(`${base}/`);
+  await rendered(page, 'communes-fill', 100);
+  await page.evaluate(() => window.medatlasMap.jumpTo({ center: [2.85, 46.45], zoom: 9 }));
+  await rendered(page, 'communes-fill', 50);
+  await page.click('#whatif-toggle');
+  await page.fill('#whatif-gps', '4');
+  await page.dispatchEvent('#whatif-gps', 'change');
+  await clickAt(page, [2.83, 46.48]);
+  await page.waitForSelector('#lifted', { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelector('#style-switcher').value === 'apl_change', null, { timeout: 15000 });
+  await rendered(page, 'communes-fill', 50);
+  const gains = await page.evaluate(() => window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).filter((f) => f.properties.apl_delta > 0).length);
+  check(gains > 0, 'what-if: no commune with a higher APL drawn');
+  results.whatif_gaining_features = gains;
+  const summary = await page.textContent('#whatif');
+  check(summary.includes('+4 GPs') && summary.includes('Residents lifted above APL 2.5'), `what-if summary: ${summary}`);
+  shared = await page.inputValue('#whatif-url');
+  check(new URL(page.url()).searchParams.get('scenario') === new URL(shared).searchParams.get('scenario'), 'the address shares the scenario');
+  await page.screenshot({ path: `${out}/whatif.png` });
+  await page.click('#whatif-undo');
+  await page.waitForFunction(() => document.querySelector('#style-switcher').value !== 'apl_change' && !new URLSearchParams(location.search).get('scenario'), null, { timeout: 15000 });
+  check(!(await page.$('#lifted')), 'undo leaves no summary');
+  await page.close();
+}
+// ... and the shared address reopens it.
+{
+  const page = await newPage();
+  await page.goto(shared);
+  await page.waitForSelector('#lifted', { timeout: 30000 });
+  await rendered(page, 'communes-fill', 50);
+  check((await page.$$('.new-site')).length === 1, 'shared scenario: one placed site');
+  await page.close();
+}
+
+// 7. The Montluçon panorama: zoning of the basin, circles, labels on the named communes.
+{
+  const page = await newPage();
+  await page.goto(`${base}/panorama/montlucon`);
+  await page.waitForSelector('.place-label[data-code="03185"]', { timeout: 30000 });
+  results.panorama_communes = await rendered(page, 'communes-fill', 60);
+  results.panorama_circles = await rendered(page, 'gp-circles', 10);
+  const zoning = await page.evaluate(() => [...new Set(window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).map((f) => f.properties.zoning))].sort());
+  check(zoning.includes('ZIP') && zoning.includes('ZAC'), `panorama zoning classes drawn: ${zoning}`);
+  results.panorama_zoning = zoning;
+  for (const code of ['03185', '03082', '03101', '03098', '03195', '03128', '03084']) {
+    check(await page.$(`.place-label[data-code="${code}"]`), `panorama: no label for ${code}`);
+  }
+  const legend = await page.textContent('#legend');
+  check(legend.includes('Hors zonage') && legend.includes('56 ZIP, 27 ZAC, 7 HZ'), `panorama legend: ${legend}`);
+  results.panorama_pixels = await pixels(page);
+  check(results.panorama_pixels.painted > 0.15, `panorama looks blank: ${JSON.stringify(results.panorama_pixels)}`);
+  await page.screenshot({ path: `${out}/panorama-montlucon.png` });
+  await page.close();
+}
+
+// 8. Bad input on the panorama: unknown codes are reported on the page, the map still drawn.
+{
+  const page = await newPage();
+  await page.goto(`${base}/panorama?communes=03185,99999,abc`);
+  await page.waitForSelector('#rejected', { timeout: 30000 });
+  const report = await page.textContent('#report');
+  check(report.includes('99999') && report.includes('abc'), `panorama report: ${report}`);
+  await rendered(page, 'communes-fill', 1);
+  await page.screenshot({ path: `${out}/panorama-unknown-codes.png` });
+  await page.close();
+}
+{
+  expectedErrors = ['/panorama/atlantis', '/api/panorama?preset=atlantis'];
+  const page = await newPage();
+  await page.goto(`${base}/panorama/atlantis`);
+  await page.waitForSelector('#report:not([hidden])', { timeout: 30000 });
+  check((await page.textContent('#report')).includes('atlantis'), 'unknown panorama reported');
+  await rendered(page, 'outside-fill', 10);
+  await page.close();
+  expectedErrors = [];
+}
+
 await browser.close();
-console.log(JSON.stringify({ rendered, clicked: name, maps, problems }));
-if (problems.length || rendered < 100 || !name) process.exit(1);
+console.log(JSON.stringify({ results, problems }, null, 1));
+if (problems.length) process.exit(1);
