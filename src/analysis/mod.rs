@@ -2,6 +2,7 @@
 //! (2SFCA / E2SFCA / gravity / DREES APL), travel times. No I/O here: readers live in
 //! `ingest`, handlers in `server`, and both call these functions.
 
+pub mod classify;
 pub mod density;
 pub mod retirement;
 
