@@ -141,3 +141,41 @@ async fn bad_panorama_requests_are_json_errors() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(p["communes"].as_array().unwrap().len(), 317);
 }
+
+/// The classed styles: breaks from the loaded atlas, written into the legend and the fill.
+#[tokio::test]
+async fn classed_styles_carry_breaks_of_the_loaded_atlas() {
+    let atlas = state().snapshot();
+    // Communes of at least 1,000 inhabitants set the breaks (the styles' min_population).
+    let with_density = atlas.communes().iter().filter(|c| c.gp.is_some() && c.population >= 1_000).count() as u64;
+    let legend_of = |style: &Value| style["metadata"]["medatlas:legend"].clone();
+    let (status, jenks) = json("/styles/gp_density.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let l = legend_of(&jenks);
+    let breaks: Vec<f64> = l["breaks"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let counts: Vec<u64> = l["counts"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert!(breaks.len() >= 3 && breaks.len() == counts.len(), "{l}");
+    assert!(breaks.windows(2).all(|w| w[0] < w[1]), "{breaks:?}");
+    assert_eq!(counts.iter().sum::<u64>(), with_density, "every commune that sets the breaks is in one class");
+    assert!(l["breaks_method"].as_str().unwrap().contains("at least 1000 inhabitants"), "{l}");
+    assert!(l["breaks_method"].as_str().unwrap().starts_with("Jenks"), "{l}");
+    // The fill's step stops are the classes' lower bounds after the first.
+    let fill = jenks["layers"].as_array().unwrap().iter().find(|x| x["id"] == "communes-fill").unwrap()["paint"]["fill-color"].clone();
+    let stops: Vec<f64> = fill[3].as_array().unwrap()[3..].iter().step_by(2).map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(stops, breaks[1..]);
+
+    let (_, quantiles) = json("/styles/gp_density.json?classes=quantiles").await;
+    let q = legend_of(&quantiles);
+    assert!(q["breaks_method"].as_str().unwrap().starts_with("quantiles"), "{q}");
+    assert_ne!(q["breaks"], l["breaks"]);
+    // In 5 years: today's classes, so the two maps compare.
+    let (_, later) = json("/styles/gp_density_5y.json").await;
+    assert_eq!(legend_of(&later)["breaks"], l["breaks"]);
+    assert_eq!(legend_of(&later)["field"], "gp_per_10k_in_5y");
+    let (status, body) = json("/styles/gp_density.json?classes=equal_interval").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // A fixed-class style is served as written.
+    let (_, apl) = json("/styles/apl.json").await;
+    assert_eq!(legend_of(&apl)["threshold"], 2.5);
+    assert!(legend_of(&apl)["breaks"].as_array().unwrap().iter().any(|b| b == 2.5));
+}

@@ -31,14 +31,12 @@ function legendRows(legend, counts) {
   if (legend.labels) {
     return legend.colors.map((c, i) => `<div class="row"><span class="swatch" style="background:${c}"></span>${esc(legend.labels[i])}</div>`).join('');
   }
-  const upper = legend.upper || [];
-  return legend.colors.slice(0, legend.breaks.length).map((c, i) => {
-    const lo = legend.breaks[i];
-    const hi = upper[i] !== undefined ? upper[i] : legend.breaks[i + 1];
-    const label = hi === undefined ? `≥ ${fmt(lo)}` : (upper[i] !== undefined ? `${fmt(lo)} – ${fmt(hi)}` : `${fmt(lo)} – < ${fmt(hi)}`);
-    const mark = legend.threshold !== undefined && lo === legend.threshold ? ' <b>(threshold)</b>' : '';
-    const n = legend.counts ? ` <span class="count">(${legend.counts[i]})</span>` : '';
-    return `<div class="row"><span class="swatch" style="background:${c}"></span>${label}${mark}${n}</div>`;
+  // Classes as the style's `step` draws them: each from its lower bound up to the next one.
+  const b = legend.breaks;
+  return legend.colors.slice(0, b.length).map((c, i) => {
+    const label = b.length === 1 ? 'all values' : i === 0 ? `< ${fmt(b[1])}` : i === b.length - 1 ? `≥ ${fmt(b[i])}` : `${fmt(b[i])} – < ${fmt(b[i + 1])}`;
+    const mark = legend.threshold !== undefined && b[i] === legend.threshold ? ' <b>(threshold)</b>' : '';
+    return `<div class="row"><span class="swatch" style="background:${c}"></span>${label}${mark}</div>`;
   }).join('');
 }
 
@@ -46,7 +44,8 @@ function legendRows(legend, counts) {
 export function legendHtml(legend, meta, counts, msp) {
   if (!legend) return '';
   const unit = legend.unit ? ` <span class="unit">(${esc(legend.unit)})</span>` : '';
-  const method = legend.breaks_method ? `<div class="source">Classes: ${esc(legend.breaks_method)}</div>` : '';
+  const note = legend.classes_note ? ` (${esc(legend.classes_note)})` : '';
+  const method = legend.breaks_method ? `<div class="source">Classes: ${esc(legend.breaks_method)}${note}</div>` : '';
   const nodata = legend.categories ? '' : '<div class="row"><span class="swatch" style="background:#d9d9d9"></span>no data</div>';
   return `<div><strong>${esc(legend.title)}</strong>${unit}</div>${legendRows(legend, counts)}${nodata}${method}` +
     (msp ? '<div class="row"><span class="swatch msp-swatch"></span>MSP (maison de santé pluriprofessionnelle)</div>' : '') +

@@ -17,8 +17,10 @@ const STYLES = [
 const WHATIF_STYLE = ['apl_change', 'APL change (what-if)'];
 
 const params = new URLSearchParams(location.search);
+/** Class method of the classed maps (the style's own unless the user picks one). */
+let classes = ['jenks', 'quantiles'].includes(params.get('classes')) ? params.get('classes') : null;
 let current = STYLES.some(([n]) => n === params.get('style')) ? params.get('style') : 'gp_density';
-const [metaRes, styleRes, tilejson] = await Promise.all([request('/api/meta'), request(`/styles/${current}.json`), request('/tiles/communes.json')]);
+const [metaRes, styleRes, tilejson] = await Promise.all([request('/api/meta'), request(`/styles/${current}.json${classes ? `?classes=${classes}` : ''}`), request('/tiles/communes.json')]);
 const meta = metaRes.body;
 let style = styleRes.body;
 // Opens on the atlas's extent (TileJSON bounds), whatever the loaded geography.
@@ -35,13 +37,19 @@ function drawLegend() {
   const choices = scenarioId ? [...STYLES, WHATIF_STYLE] : STYLES;
   const options = choices.map(([n, t]) => `<option value="${n}"${n === current ? ' selected' : ''}>${esc(t)}</option>`).join('');
   const hasMsp = style.layers.some((l) => l.id === 'msp');
-  legendEl.innerHTML = `<select id="style-switcher" aria-label="map">${options}</select>` + legendHtml(legend, meta, null, hasMsp);
+  const method = legend && legend.classes ? (classes || legend.classes.method) : null;
+  const methodSelect = method
+    ? `<label class="classes">Classes: <select id="classes-switcher" aria-label="class breaks">${[['jenks', 'Jenks natural breaks'], ['quantiles', 'quantiles']]
+      .map(([v, t]) => `<option value="${v}"${v === method ? ' selected' : ''}>${t}</option>`).join('')}</select></label>`
+    : '';
+  legendEl.innerHTML = `<select id="style-switcher" aria-label="map">${options}</select>` + legendHtml(legend, meta, null, hasMsp) + methodSelect;
   document.getElementById('style-switcher').addEventListener('change', (e) => showStyle(e.target.value));
+  document.getElementById('classes-switcher')?.addEventListener('change', (e) => { classes = e.target.value; showStyle(current); });
 }
 
 /** The style's JSON: the what-if one gets the scenario's tiles. */
 async function loadStyle(name) {
-  const s = (await request(`/styles/${name}.json`)).body;
+  const s = (await request(`/styles/${name}.json${classes ? `?classes=${classes}` : ''}`)).body;
   if (name === WHATIF_STYLE[0]) {
     for (const src of Object.values(s.sources)) {
       if (src.tiles) src.tiles = src.tiles.map((t) => t.replace('{scenario}', encodeURIComponent(scenarioId)));
@@ -61,6 +69,7 @@ async function showStyle(name) {
 function updateUrl() {
   const q = new URLSearchParams();
   if (current !== 'gp_density' && current !== WHATIF_STYLE[0]) q.set('style', current);
+  if (classes) q.set('classes', classes);
   if (scenarioId) q.set('scenario', scenarioId);
   const s = q.toString();
   history.replaceState(null, '', s ? `?${s}` : location.pathname);

@@ -3,9 +3,15 @@
 //! `styles/` at `/styles/{name}.json`, with `{origin}` replaced by the server's own origin so
 //! that no request leaves it.
 
-use super::ApiError;
-use axum::extract::Path;
-use axum::extract::rejection::PathRejection;
+use super::{ApiError, AppState, Snapshot};
+use crate::analysis::classify::{ClassMethod, classify};
+use crate::tiles::attributes;
+use crate::tiles::style::{self, ClassRequest};
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::Value;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use std::path::PathBuf;
@@ -48,17 +54,60 @@ pub async fn panorama_preset(name: Result<Path<String>, PathRejection>) -> Resul
     Ok((status, html).into_response())
 }
 
-/// `GET /styles/{name}.json`: a MapLibre style with this server's origin filled in.
-pub async fn style(headers: HeaderMap, name: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+/// Query of `/styles/{name}.json`: `classes=quantiles|jenks` overrides the style's method.
+#[derive(Debug, Deserialize)]
+pub struct StyleQuery {
+    classes: Option<String>,
+}
+
+/// `GET /styles/{name}.json`: a MapLibre style with this server's origin filled in and, when
+/// the style asks for them, class breaks computed from the loaded atlas (`tiles::style`).
+pub async fn style(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    name: Result<Path<String>, PathRejection>,
+    q: Result<Query<StyleQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
     let Path(name) = name.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let stem = name.strip_suffix(".json").ok_or_else(|| ApiError::not_found(format!("styles are at /styles/{{name}}.json, not {name:?}")))?;
     if stem.is_empty() || !stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         return Err(ApiError::bad_request(format!("{stem:?} is not a style name (letters, digits, _ and -)")));
     }
+    let method = match q.classes.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(m) => Some(ClassMethod::parse(m).ok_or_else(|| ApiError::bad_request(format!("classes={m:?}: use quantiles or jenks")))?),
+    };
     let text = tokio::fs::read_to_string(styles_dir().join(format!("{stem}.json")))
         .await
         .map_err(|_| ApiError::not_found(format!("no style {stem:?}")))?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
-    let body = text.replace("{origin}", &format!("http://{host}"));
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
+    let text = text.replace("{origin}", &format!("http://{host}"));
+    let mut style: Value = serde_json::from_str(&text).map_err(|e| ApiError::internal(format!("styles/{stem}.json: {e}")))?;
+    if let Some(mut request) = style::class_request(&style).map_err(ApiError::internal)? {
+        if let Some(m) = method {
+            request.method = m;
+        }
+        let snapshot = state.snapshot();
+        style = tokio::task::spawn_blocking(move || classed(&snapshot, style, &request)).await.map_err(ApiError::internal)??;
+    }
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], Json(style)).into_response())
+}
+
+/// The style with the classes of `request.of` over the snapshot's communes.
+fn classed(snapshot: &Snapshot, mut style: Value, request: &ClassRequest) -> Result<Value, ApiError> {
+    let values = attributes::commune_numbers(&snapshot.atlas, snapshot.access(), &request.of, request.min_population)
+        .ok_or_else(|| ApiError::internal(format!("a style classes by {:?}, which no commune attribute is", request.of)))?;
+    let classes = classify(&values, request.k, request.method).map_err(|e| ApiError::internal(format!("classes of {}: {e}", request.of)))?;
+    let method = match request.method {
+        ClassMethod::Jenks => "Jenks natural breaks (Fisher's exact optimum)",
+        ClassMethod::Quantiles => "quantiles (about as many communes in each class)",
+    };
+    let of_whom = match request.min_population {
+        0 => String::new(),
+        p => format!(" and at least {p} inhabitants (smaller ones drawn with the same classes)"),
+    };
+    let described = format!("{method} of {} over the {} communes with a value{of_whom}", request.of, values.len());
+    style::apply_classes(&mut style, request, &classes, &described).map_err(ApiError::internal)?;
+    Ok(style)
 }

@@ -204,6 +204,22 @@ pub static MSP_FIELDS: &[SiteField] = &[
     },
 ];
 
+/// The values of a numeric commune attribute, as the tiles carry them, over the communes of at
+/// least `min_population` inhabitants that have one; `None` when the commune layer has no
+/// numeric field of that name.
+pub fn commune_numbers(atlas: &Atlas, access: Option<&CommuneAccess>, name: &str, min_population: u32) -> Option<Vec<f64>> {
+    let field = COMMUNE_FIELDS.iter().find(|f| f.name == name && f.kind == FieldType::Number)?;
+    let values = (0..atlas.communes().len())
+        .filter(|&i| atlas.communes()[i].population >= min_population)
+        .filter_map(|i| match (field.value)(&CommuneRow::of(atlas, i, access)) {
+            Some(AttrValue::Double(x)) => Some(x),
+            Some(AttrValue::Uint(n)) => Some(n as f64),
+            _ => None,
+        })
+        .collect();
+    Some(values)
+}
+
 /// Fields a scenario adds to the commune layer, after [`COMMUNE_FIELDS`] (whose `apl` then
 /// holds the value with the scenario).
 pub static SCENARIO_FIELDS: &[(&str, &str)] = &[

@@ -13,6 +13,7 @@ pub mod encode;
 pub mod export;
 pub mod geojson_export;
 pub mod grid;
+pub mod style;
 pub mod tilejson;
 pub mod topology;
 
