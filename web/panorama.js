@@ -62,7 +62,7 @@ function show(data) {
   const circles = refs.map((v) => `<circle cx="${MAX_RADIUS_PX + 2}" cy="${h - 2 - radius(v)}" r="${radius(v)}" fill="#fff" stroke="#08519c" stroke-width="1.5"/>` +
     `<text x="${2 * MAX_RADIUS_PX + 10}" y="${Math.max(10, h - 2 - 2 * radius(v) + 6)}" font-size="11">${v}</text>`).join('');
   document.getElementById('legend').innerHTML =
-    legendHtml(style.metadata['medatlas:legend'], meta, counts) + refLine + other +
+    legendHtml(style.metadata['medatlas:legend'], meta, counts, true) + refLine + other +
     `<div style="margin-top:6px"><strong>GPs per commune</strong></div>` +
     `<svg width="${2 * MAX_RADIUS_PX + 40}" height="${h}" aria-label="circle sizes">${circles}</svg>` +
     '<div class="row"><span class="swatch" style="background:#6a51a3;border-radius:50%"></span>inner circle: GPs near retirement (55+)</div>' +
@@ -81,8 +81,9 @@ function show(data) {
         })),
       },
     });
-    map.addLayer({ id: 'gp-circles', type: 'circle', source: 'gps', paint: { 'circle-radius': ['get', 'r'], 'circle-color': '#ffffff', 'circle-opacity': 0.85, 'circle-stroke-color': '#08519c', 'circle-stroke-width': 1.5 } });
-    map.addLayer({ id: 'near-circles', type: 'circle', source: 'gps', filter: ['>', ['get', 'near'], 0], paint: { 'circle-radius': ['get', 'rn'], 'circle-color': '#6a51a3', 'circle-opacity': 0.9 } });
+    // Under the MSP points, so that a site stays visible on its commune's circle.
+    map.addLayer({ id: 'gp-circles', type: 'circle', source: 'gps', paint: { 'circle-radius': ['get', 'r'], 'circle-color': '#ffffff', 'circle-opacity': 0.85, 'circle-stroke-color': '#08519c', 'circle-stroke-width': 1.5 } }, 'msp');
+    map.addLayer({ id: 'near-circles', type: 'circle', source: 'gps', filter: ['>', ['get', 'near'], 0], paint: { 'circle-radius': ['get', 'rn'], 'circle-color': '#6a51a3', 'circle-opacity': 0.9 } }, 'msp');
     if (data.bbox) map.fitBounds([[data.bbox[0], data.bbox[1]], [data.bbox[2], data.bbox[3]]], { padding: 40, duration: 0, maxZoom: 10.5 });
     placeLabels();
     map.on('zoomend', placeLabels);

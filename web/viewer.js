@@ -30,6 +30,7 @@ window.medatlasMap = map;
 map.addControl(new maplibregl.NavigationControl(), 'top-left');
 
 const legendEl = document.getElementById('legend');
+const tooltip = document.getElementById('tooltip');
 let scenarioId = null;
 
 function drawLegend() {
@@ -60,6 +61,7 @@ async function loadStyle(name) {
 
 async function showStyle(name) {
   current = name;
+  tooltip.hidden = true; // it would name the previous map's value until the mouse moves
   style = await loadStyle(name);
   map.setStyle(style);
   drawLegend();
@@ -77,7 +79,6 @@ function updateUrl() {
 
 drawLegend();
 
-const tooltip = document.getElementById('tooltip');
 map.on('mousemove', 'communes-fill', (e) => {
   const p = e.features[0].properties;
   const legend = style.metadata['medatlas:legend'];

@@ -194,6 +194,7 @@ let shared = null;
   await page.waitForSelector('.place-label[data-code="03185"]', { timeout: 30000 });
   results.panorama_communes = await rendered(page, 'communes-fill', 60);
   results.panorama_circles = await rendered(page, 'gp-circles', 10);
+  results.panorama_msp = await rendered(page, 'msp', 5);
   const zoning = await page.evaluate(() => [...new Set(window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).map((f) => f.properties.zoning))].sort());
   check(zoning.includes('ZIP') && zoning.includes('ZAC'), `panorama zoning classes drawn: ${zoning}`);
   results.panorama_zoning = zoning;
