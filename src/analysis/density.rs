@@ -297,6 +297,14 @@ pub fn areas(
         .collect())
 }
 
+/// The indicators of one commune (atlas index `i`): its row of `areas(Level::Commune, ..)`,
+/// without aggregating the whole level.
+pub fn commune(atlas: &Atlas, i: usize, access: Option<&CommuneAccess>, opts: &DensityOptions) -> Result<AreaIndicators, DensityError> {
+    opts.retirement.validate()?;
+    let c = &atlas.communes()[i];
+    Ok(aggregate(atlas, c.code.clone(), Some(c.name.clone()), Level::Commune.as_str(), vec![i], access, opts))
+}
+
 /// Atlas indexes of the communes selected by `filter` that belong to no area of `level`
 /// (a commune outside any EPCI, or without a region), so a caller can say they were left out.
 pub fn communes_without_area(atlas: &Atlas, level: Level, filter: &AreaFilter) -> Vec<usize> {

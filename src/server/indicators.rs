@@ -218,14 +218,9 @@ pub(super) async fn commune(
     let format = format_of(given(&q.format), &headers)?;
     let opts = options(&q)?;
     let snapshot = state.snapshot();
-    let commune = &snapshot.communes()[super::resolve_commune(&snapshot, &code)?];
+    let i = super::resolve_commune(&snapshot, &code)?;
     let access = snapshot.access();
-    let filter = AreaFilter { dep: Some(commune.dep.clone()), region: None };
-    let area = density::areas(&snapshot, Level::Commune, &filter, access, &opts)
-        .map_err(density_error)?
-        .into_iter()
-        .find(|a| a.code == commune.code)
-        .ok_or_else(|| ApiError::internal(format!("commune {} missing from its département's rows", commune.code)))?;
+    let area = density::commune(&snapshot, i, access, &opts).map_err(density_error)?;
     let meta = meta(&snapshot, &opts, access);
     match format {
         Format::Json => Ok(Json(json!({ "level": Level::Commune, "meta": meta, "area": area })).into_response()),
