@@ -19,6 +19,11 @@ export function fmt(v, digits = 2) {
   return v.toLocaleString('en-GB', { maximumFractionDigits: digits });
 }
 
+/** A label/number row of the panels' tables (`value` is HTML). */
+export function tableRow(label, value) {
+  return `<tr><td>${label}</td><td class="num">${value}</td></tr>`;
+}
+
 /** Legend rows of a style: categories (zoning) or classes with their ranges. */
 function legendRows(legend, counts) {
   if (!legend) return '';

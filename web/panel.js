@@ -1,6 +1,6 @@
 // The commune panel (indicators, zoning, 3 nearest MSP, its département's 2022 aids, downloads)
 // and the MSP popup.
-import { request, esc, fmt } from './common.js';
+import { request, esc, fmt, tableRow as row } from './common.js';
 
 /** Seed 002's aid categories, as the atlas keys them. */
 const AID_LABELS = {
@@ -30,9 +30,6 @@ function aidsHtml(dep) {
   return `${title}<ul class="aids">${items}</ul><div class="count">Source: atlas of departmental aids 2022 (seed 002)</div>`;
 }
 
-function row(label, value) {
-  return `<tr><td>${label}</td><td class="num">${value}</td></tr>`;
-}
 
 /** Opens the panel of a commune by INSEE code. */
 export async function openCommune(code) {

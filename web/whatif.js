@@ -2,7 +2,7 @@
 // scenario (POST /api/scenarios), its APL change is drawn as a diverging choropleth from the
 // scenario's tiles, and its impact summarised. Undo drops the last site; the page's address
 // (?scenario=id) shares the scenario, which the server keeps.
-import { request, esc, fmt } from './common.js';
+import { request, esc, fmt, tableRow as row } from './common.js';
 
 const DEFAULT_GPS = 3;
 
@@ -135,9 +135,6 @@ export function initWhatIf(map, { onScenario }) {
   };
 }
 
-function row(label, value) {
-  return `<tr><td>${label}</td><td class="num">${value}</td></tr>`;
-}
 
 function signed(v) {
   return v > 0 ? `+${fmt(v)}` : fmt(v);
