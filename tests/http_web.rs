@@ -149,25 +149,29 @@ async fn classed_styles_carry_breaks_of_the_loaded_atlas() {
     // Communes of at least 1,000 inhabitants set the breaks (the styles' min_population).
     let with_density = atlas.communes().iter().filter(|c| c.gp.is_some() && c.population >= 1_000).count() as u64;
     let legend_of = |style: &Value| style["metadata"]["medatlas:legend"].clone();
-    let (status, jenks) = json("/styles/gp_density.json").await;
+    let (status, quantiles) = json("/styles/gp_density.json").await;
     assert_eq!(status, StatusCode::OK);
-    let l = legend_of(&jenks);
+    let l = legend_of(&quantiles);
     let breaks: Vec<f64> = l["breaks"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     let counts: Vec<u64> = l["counts"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
     assert!(breaks.len() >= 3 && breaks.len() == counts.len(), "{l}");
     assert!(breaks.windows(2).all(|w| w[0] < w[1]), "{breaks:?}");
     assert_eq!(counts.iter().sum::<u64>(), with_density, "every commune that sets the breaks is in one class");
     assert!(l["breaks_method"].as_str().unwrap().contains("at least 1000 inhabitants"), "{l}");
-    assert!(l["breaks_method"].as_str().unwrap().starts_with("Jenks"), "{l}");
+    assert!(l["breaks_method"].as_str().unwrap().starts_with("quantiles"), "{l}");
+    // Quintiles: each class holds a fifth of the communes, give or take the ties.
+    for &c in &counts {
+        assert!(c.abs_diff(with_density / 5) <= with_density / 20, "{counts:?}");
+    }
     // The fill's step stops are the classes' lower bounds after the first.
-    let fill = jenks["layers"].as_array().unwrap().iter().find(|x| x["id"] == "communes-fill").unwrap()["paint"]["fill-color"].clone();
+    let fill = quantiles["layers"].as_array().unwrap().iter().find(|x| x["id"] == "communes-fill").unwrap()["paint"]["fill-color"].clone();
     let stops: Vec<f64> = fill[3].as_array().unwrap()[3..].iter().step_by(2).map(|v| v.as_f64().unwrap()).collect();
     assert_eq!(stops, breaks[1..]);
 
-    let (_, quantiles) = json("/styles/gp_density.json?classes=quantiles").await;
-    let q = legend_of(&quantiles);
-    assert!(q["breaks_method"].as_str().unwrap().starts_with("quantiles"), "{q}");
-    assert_ne!(q["breaks"], l["breaks"]);
+    let (_, jenks) = json("/styles/gp_density.json?classes=jenks").await;
+    let j = legend_of(&jenks);
+    assert!(j["breaks_method"].as_str().unwrap().starts_with("Jenks"), "{j}");
+    assert_ne!(j["breaks"], l["breaks"]);
     // In 5 years: today's classes, so the two maps compare.
     let (_, later) = json("/styles/gp_density_5y.json").await;
     assert_eq!(legend_of(&later)["breaks"], l["breaks"]);
@@ -178,4 +182,32 @@ async fn classed_styles_carry_breaks_of_the_loaded_atlas() {
     let (_, apl) = json("/styles/apl.json").await;
     assert_eq!(legend_of(&apl)["threshold"], 2.5);
     assert!(legend_of(&apl)["breaks"].as_array().unwrap().iter().any(|b| b == 2.5));
+}
+
+/// An atlas without GP counts (geography only): the classed maps say there is nothing to class
+/// instead of failing, and the panorama does not sum near-retirement counts it does not have.
+#[tokio::test]
+async fn an_atlas_without_gp_counts_still_gets_its_maps() {
+    let config = medatlas::atlas::LoadConfig { no_default_health: true, ..Default::default() };
+    let bare = AppState::new(Atlas::load(&config, &|_, _| {}).expect("geography loads"));
+    assert!(bare.snapshot().communes().iter().all(|c| c.gp.is_none()), "the fixture has no GP counts");
+    let send = |uri: &'static str| {
+        let state = bare.clone();
+        async move {
+            let response = router(state).oneshot(Request::get(uri).header(header::HOST, "atlas.test").body(Body::empty()).unwrap()).await.unwrap();
+            let status = response.status();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }
+    };
+    for name in ["gp_density", "near_retirement"] {
+        let (status, style) = send(if name == "gp_density" { "/styles/gp_density.json" } else { "/styles/near_retirement.json" }).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {style}");
+        let legend = &style["metadata"]["medatlas:legend"];
+        assert_eq!(legend["breaks"], serde_json::json!([]), "{name}");
+        assert!(legend["breaks_method"].as_str().unwrap().contains("no commune of this atlas has a value"), "{legend}");
+    }
+    let (status, p) = send("/api/panorama?preset=montlucon").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(p["totals"]["gp_near_retirement"].is_null(), "{}", p["totals"]);
 }

@@ -38,7 +38,9 @@ if (!data) {
 
 function show(data) {
   document.getElementById('title').textContent = data.title;
-  document.getElementById('definition').textContent = `${data.definition}. ${fmt(data.totals.gp)} GPs, ${fmt(data.totals.gp_near_retirement)} near retirement (55+), ${fmt(data.totals.population)} inhabitants.`;
+  const nearKnown = data.totals.gp_near_retirement !== null;
+  const near = nearKnown ? `${fmt(data.totals.gp_near_retirement)} near retirement (55+)` : 'near-retirement counts not in this atlas';
+  document.getElementById('definition').textContent = `${data.definition}. ${fmt(data.totals.gp)} GPs, ${near}, ${fmt(data.totals.population)} inhabitants.`;
   if (data.rejected.length || !data.communes.length) {
     const items = data.rejected.map((r) => `<li><code>${esc(r.input)}</code>: ${esc(r.reason)}</li>`).join('');
     const none = data.communes.length ? '' : '<div><strong>None of the codes names a commune of this atlas.</strong></div>';
@@ -65,8 +67,10 @@ function show(data) {
     legendHtml(style.metadata['medatlas:legend'], meta, counts, true) + refLine + other +
     `<div style="margin-top:6px"><strong>GPs per commune</strong></div>` +
     `<svg width="${2 * MAX_RADIUS_PX + 40}" height="${h}" aria-label="circle sizes">${circles}</svg>` +
-    '<div class="row"><span class="swatch" style="background:#6a51a3;border-radius:50%"></span>inner circle: GPs near retirement (55+)</div>' +
-    '<div class="source">Labels: commune, GPs (of which near retirement)</div>';
+    (nearKnown
+      ? '<div class="row"><span class="swatch" style="background:#6a51a3;border-radius:50%"></span>inner circle: GPs near retirement (55+)</div>' +
+        '<div class="source">Labels: commune, GPs (of which near retirement)</div>'
+      : '<div class="source">No near-retirement counts in this atlas: no inner circles. Labels: commune, GPs</div>');
 
   map.on('load', () => {
     map.setFilter('communes-fill', ['in', ['get', 'code'], ['literal', codes]]);
@@ -97,7 +101,8 @@ function show(data) {
     const el = document.createElement('div');
     el.className = 'place-label';
     el.dataset.code = c.code;
-    el.innerHTML = `${esc(c.name)} <small>${fmt(c.gp)} (${fmt(c.gp_near_retirement)})</small>`;
+    const near = c.gp_near_retirement === null || c.gp_near_retirement === undefined ? '' : ` (${fmt(c.gp_near_retirement)})`;
+    el.innerHTML = `${esc(c.name)} <small>${fmt(c.gp)}${near}</small>`;
     return { c, el, marker: new maplibregl.Marker({ element: el, anchor: 'left' }).setLngLat(c.position) };
   });
   function placeLabels() {

@@ -23,8 +23,11 @@ let current = STYLES.some(([n]) => n === params.get('style')) ? params.get('styl
 const [metaRes, styleRes, tilejson] = await Promise.all([request('/api/meta'), request(`/styles/${current}.json${classes ? `?classes=${classes}` : ''}`), request('/tiles/communes.json')]);
 const meta = metaRes.body;
 let style = styleRes.body;
-// Opens on the atlas's extent (TileJSON bounds), whatever the loaded geography.
-const bounds = tilejson.ok ? tilejson.body.bounds : [-5.2, 41.3, 9.6, 51.1];
+// Opens on the atlas's extent (TileJSON bounds); an atlas with overseas départements spans
+// the globe, so it opens on metropolitan France instead (the search box reaches the rest).
+const METROPOLE = [-5.2, 41.3, 9.6, 51.1];
+let bounds = tilejson.ok ? tilejson.body.bounds : METROPOLE;
+if (bounds[2] - bounds[0] > 40) bounds = METROPOLE;
 const map = new maplibregl.Map({ container: 'map', style, bounds, fitBoundsOptions: { padding: 30 }, attributionControl: false });
 window.medatlasMap = map;
 map.addControl(new maplibregl.NavigationControl(), 'top-left');

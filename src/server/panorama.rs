@@ -53,7 +53,9 @@ pub(super) async fn panorama(
         PanoramaError::PresetOutsideAtlas { .. } => ApiError::not_found(e.to_string()),
         PanoramaError::TooManyCodes { .. } | PanoramaError::NoCodes => ApiError::bad_request(e.to_string()),
     })?;
-    let mut totals = (0u64, 0u32, 0u32);
+    // GPs near retirement are summed only when every commune with GPs says how many: a partial
+    // sum would read as "few near retirement".
+    let mut totals = (0u64, 0u32, Some(0u32));
     let mut bbox: Option<geo::Rect<f64>> = None;
     let communes: Vec<Value> = p
         .communes
@@ -61,9 +63,16 @@ pub(super) async fn panorama(
         .map(|&i| {
             let c = &atlas.communes()[i];
             totals.0 += u64::from(c.population);
-            if let Some(g) = &c.gp {
-                totals.1 += g.gp;
-                totals.2 += g.gp_near_retirement.unwrap_or(0);
+            match &c.gp {
+                Some(g) => {
+                    totals.1 += g.gp;
+                    totals.2 = match (totals.2, g.gp_near_retirement) {
+                        (Some(t), Some(n)) => Some(t + n),
+                        (t, None) if g.gp == 0 => t,
+                        _ => None,
+                    };
+                }
+                None => totals.2 = None,
             }
             if let Some(r) = c.geometry.bounding_rect() {
                 bbox = Some(bbox.map_or(r, |b| {

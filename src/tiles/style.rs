@@ -99,6 +99,22 @@ pub fn apply_classes(style: &mut Value, request: &ClassRequest, classes: &Classe
     Ok(())
 }
 
+/// The style when no commune has a value of `request.of` (e.g. near-retirement shares on an
+/// atlas without those counts): every commune is drawn as "no data" and the legend says why.
+pub fn apply_no_values(style: &mut Value, request: &ClassRequest, described: &str) -> Result<(), StyleError> {
+    let layer = style["layers"]
+        .as_array_mut()
+        .and_then(|ls| ls.iter_mut().find(|l| l["id"] == CHOROPLETH_LAYER))
+        .ok_or_else(|| StyleError::Malformed(format!("no layer {CHOROPLETH_LAYER}")))?;
+    layer["paint"]["fill-color"] = json!(NO_DATA_COLOR);
+    let legend = &mut style["metadata"][LEGEND];
+    legend["colors"] = json!([]);
+    legend["breaks"] = json!([]);
+    legend["counts"] = json!([]);
+    legend["breaks_method"] = json!(format!("none: no commune of this atlas has a value of {} ({described})", request.of));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +174,17 @@ mod tests {
         let legend = &s["metadata"][LEGEND];
         assert_eq!(legend["breaks"].as_array().unwrap().len(), classes.lower.len());
         assert_eq!(legend["counts"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).sum::<u64>(), values.len() as u64);
+    }
+
+    #[test]
+    fn without_values_every_commune_is_no_data_and_the_legend_says_why() {
+        let mut s = style();
+        let r = class_request(&s).unwrap().unwrap();
+        apply_no_values(&mut s, &r, "communes of at least 1000 inhabitants").unwrap();
+        assert_eq!(s["layers"][1]["paint"]["fill-color"], NO_DATA_COLOR);
+        let legend = &s["metadata"][LEGEND];
+        assert_eq!(legend["breaks"], json!([]));
+        assert!(legend["breaks_method"].as_str().unwrap().contains("no commune of this atlas has a value of gp_per_10k"));
     }
 
     #[test]
