@@ -33,6 +33,18 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A JSON body axum could not take, as our error: 413 too large, 415 not JSON, 400 for syntax
+/// and for a body of the wrong shape (axum says 422; the API's convention for a bad parameter
+/// is 400). `what` names the body in the message ("scenario body"), or nothing when empty.
+pub(super) fn json_body_error(e: axum::extract::rejection::JsonRejection, what: &str) -> ApiError {
+    let status = match e.status() {
+        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+        s => s,
+    };
+    let text = e.body_text();
+    ApiError::new(status, if what.is_empty() { text } else { format!("{what}: {text}") })
+}
+
 /// 405 with an `Allow` header and a JSON body (axum's own 405 has an empty body).
 pub(super) fn method_not_allowed(allow: &'static str, route: &str) -> Response {
     let error = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("{route} answers {allow} only"));

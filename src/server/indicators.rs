@@ -11,7 +11,7 @@ use crate::atlas::Atlas;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde::Deserialize;
@@ -131,15 +131,6 @@ fn basin_error(e: BasinError) -> ApiError {
     }
 }
 
-/// Body rejections as JSON errors: 413 too large, 415 not JSON, 400 for syntax and for a
-/// body of the wrong shape (axum says 422; the API's convention for a bad parameter is 400).
-fn json_rejection(e: JsonRejection) -> ApiError {
-    let status = match e.status() {
-        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
-        s => s,
-    };
-    ApiError::new(status, e.body_text())
-}
 
 fn meta(atlas: &Atlas, opts: &DensityOptions, access: Option<&CommuneAccess>) -> Value {
     let p = &opts.retirement;
@@ -248,7 +239,7 @@ pub(super) async fn basin(
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let format = format_of(given(&q.format), &headers)?;
     let opts = options(&q)?;
-    let Json(body) = body.map_err(json_rejection)?;
+    let Json(body) = body.map_err(|e| super::error::json_body_error(e, ""))?;
     let name = given(&body.name).unwrap_or("basin").to_string();
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(ApiError::bad_request(format!("name is longer than {MAX_NAME_CHARS} characters")));

@@ -26,13 +26,6 @@ fn scenario_error(e: ScenarioError) -> ApiError {
     }
 }
 
-fn body_error(e: JsonRejection) -> ApiError {
-    let status = match e.status() {
-        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
-        s => s,
-    };
-    ApiError::new(status, format!("scenario body: {}", e.body_text()))
-}
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
@@ -40,7 +33,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
 
 /// `POST /api/scenarios`: checks the scenario against the atlas, stores it, returns its id.
 pub(super) async fn create(State(state): State<AppState>, body: Result<Json<Scenario>, JsonRejection>) -> Result<Response, ApiError> {
-    let Json(scenario) = body.map_err(body_error)?;
+    let Json(scenario) = body.map_err(|e| super::error::json_body_error(e, "scenario body"))?;
     let snapshot = state.snapshot();
     let store = state.scenarios.clone();
     let (id, changes) = blocking(move || {
