@@ -17,8 +17,12 @@ fn state() -> AppState {
 }
 
 async fn fetch(uri: &str) -> (StatusCode, String, String) {
+    fetch_from(state(), uri).await
+}
+
+async fn fetch_from(state: AppState, uri: &str) -> (StatusCode, String, String) {
     let request = Request::get(uri).header(header::HOST, "atlas.test:8080").body(Body::empty()).expect("request");
-    let response = router(state()).oneshot(request).await.expect("answer");
+    let response = router(state).oneshot(request).await.expect("answer");
     let status = response.status();
     let kind = response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
     let bytes = response.into_body().collect().await.expect("body").to_bytes();
@@ -26,7 +30,11 @@ async fn fetch(uri: &str) -> (StatusCode, String, String) {
 }
 
 async fn json(uri: &str) -> (StatusCode, Value) {
-    let (status, _, body) = fetch(uri).await;
+    json_from(state(), uri).await
+}
+
+async fn json_from(state: AppState, uri: &str) -> (StatusCode, Value) {
+    let (status, _, body) = fetch_from(state, uri).await;
     let v = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: not JSON ({e}): {body}"));
     (status, v)
 }
@@ -191,23 +199,14 @@ async fn an_atlas_without_gp_counts_still_gets_its_maps() {
     let config = medatlas::atlas::LoadConfig { no_default_health: true, ..Default::default() };
     let bare = AppState::new(Atlas::load(&config, &|_, _| {}).expect("geography loads"));
     assert!(bare.snapshot().communes().iter().all(|c| c.gp.is_none()), "the fixture has no GP counts");
-    let send = |uri: &'static str| {
-        let state = bare.clone();
-        async move {
-            let response = router(state).oneshot(Request::get(uri).header(header::HOST, "atlas.test").body(Body::empty()).unwrap()).await.unwrap();
-            let status = response.status();
-            let bytes = response.into_body().collect().await.unwrap().to_bytes();
-            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
-        }
-    };
     for name in ["gp_density", "near_retirement"] {
-        let (status, style) = send(if name == "gp_density" { "/styles/gp_density.json" } else { "/styles/near_retirement.json" }).await;
+        let (status, style) = json_from(bare.clone(), &format!("/styles/{name}.json")).await;
         assert_eq!(status, StatusCode::OK, "{name}: {style}");
         let legend = &style["metadata"]["medatlas:legend"];
         assert_eq!(legend["breaks"], serde_json::json!([]), "{name}");
         assert!(legend["breaks_method"].as_str().unwrap().contains("no commune of this atlas has a value"), "{legend}");
     }
-    let (status, p) = send("/api/panorama?preset=montlucon").await;
+    let (status, p) = json_from(bare, "/api/panorama?preset=montlucon").await;
     assert_eq!(status, StatusCode::OK);
     assert!(p["totals"]["gp_near_retirement"].is_null(), "{}", p["totals"]);
 }

@@ -5,10 +5,10 @@
 
 use super::{ApiError, AppState, meta_json};
 use crate::analysis::panorama::{self, PanoramaError, Selection};
+use crate::tiles::communes_bounds;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use geo::BoundingRect;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -56,7 +56,6 @@ pub(super) async fn panorama(
     // GPs near retirement are summed only when every commune with GPs says how many: a partial
     // sum would read as "few near retirement".
     let mut totals = (0u64, 0u32, Some(0u32));
-    let mut bbox: Option<geo::Rect<f64>> = None;
     let communes: Vec<Value> = p
         .communes
         .iter()
@@ -73,14 +72,6 @@ pub(super) async fn panorama(
                     };
                 }
                 None => totals.2 = None,
-            }
-            if let Some(r) = c.geometry.bounding_rect() {
-                bbox = Some(bbox.map_or(r, |b| {
-                    geo::Rect::new(
-                        geo::coord! { x: b.min().x.min(r.min().x), y: b.min().y.min(r.min().y) },
-                        geo::coord! { x: b.max().x.max(r.max().x), y: b.max().y.max(r.max().y) },
-                    )
-                }));
             }
             json!({
                 "code": c.code,
@@ -103,7 +94,7 @@ pub(super) async fn panorama(
         "zoning": p.zoning,
         "reference": p.reference,
         "totals": { "population": totals.0, "gp": totals.1, "gp_near_retirement": totals.2 },
-        "bbox": bbox.map(|b| [b.min().x, b.min().y, b.max().x, b.max().y]),
+        "bbox": communes_bounds(&atlas, p.communes.iter().copied()),
         "meta": meta_json(&atlas),
     })))
 }

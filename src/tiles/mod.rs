@@ -283,14 +283,17 @@ impl PointLayer {
 
 /// [west, south, east, north] of the atlas's communes, degrees.
 pub fn atlas_bounds(atlas: &Atlas) -> [f64; 4] {
+    communes_bounds(atlas, 0..atlas.communes().len()).unwrap_or([-180.0, -85.0, 180.0, 85.0])
+}
+
+/// [west, south, east, north] of some communes (atlas indexes), degrees; none for no geometry.
+pub fn communes_bounds(atlas: &Atlas, communes: impl IntoIterator<Item = usize>) -> Option<[f64; 4]> {
     use geo::BoundingRect;
-    atlas
-        .communes()
-        .iter()
-        .filter_map(|c| c.geometry.bounding_rect())
+    communes
+        .into_iter()
+        .filter_map(|i| atlas.communes()[i].geometry.bounding_rect())
         .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
         .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
-        .unwrap_or([-180.0, -85.0, 180.0, 85.0])
 }
 
 /// Everything needed to cut tiles from one atlas.

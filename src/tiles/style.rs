@@ -74,6 +74,16 @@ fn spread(colors: &[Value], n: usize) -> Vec<Value> {
     (0..n).map(|i| colors[(i * (colors.len() - 1) + (n - 1) / 2) / (n - 1)].clone()).collect()
 }
 
+/// Sets the fill colour of the style's choropleth layer.
+fn set_fill(style: &mut Value, fill: Value) -> Result<(), StyleError> {
+    let layer = style["layers"]
+        .as_array_mut()
+        .and_then(|ls| ls.iter_mut().find(|l| l["id"] == CHOROPLETH_LAYER))
+        .ok_or_else(|| StyleError::Malformed(format!("no layer {CHOROPLETH_LAYER}")))?;
+    layer["paint"]["fill-color"] = fill;
+    Ok(())
+}
+
 /// Writes `classes` into the style's legend and choropleth layer. `described` says how they were
 /// made, for the legend ("Jenks natural breaks of 1,283 communes").
 pub fn apply_classes(style: &mut Value, request: &ClassRequest, classes: &Classes, described: &str) -> Result<(), StyleError> {
@@ -85,11 +95,7 @@ pub fn apply_classes(style: &mut Value, request: &ClassRequest, classes: &Classe
         step.push(c.clone());
     }
     let fill = json!(["case", ["!", ["has", request.field]], NO_DATA_COLOR, Value::Array(step)]);
-    let layer = style["layers"]
-        .as_array_mut()
-        .and_then(|ls| ls.iter_mut().find(|l| l["id"] == CHOROPLETH_LAYER))
-        .ok_or_else(|| StyleError::Malformed(format!("no layer {CHOROPLETH_LAYER}")))?;
-    layer["paint"]["fill-color"] = fill;
+    set_fill(style, fill)?;
     let legend = &mut style["metadata"][LEGEND];
     legend["colors"] = Value::Array(colors);
     legend["breaks"] = json!(classes.lower);
@@ -102,11 +108,7 @@ pub fn apply_classes(style: &mut Value, request: &ClassRequest, classes: &Classe
 /// The style when no commune has a value of `request.of` (e.g. near-retirement shares on an
 /// atlas without those counts): every commune is drawn as "no data" and the legend says why.
 pub fn apply_no_values(style: &mut Value, request: &ClassRequest, described: &str) -> Result<(), StyleError> {
-    let layer = style["layers"]
-        .as_array_mut()
-        .and_then(|ls| ls.iter_mut().find(|l| l["id"] == CHOROPLETH_LAYER))
-        .ok_or_else(|| StyleError::Malformed(format!("no layer {CHOROPLETH_LAYER}")))?;
-    layer["paint"]["fill-color"] = json!(NO_DATA_COLOR);
+    set_fill(style, json!(NO_DATA_COLOR))?;
     let legend = &mut style["metadata"][LEGEND];
     legend["colors"] = json!([]);
     legend["breaks"] = json!([]);
