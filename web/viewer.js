@@ -97,10 +97,10 @@ map.on('mouseleave', 'communes-fill', () => { tooltip.hidden = true; });
 const whatIf = initWhatIf(map, {
   // A scenario was made, changed or cleared: show its map, or go back to the one before.
   onScenario: async (id) => {
-    const before = current === WHATIF_STYLE[0] ? 'apl' : current;
+    // Cleared while its map was shown: back to the plain APL map.
+    const plain = current === WHATIF_STYLE[0] ? 'apl' : current;
     scenarioId = id;
-    if (id) await showStyle(WHATIF_STYLE[0]);
-    else await showStyle(before === WHATIF_STYLE[0] ? 'apl' : before);
+    await showStyle(id ? WHATIF_STYLE[0] : plain);
   },
 });
 
