@@ -284,7 +284,7 @@ mod tests {
     fn a_merged_commune_names_its_successor() {
         let atlas = default_atlas();
         let former = atlas.former_communes().first().expect("the default atlas knows former communes");
-        let (found, rejected) = resolve_codes(atlas, &[former.code.clone()]);
+        let (found, rejected) = resolve_codes(atlas, std::slice::from_ref(&former.code));
         assert!(found.is_empty());
         assert_eq!(rejected[0].successor.as_deref(), Some(former.successor.as_str()));
     }
