@@ -387,8 +387,8 @@ fn nearest(args: NearestArgs) -> Result<()> {
     for (rank, s) in found.iter().enumerate() {
         let commune = atlas.commune(&s.site.commune).map_or(String::new(), |c| format!(" {}", c.name));
         let quality = match s.location_quality {
-            medatlas::atlas::LocationQuality::Exact => "exact location",
-            medatlas::atlas::LocationQuality::TownHall => "at the town hall",
+            medatlas::model::LocationQuality::Exact => "exact location",
+            medatlas::model::LocationQuality::TownHall => "at the town hall",
         };
         let here = if s.in_origin_commune { ", same commune" } else { "" };
         println!(
@@ -485,7 +485,7 @@ fn access_params(args: &AccessArgs, method: medatlas::analysis::methods::Method)
 
 fn access(args: AccessArgs) -> Result<()> {
     use medatlas::analysis::methods::{self, Method};
-    use medatlas::analysis::travel::{RoadModel, TravelTimes};
+    use medatlas::analysis::travel::{RoadModel, TimeMatrix, TravelTimes};
     let method = Method::parse(&args.method).with_context(|| {
         format!("unknown method {:?}: one of {}", args.method, Method::ALL.map(Method::name).join(", "))
     })?;
@@ -507,7 +507,7 @@ fn access(args: AccessArgs) -> Result<()> {
             let imported = medatlas::ingest::time_matrix::read_time_matrix(path, atlas.registry(), args.load.remap_merged)?;
             print_import_report(&imported.report);
             let source = path.display().to_string();
-            TravelTimes::Matrix(medatlas::ingest::time_matrix::into_matrix(&imported.records, &source, |c| atlas.commune_index(c)))
+            TravelTimes::Matrix(TimeMatrix::from_rows(&imported.records, &source, |c| atlas.commune_index(c)))
         }
     };
     let mut times = Vec::new();
@@ -563,7 +563,7 @@ fn access(args: AccessArgs) -> Result<()> {
 }
 
 /// The report of an import read by a command, and its first rejected rows.
-fn print_import_report(report: &medatlas::ingest::report::ImportReport) {
+fn print_import_report(report: &medatlas::model::report::ImportReport) {
     eprintln!("{}", report.summary());
     for r in report.rejected.iter().take(10) {
         eprintln!("  line {}: {}", r.line, r.reason);
@@ -585,7 +585,7 @@ fn apl_inputs(args: &AccessArgs, atlas: &Atlas) -> Result<medatlas::analysis::ap
     if let Some(path) = &args.ages {
         let imported = age_pyramid::read_age_pyramid(path, atlas.registry(), args.load.remap_merged)?;
         print_import_report(&imported.report);
-        let (pyramids, outside) = age_pyramid::by_position(&imported.records, |c| atlas.commune_index(c));
+        let (pyramids, outside) = medatlas::analysis::apl::pyramids_by_position(&imported.records, |c| atlas.commune_index(c));
         if !outside.is_empty() {
             eprintln!("  {} communes of {} are not in this atlas: {}", outside.len(), path.display(), outside.join(", "));
         }
@@ -594,7 +594,7 @@ fn apl_inputs(args: &AccessArgs, atlas: &Atlas) -> Result<medatlas::analysis::ap
     if let Some(path) = &args.gps {
         let imported = gp_activity::read_gp_activity(path, atlas.registry(), args.load.remap_merged)?;
         print_import_report(&imported.report);
-        let (gps, outside) = gp_activity::into_gps(&imported.records, |c| atlas.commune_index(c));
+        let (gps, outside) = medatlas::analysis::apl::gps_by_position(&imported.records, |c| atlas.commune_index(c));
         if !outside.is_empty() {
             let lines: Vec<String> = outside.iter().map(|r| r.line.to_string()).collect();
             eprintln!("  {} GPs of {} are in communes not in this atlas (lines {})", outside.len(), path.display(), lines.join(", "));

@@ -26,7 +26,7 @@ fn a_matrix_of_the_estimated_times_gives_the_estimated_apl() {
     assert_eq!(kinds, ["unknown_commune", "invalid_value", "malformed_number"]);
     assert_eq!(imported.records.len(), table.len());
 
-    let matrix = TravelTimes::Matrix(time_matrix::into_matrix(&imported.records, "estimated.csv", |c| atlas.commune_index(c)));
+    let matrix = TravelTimes::Matrix(medatlas::analysis::travel::TimeMatrix::from_rows(&imported.records, "estimated.csv", |c| atlas.commune_index(c)));
     let params = MethodParams::default();
     let from_matrix = methods::run(&atlas, Method::Apl, &matrix, &params).unwrap();
     let estimated = methods::run(&atlas, Method::Apl, &TravelTimes::Estimated(model), &params).unwrap();

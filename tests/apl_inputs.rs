@@ -32,7 +32,7 @@ fn pyramids(atlas: &Atlas) -> Vec<(usize, [f64; 19])> {
     assert_eq!(imported.report.rows_used, 5);
     let rejected: Vec<(u64, &str)> = imported.report.rejected.iter().map(|r| (r.line, r.reason.kind())).collect();
     assert_eq!(rejected, vec![(7, "unknown_commune")]);
-    let (placed, outside) = age_pyramid::by_position(&imported.records, |c| atlas.commune_index(c));
+    let (placed, outside) = apl::pyramids_by_position(&imported.records, |c| atlas.commune_index(c));
     assert!(outside.is_empty());
     placed
 }
@@ -44,7 +44,7 @@ fn gps(atlas: &Atlas) -> Vec<apl::Gp> {
     assert_eq!(imported.report.rows_used, 12);
     let rejected: Vec<(u64, &str)> = imported.report.rejected.iter().map(|r| (r.line, r.reason.kind())).collect();
     assert_eq!(rejected, vec![(14, "invalid_value"), (15, "unknown_commune")]);
-    let (gps, outside) = gp_activity::into_gps(&imported.records, |c| atlas.commune_index(c));
+    let (gps, outside) = apl::gps_by_position(&imported.records, |c| atlas.commune_index(c));
     assert!(outside.is_empty());
     gps
 }

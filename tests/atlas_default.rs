@@ -1,7 +1,8 @@
 //! The embedded default data set, loaded as a user gets it: no network, no files.
 
 use geo::{Area, Contains, GeodesicArea, Point, Winding};
-use medatlas::atlas::{Atlas, LocationQuality, Zoning};
+use medatlas::atlas::Atlas;
+use medatlas::model::{LocationQuality, Zoning};
 use std::sync::OnceLock;
 
 fn atlas() -> &'static Atlas {

@@ -190,7 +190,7 @@ async fn allier_has_its_2022_aids_and_the_gp_totals_of_its_communes() {
     assert_eq!(body["name"], "Allier");
     assert_eq!(body["region"], "84");
     assert_eq!(body["region_name"], "Auvergne-Rhône-Alpes");
-    let communes: Vec<&medatlas::atlas::Commune> = snapshot.communes().iter().filter(|c| c.dep == "03").collect();
+    let communes: Vec<&medatlas::model::Commune> = snapshot.communes().iter().filter(|c| c.dep == "03").collect();
     assert_eq!(body["commune_count"], communes.len());
     assert_eq!(body["commune_count"], 317);
     let population: u64 = communes.iter().map(|c| u64::from(c.population)).sum();

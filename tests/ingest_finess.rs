@@ -2,9 +2,9 @@
 //! which lines are verbatim and which are constructed).
 
 use medatlas::Error;
-use medatlas::atlas::{CommuneRegistry, LocationQuality};
+use medatlas::model::{CommuneRegistry, LocationQuality};
 use medatlas::ingest::finess::{FinessOptions, FinessSite, parse_finess, read_finess};
-use medatlas::ingest::report::{ImportReport, RejectReason};
+use medatlas::model::report::{ImportReport, RejectReason};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {

@@ -12,7 +12,7 @@ use gdal::vector::{Feature, Geometry, LayerAccess, LayerOptions, OGRFieldType, O
 use gdal::{Dataset, DriverManager};
 use geo::{Coord, LineString, MultiPolygon};
 use medatlas::ingest::gdal::{CommuneGeometry, OgrOptions, read_ogr_communes};
-use medatlas::ingest::report::{Imported, RejectReason};
+use medatlas::model::report::{Imported, RejectReason};
 use std::path::{Path, PathBuf};
 
 // ---------------------------------------------------------------------------------------------

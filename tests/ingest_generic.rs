@@ -2,14 +2,14 @@
 //! formats, bad input, and a parse-level check of the real SanteScope file when available.
 
 use geo::Winding;
-use medatlas::atlas::CommuneRegistry;
-use medatlas::atlas::model::LocationQuality;
+use medatlas::model::CommuneRegistry;
+use medatlas::model::LocationQuality;
 use medatlas::ingest::CommuneValues;
 use medatlas::ingest::generic_csv::{GenericCsvOptions, parse_generic_csv, read_generic_csv};
 use medatlas::ingest::geojson_sites::{
     GeoJsonSitesOptions, parse_geojson_polygons, parse_geojson_sites, read_geojson_polygons, read_geojson_sites,
 };
-use medatlas::ingest::report::{ImportReport, RejectReason};
+use medatlas::model::report::{ImportReport, RejectReason};
 use medatlas::ingest::santescope::{SantescopeOptions, parse_santescope, read_santescope};
 use std::path::{Path, PathBuf};
 

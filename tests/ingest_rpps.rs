@@ -2,9 +2,9 @@
 //! for what each line of the sample is and what it must give).
 
 use medatlas::Error;
-use medatlas::atlas::CommuneRegistry;
+use medatlas::model::CommuneRegistry;
 use medatlas::ingest::CommuneValues;
-use medatlas::ingest::report::{Imported, RejectReason};
+use medatlas::model::report::{Imported, RejectReason};
 use medatlas::ingest::rpps::{RppsOptions, SKIP_NOT_GP, SKIP_NOT_PHYSICIAN, parse_rpps, read_rpps};
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,10 +1,10 @@
 //! Zoning reader: real `zonmed.csv` lines, a synthetic code-keyed file, bad input, and a
 //! parse-level check of the whole real file when it is available.
 
-use medatlas::atlas::CommuneRegistry;
-use medatlas::atlas::model::Zoning;
+use medatlas::model::CommuneRegistry;
+use medatlas::model::Zoning;
 use medatlas::ingest::CommuneValues;
-use medatlas::ingest::report::RejectReason;
+use medatlas::model::report::RejectReason;
 use medatlas::ingest::zoning::{ZoningKey, ZoningOptions, parse_zoning, parse_zoning_rows, read_zoning};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};

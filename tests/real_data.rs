@@ -5,9 +5,10 @@
 
 use medatlas::analysis::apl::{self, AplParams};
 use medatlas::analysis::travel::TravelTimes;
-use medatlas::atlas::{AtlasBuilder, SourceInfo, Zoning};
+use medatlas::atlas::{AtlasBuilder, SourceInfo};
+use medatlas::model::Zoning;
 use medatlas::ingest::datafrance::{DataFranceSource, GeographyFilter, read_geography};
-use medatlas::ingest::report::ImportReport;
+use medatlas::model::report::ImportReport;
 use medatlas::ingest::{santescope, zoning};
 use std::path::PathBuf;
 

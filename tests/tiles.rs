@@ -85,7 +85,7 @@ fn tiles_over(g: &MultiPolygon<f64>, z: u8) -> Vec<TileCoord> {
     v
 }
 
-fn allier() -> &'static medatlas::atlas::Department {
+fn allier() -> &'static medatlas::model::Department {
     fixture().0.department("03").expect("Allier")
 }
 

@@ -36,13 +36,10 @@ use super::CommuneAccess;
 use super::access::{self, AccessError, Catchment, Decay};
 use super::travel::TravelTimes;
 use crate::atlas::Atlas;
+use crate::ingest::age_pyramid::AgePyramid;
+use crate::ingest::gp_activity::GpRow;
+pub use crate::model::practice::{AGE_BANDS, Practice};
 use geo::Point;
-
-/// The five-year age bands of the DREES sheet, youngest first.
-pub const AGE_BANDS: [&str; 19] = [
-    "0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64",
-    "65-69", "70-74", "75-79", "80-84", "85-89", "90+",
-];
 
 /// Consumption of GP care per age band relative to the national mean.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,18 +59,6 @@ impl AgeWeights {
     pub fn standardise(&self, pyramid: &[f64; 19]) -> f64 {
         pyramid.iter().zip(self.0.iter()).map(|(p, w)| p * w).sum()
     }
-}
-
-/// How a GP's activity is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Practice {
-    /// Liberal GP with a known activity the year before: the caps apply.
-    #[default]
-    Liberal,
-    /// Liberal GP with no liberal activity the year before: 5,400 imputed.
-    NewLiberal,
-    /// Salaried in a health centre: no caps.
-    HealthCentre,
 }
 
 /// The activity the sheet imputes to a liberal GP with no activity the year before.
@@ -346,6 +331,38 @@ pub fn weighted_summary(access: &CommuneAccess, threshold: f64) -> Option<(f64, 
     (total > 0.0).then(|| (weighted / total, under / total))
 }
 
+/// The GPs in atlas positions, for [`AplInputs`]; `position`
+/// maps a commune code to its position. Also returns the rows whose commune has none
+/// (impossible after [`parse_gp_activity`](crate::ingest::gp_activity::parse_gp_activity) with the atlas's own registry, but not silently
+/// dropped if it happens).
+pub fn gps_by_position(rows: &[GpRow], position: impl Fn(&str) -> Option<usize>) -> (Vec<Gp>, Vec<&GpRow>) {
+    let mut gps = Vec::with_capacity(rows.len());
+    let mut outside = Vec::new();
+    for r in rows {
+        match position(&r.commune) {
+            Some(commune) => gps.push(Gp { commune, consultations: r.activity, practice: r.practice, age: r.age }),
+            None => outside.push(r),
+        }
+    }
+    (gps, outside)
+}
+
+/// The pyramids in atlas positions, for [`AplInputs`];
+/// `position` maps a commune code to its position. Also returns the codes that have none
+/// (impossible after [`parse_age_pyramid`](crate::ingest::age_pyramid::parse_age_pyramid) with the atlas's own registry, but not silently
+/// dropped if it happens).
+pub fn pyramids_by_position(records: &[AgePyramid], position: impl Fn(&str) -> Option<usize>) -> (Vec<(usize, [f64; 19])>, Vec<String>) {
+    let mut placed = Vec::with_capacity(records.len());
+    let mut outside = Vec::new();
+    for r in records {
+        match position(&r.commune) {
+            Some(i) => placed.push((i, r.bands)),
+            None => outside.push(r.commune.clone()),
+        }
+    }
+    (placed, outside)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -573,5 +590,23 @@ mod tests {
         let (mean, under) = weighted_summary(&r.access, 2.5).unwrap();
         assert!((mean - 5.4 * 1_000.0 / 1_500.0).abs() < 1e-12);
         assert!((under - 500.0 / 1_500.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn gps_by_position_places_rows_and_keeps_the_others_apart() {
+        let row = |c: &str| GpRow { commune: c.into(), id: None, activity: Some(4_000.0), practice: Practice::Liberal, age: Some(40), line: 2 };
+        let rows = [row("03185"), row("63113")];
+        let (gps, outside) = gps_by_position(&rows, |c| (c == "03185").then_some(3));
+        assert_eq!(gps, vec![Gp { commune: 3, consultations: Some(4_000.0), practice: Practice::Liberal, age: Some(40) }]);
+        assert_eq!(outside.len(), 1);
+        assert_eq!(outside[0].commune, "63113");
+    }
+
+    #[test]
+    fn pyramids_by_position_keeps_codes_without_a_position_apart() {
+        let p = |c: &str| AgePyramid { commune: c.into(), line: 2, bands: [1.0; 19] };
+        let (placed, outside) = pyramids_by_position(&[p("03185"), p("63113")], |c| (c == "03185").then_some(7));
+        assert_eq!(placed, vec![(7, [1.0; 19])]);
+        assert_eq!(outside, vec!["63113".to_string()]);
     }
 }

@@ -16,9 +16,10 @@
 
 use super::CommuneAccess;
 use super::retirement::{RetirementError, RetirementParams};
-use crate::atlas::{Atlas, Commune};
+use crate::atlas::Atlas;
+use crate::model::Commune;
 use crate::index::EARTH_RADIUS_M;
-use crate::ingest::datafrance::TOWN_HALL_TOLERANCE_M;
+use crate::model::TOWN_HALL_TOLERANCE_M;
 use geo::{BoundingRect, Intersects, MultiPolygon, Validation};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -541,7 +542,8 @@ fn aggregate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::atlas::{AtlasBuilder, Epci, GpStats, Region, SourceInfo};
+    use crate::atlas::{AtlasBuilder, SourceInfo};
+    use crate::model::{Epci, GpStats, Region};
     use crate::ingest::datafrance::Geography;
     use geo::{Point, Rect};
     use std::sync::OnceLock;

@@ -16,7 +16,8 @@
 //! lazily and stops once `k` MSP are found, so it does not scan every site.
 
 use super::travel::RoadModel;
-use crate::atlas::{Atlas, Commune, LocationQuality, Site};
+use crate::atlas::Atlas;
+use crate::model::{Commune, LocationQuality, Site};
 use geo::Point;
 
 /// Most results one query may ask for: bounds the work and the answer's size.

@@ -8,7 +8,8 @@
 //! seed's 56 + 27 + 7 = 90 — which is why this rule was kept. The zoning counts then differ
 //! from the seed's (its zoning is older than our zoning file); both are reported, never forced.
 
-use crate::atlas::{Atlas, CommuneCodeError, Zoning};
+use crate::atlas::{Atlas, CommuneCodeError};
+use crate::model::Zoning;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use thiserror::Error;

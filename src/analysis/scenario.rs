@@ -704,7 +704,7 @@ mod tests {
     #[test]
     fn every_kind_of_change_equals_a_full_recompute() {
         let (atlas, b) = fixture();
-        let msp: Vec<&crate::atlas::Site> = atlas.sites().iter().filter(|s| s.kind == "msp").collect();
+        let msp: Vec<&crate::model::Site> = atlas.sites().iter().filter(|s| s.kind == "msp").collect();
         let s = scenario(vec![
             Change::AddSite { place: Place::Point { lon: 2.9, lat: 46.2 }, gps: 2.0, name: Some("new".into()) },
             Change::RemoveSite { site: msp[0].id.clone(), gps: 1.0 },

@@ -19,6 +19,7 @@
 
 use super::access::CostTable;
 use crate::index::PointIndex;
+use crate::ingest::time_matrix::TimeRow;
 use geo::Point;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -75,6 +76,15 @@ pub struct TimeMatrix {
     pub pairs: Vec<(usize, usize, f64)>,
     /// Where the matrix came from (file name), for the description.
     pub source: String,
+}
+
+impl TimeMatrix {
+    /// The matrix in atlas positions; `position` maps a commune code to its position (rows whose
+    /// code has none are impossible after [`parse_time_matrix`](crate::ingest::time_matrix::parse_time_matrix) with the atlas's own registry).
+    pub fn from_rows(rows: &[TimeRow], source: &str, position: impl Fn(&str) -> Option<usize>) -> TimeMatrix {
+        let pairs = rows.iter().filter_map(|r| Some((position(&r.from)?, position(&r.to)?, r.minutes))).collect();
+        TimeMatrix { pairs, source: source.to_string() }
+    }
 }
 
 /// Where travel times come from.

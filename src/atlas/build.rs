@@ -1,12 +1,12 @@
 //! The join: applies reader records to a geography and builds the immutable [`Atlas`].
 
-use super::model::*;
-use super::registry::CommuneRegistry;
+use crate::model::*;
+use crate::model::registry::CommuneRegistry;
 use super::store::{Atlas, AtlasMeta, SourceInfo};
-use crate::index::SpatialIndex;
+use super::spatial::SpatialIndex;
 use crate::ingest::{CommuneValues, SiteRecord};
 use crate::ingest::datafrance::Geography;
-use crate::ingest::report::{ImportReport, Imported, RejectReason};
+use crate::model::report::{ImportReport, Imported, RejectReason};
 use geo::{MultiPolygon, Point};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};

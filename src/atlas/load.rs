@@ -6,7 +6,7 @@ use super::build::AtlasBuilder;
 use super::store::{Atlas, SourceInfo};
 use crate::error::{Error, Result};
 use crate::ingest::datafrance::{self, DataFranceSource, GeographyFilter};
-use crate::ingest::report::{Imported, RejectReason};
+use crate::model::report::{Imported, RejectReason};
 use crate::ingest::synthetic::{self, Calibration};
 use crate::ingest::{SiteRecord, aids, finess, generic_csv, geojson_sites, rpps, santescope, sites_csv, zoning};
 use std::path::PathBuf;
@@ -115,7 +115,7 @@ fn load_default_health(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> 
     let communes: Vec<(String, String, u32)> =
         b.communes().iter().map(|c| (c.code.clone(), c.dep.clone(), c.population)).collect();
     let records = synthetic::synthesize(&communes, &calibration, seed);
-    let mut report = crate::ingest::report::ImportReport::new(format!("synthetic GP model, seed {seed}"), "synthetic");
+    let mut report = crate::model::report::ImportReport::new(format!("synthetic GP model, seed {seed}"), "synthetic");
     report.rows_read = records.len() as u64;
     report.rows_used = records.len() as u64;
     report.note("GP and near-retirement counts are SYNTHETIC: département totals are published, per-commune values are modelled");

@@ -5,14 +5,12 @@
 
 pub mod build;
 pub mod load;
-pub mod model;
-pub mod registry;
 pub mod search;
+pub mod spatial;
 pub mod store;
 
 pub use build::AtlasBuilder;
 pub use load::LoadConfig;
-pub use model::*;
-pub use registry::{CodeMatch, CommuneRegistry, PostalMatch};
 pub use search::{CommuneSearch, Hit, MatchKind};
+pub use spatial::SpatialIndex;
 pub use store::{Atlas, AtlasMeta, CommuneCodeError, CommuneView, SourceInfo};

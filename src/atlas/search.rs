@@ -7,7 +7,7 @@
 //! scans every folded name (about 35,000 for France): no prefix tree, because a substring match
 //! needs the scan anyway.
 
-use super::registry::{normalize_insee_code, normalize_postal_code};
+use crate::model::registry::{normalize_insee_code, normalize_postal_code};
 use super::store::Atlas;
 use geo::BoundingRect;
 use serde::Serialize;
@@ -393,7 +393,7 @@ mod tests {
 
     #[test]
     fn prefix_hits_are_ordered_by_population() {
-        let all_saints: Vec<&crate::atlas::Commune> =
+        let all_saints: Vec<&crate::model::Commune> =
             atlas().communes().iter().filter(|c| fold(&c.name).starts_with("saint")).collect();
         assert!(all_saints.len() > 20);
         let biggest = all_saints.iter().max_by_key(|c| (c.population, Reverse(c.code.clone()))).expect("some Saint-*");

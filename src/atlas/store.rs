@@ -1,10 +1,10 @@
 //! The immutable atlas and its queries. Built once by [`AtlasBuilder`](super::AtlasBuilder),
 //! then shared read-only (behind an `Arc`) by the CLI and the server.
 
-use super::model::*;
-use super::registry::{CodeMatch, CommuneRegistry, normalize_insee_code};
-use crate::index::SpatialIndex;
-use crate::ingest::report::ImportReport;
+use crate::model::*;
+use crate::model::registry::{CodeMatch, CommuneRegistry, normalize_insee_code};
+use super::spatial::SpatialIndex;
+use crate::model::report::ImportReport;
 use geo::Point;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};

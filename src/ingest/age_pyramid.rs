@@ -36,9 +36,9 @@
 //! age structure.
 
 use super::generic_csv::{CODE_COLUMNS, Placement, PlacedRow, ResolveCounters, Table, parse_number, place_coded_row};
-use super::report::{ImportReport, Imported, RejectReason};
-use crate::analysis::apl::AGE_BANDS;
-use crate::atlas::CommuneRegistry;
+use crate::model::report::{ImportReport, Imported, RejectReason};
+use crate::model::practice::AGE_BANDS;
+use crate::model::CommuneRegistry;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::path::Path;
@@ -194,22 +194,6 @@ pub fn parse_age_pyramid(
     Ok(Imported { records, report })
 }
 
-/// The pyramids in atlas positions, for [`AplInputs`](crate::analysis::apl::AplInputs);
-/// `position` maps a commune code to its position. Also returns the codes that have none
-/// (impossible after [`parse_age_pyramid`] with the atlas's own registry, but not silently
-/// dropped if it happens).
-pub fn by_position(records: &[AgePyramid], position: impl Fn(&str) -> Option<usize>) -> (Vec<(usize, [f64; 19])>, Vec<String>) {
-    let mut placed = Vec::with_capacity(records.len());
-    let mut outside = Vec::new();
-    for r in records {
-        match position(&r.commune) {
-            Some(i) => placed.push((i, r.bands)),
-            None => outside.push(r.commune.clone()),
-        }
-    }
-    (placed, outside)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,11 +313,4 @@ mod tests {
         assert!(err.to_string().contains("two columns"), "{err}");
     }
 
-    #[test]
-    fn by_position_keeps_codes_without_a_position_apart() {
-        let p = |c: &str| AgePyramid { commune: c.into(), line: 2, bands: [1.0; 19] };
-        let (placed, outside) = by_position(&[p("03185"), p("63113")], |c| (c == "03185").then_some(7));
-        assert_eq!(placed, vec![(7, [1.0; 19])]);
-        assert_eq!(outside, vec!["63113".to_string()]);
-    }
 }

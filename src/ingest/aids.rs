@@ -2,9 +2,9 @@
 //! extracted from seed 002 by `scripts/extract_default_geodata.py`): one row per département,
 //! one column per aid category, `x` for a mark, any other text is the table's note.
 
-use crate::atlas::model::{AID_CATEGORIES, DepartmentAids};
+use crate::model::{AID_CATEGORIES, DepartmentAids};
 use crate::error::{Error, Result};
-use crate::ingest::report::{ImportReport, RejectReason};
+use crate::model::report::{ImportReport, RejectReason};
 use std::collections::BTreeMap;
 
 pub fn parse_aids(name: &str, text: &str) -> Result<(BTreeMap<String, DepartmentAids>, ImportReport)> {

@@ -12,9 +12,9 @@
 //! counter-clockwise) before anything else, because geodesic area, `unary_union`'s fill rule
 //! and MVT encoding all depend on it.
 
-use crate::atlas::model::{Arrondissement, Commune, Epci, FormerCommune, Region};
+use crate::model::{Arrondissement, Commune, Epci, FormerCommune, Region, TOWN_HALL_TOLERANCE_M};
 use crate::error::{Error, Result};
-use crate::ingest::report::{ImportReport, RejectReason};
+use crate::model::report::{ImportReport, RejectReason};
 use geo::{InteriorPoint, MultiPolygon, Orient, Point, orient::Direction};
 use geozero::{ToGeo, wkb::Wkb};
 use rayon::prelude::*;
@@ -215,9 +215,6 @@ fn decode_row(geometry_hex: Option<&str>, town_hall_hex: Option<&str>) -> Decode
     Decoded { geometry, town_hall }
 }
 
-/// How far outside its commune a town hall may stand (simplified borders, a town hall on the
-/// boundary street) before its point is taken as a geocoding error.
-pub const TOWN_HALL_TOLERANCE_M: f64 = 1_000.0;
 
 fn plausible_town_hall(geometry: &MultiPolygon<f64>, p: Point<f64>) -> bool {
     use geo::{Closest, ClosestPoint, Contains, Distance, Haversine};

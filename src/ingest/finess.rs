@@ -21,10 +21,10 @@
 //! usable coordinates is still returned, flagged [`FinessSite::needs_town_hall`], for the join
 //! to place at its commune's town hall.
 
-use crate::atlas::model::{LocationQuality, Site};
-use crate::atlas::registry::CommuneRegistry;
+use crate::model::{LocationQuality, Site};
+use crate::model::registry::CommuneRegistry;
 use crate::error::{Error, Result};
-use crate::ingest::report::{ImportReport, Imported, RejectReason};
+use crate::model::report::{ImportReport, Imported, RejectReason};
 use crate::ingest::text::{self, Encoding};
 use csv::StringRecord;
 use geo::Point;

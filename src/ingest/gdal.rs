@@ -20,10 +20,10 @@
 //! Shapefile FIDs start at 0, GeoPackage ones at 1). Field names match case-insensitively
 //! (ADMIN EXPRESS uses `INSEE_COM` in Shapefiles and `insee_com` in GeoPackages).
 
-use crate::atlas::registry::normalize_insee_code;
+use crate::model::registry::normalize_insee_code;
 use crate::error::{Error, Result};
 use crate::ingest::generic_csv::parse_count;
-use crate::ingest::report::{ImportReport, Imported, RejectReason};
+use crate::model::report::{ImportReport, Imported, RejectReason};
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use gdal::vector::{FieldValue, Geometry, Layer, LayerAccess, OGRwkbGeometryType, geometry_type_flatten};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};

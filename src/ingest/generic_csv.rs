@@ -44,10 +44,10 @@
 //! Whether counts are synthetic is not this reader's business: the join decides.
 
 use super::CommuneValues;
-use super::report::{ImportReport, Imported, RejectReason};
+use crate::model::report::{ImportReport, Imported, RejectReason};
 use super::text::{self, Encoding};
-use crate::atlas::registry::normalize_insee_code;
-use crate::atlas::{CodeMatch, CommuneRegistry};
+use crate::model::registry::normalize_insee_code;
+use crate::model::{CodeMatch, CommuneRegistry};
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

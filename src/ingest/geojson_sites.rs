@@ -30,10 +30,10 @@
 //! parts...). Kept geometries are oriented with counter-clockwise exterior rings, as in the
 //! atlas.
 
-use super::report::{ImportReport, Imported, RejectReason};
+use crate::model::report::{ImportReport, Imported, RejectReason};
 use super::text;
-use crate::atlas::CommuneRegistry;
-use crate::atlas::model::{LocationQuality, Site};
+use crate::model::CommuneRegistry;
+use crate::model::{LocationQuality, Site};
 use crate::error::{Error, Result};
 use geo::algorithm::Validation;
 use geo::orient::{Direction, Orient};

@@ -35,13 +35,11 @@
 //! of unknown age counts in the all-GPs APL and is left out of the under-65 one (the `access`
 //! command prints how many).
 //!
-//! [`Gp`]: crate::analysis::apl::Gp
-//! [`counted_activity`]: crate::analysis::apl::counted_activity
 
 use super::generic_csv::{CODE_COLUMNS, ResolveCounters, Table, header_key, parse_number, resolve_code};
-use super::report::{ImportReport, Imported, RejectReason};
-use crate::analysis::apl::{Gp, Practice};
-use crate::atlas::CommuneRegistry;
+use crate::model::report::{ImportReport, Imported, RejectReason};
+use crate::model::practice::Practice;
+use crate::model::CommuneRegistry;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::path::Path;
@@ -194,22 +192,6 @@ pub fn parse_gp_activity(name: &str, bytes: &[u8], registry: &CommuneRegistry, r
     Ok(Imported { records, report })
 }
 
-/// The GPs in atlas positions, for [`AplInputs`](crate::analysis::apl::AplInputs); `position`
-/// maps a commune code to its position. Also returns the rows whose commune has none
-/// (impossible after [`parse_gp_activity`] with the atlas's own registry, but not silently
-/// dropped if it happens).
-pub fn into_gps(rows: &[GpRow], position: impl Fn(&str) -> Option<usize>) -> (Vec<Gp>, Vec<&GpRow>) {
-    let mut gps = Vec::with_capacity(rows.len());
-    let mut outside = Vec::new();
-    for r in rows {
-        match position(&r.commune) {
-            Some(commune) => gps.push(Gp { commune, consultations: r.activity, practice: r.practice, age: r.age }),
-            None => outside.push(r),
-        }
-    }
-    (gps, outside)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,13 +284,4 @@ p;03185;6000;Libéral;100
         assert_eq!(parse_practice("hospital"), None);
     }
 
-    #[test]
-    fn into_gps_places_rows_and_keeps_the_others_apart() {
-        let row = |c: &str| GpRow { commune: c.into(), id: None, activity: Some(4_000.0), practice: Practice::Liberal, age: Some(40), line: 2 };
-        let rows = [row("03185"), row("63113")];
-        let (gps, outside) = into_gps(&rows, |c| (c == "03185").then_some(3));
-        assert_eq!(gps, vec![Gp { commune: 3, consultations: Some(4_000.0), practice: Practice::Liberal, age: Some(40) }]);
-        assert_eq!(outside.len(), 1);
-        assert_eq!(outside[0].commune, "63113");
-    }
 }

@@ -1,5 +1,5 @@
 //! One reader per source format. Each reader turns a file into records keyed by the INSEE code
-//! of a current commune (resolved through [`CommuneRegistry`](crate::atlas::CommuneRegistry)),
+//! of a current commune (resolved through [`CommuneRegistry`](crate::model::CommuneRegistry)),
 //! plus an [`ImportReport`](report::ImportReport) that accounts for every row.
 //!
 //! Readers do not touch the atlas: the join (`crate::atlas::AtlasBuilder`) applies records.
@@ -13,7 +13,6 @@ pub mod gdal;
 pub mod generic_csv;
 pub mod geojson_sites;
 pub mod gp_activity;
-pub mod report;
 pub mod rpps;
 pub mod santescope;
 pub mod sites_csv;
@@ -22,7 +21,7 @@ pub mod text;
 pub mod time_matrix;
 pub mod zoning;
 
-use crate::atlas::model::{Site, Zoning};
+use crate::model::{Site, Zoning};
 use std::collections::BTreeMap;
 
 /// Per-commune values read from a health source. Fields a source does not give stay `None`.

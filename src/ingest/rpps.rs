@@ -58,9 +58,9 @@
 //! (`gp_near_retirement`) cannot come from it and stay `None`.
 
 use super::CommuneValues;
-use super::report::{ImportReport, Imported, RejectReason};
+use crate::model::report::{ImportReport, Imported, RejectReason};
 use super::text::{self, Encoding};
-use crate::atlas::CommuneRegistry;
+use crate::model::CommuneRegistry;
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -440,7 +440,7 @@ fn parse_text(
             registry
                 .commune_for_code(code, opts.remap_merged)
                 .map(|commune| {
-                    let source = crate::atlas::registry::normalize_insee_code(code)
+                    let source = crate::model::registry::normalize_insee_code(code)
                         .unwrap_or_else(|| code.to_string());
                     (commune, source)
                 })

@@ -37,8 +37,8 @@
 
 use super::CommuneValues;
 use super::generic_csv::{CODE_COLUMNS, PlacedRow, ResolveCounters, Table, parse_count, place_coded_row};
-use super::report::{ImportReport, Imported, RejectReason};
-use crate::atlas::CommuneRegistry;
+use crate::model::report::{ImportReport, Imported, RejectReason};
+use crate::model::CommuneRegistry;
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

@@ -2,11 +2,11 @@
 //! as the MSP of Allier in `geodata/msp_allier_2022.csv`. Sites without coordinates are
 //! returned unplaced: the join puts them at their commune's town hall.
 
-use crate::atlas::model::{LocationQuality, Site};
-use crate::atlas::registry::CommuneRegistry;
+use crate::model::{LocationQuality, Site};
+use crate::model::registry::CommuneRegistry;
 use crate::error::{Error, Result};
 use crate::ingest::SiteRecord;
-use crate::ingest::report::{ImportReport, Imported, RejectReason};
+use crate::model::report::{ImportReport, Imported, RejectReason};
 use geo::Point;
 
 pub fn parse_sites_csv(name: &str, text: &str, registry: &CommuneRegistry, remap_merged: bool) -> Result<Imported<SiteRecord>> {

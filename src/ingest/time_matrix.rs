@@ -9,9 +9,8 @@
 //! two different times.
 
 use super::generic_csv::{Placement, Table, parse_number, resolve_code};
-use super::report::{ImportReport, Imported, RejectReason};
-use crate::analysis::travel::TimeMatrix;
-use crate::atlas::CommuneRegistry;
+use crate::model::report::{ImportReport, Imported, RejectReason};
+use crate::model::CommuneRegistry;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::path::Path;
@@ -108,13 +107,6 @@ pub fn parse_time_matrix(
         report.note(format!("{folded} rows of municipal arrondissements folded into their city (fastest time kept)"));
     }
     Ok(Imported { records, report })
-}
-
-/// The matrix in atlas positions; `position` maps a commune code to its position (rows whose
-/// code has none are impossible after [`parse_time_matrix`] with the atlas's own registry).
-pub fn into_matrix(rows: &[TimeRow], source: &str, position: impl Fn(&str) -> Option<usize>) -> TimeMatrix {
-    let pairs = rows.iter().filter_map(|r| Some((position(&r.from)?, position(&r.to)?, r.minutes))).collect();
-    TimeMatrix { pairs, source: source.to_string() }
 }
 
 #[cfg(test)]

@@ -49,10 +49,10 @@
 
 use super::CommuneValues;
 use super::generic_csv::{CODE_COLUMNS, Placement, ResolveCounters, Table, resolve_code};
-use super::report::{ImportReport, Imported, RejectReason};
-use crate::atlas::CommuneRegistry;
-use crate::atlas::model::Zoning;
-use crate::atlas::registry::{normalize_insee_code, normalize_postal_code};
+use crate::model::report::{ImportReport, Imported, RejectReason};
+use crate::model::CommuneRegistry;
+use crate::model::Zoning;
+use crate::model::registry::{normalize_insee_code, normalize_postal_code};
 use crate::error::{Error, Result};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

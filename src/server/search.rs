@@ -5,7 +5,7 @@
 
 use super::{ApiError, AppState, meta_json};
 use crate::analysis::density::{self, AreaFilter, DensityOptions, Level};
-use crate::atlas::registry::normalize_department_code;
+use crate::model::registry::normalize_department_code;
 use crate::atlas::search::fold;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};

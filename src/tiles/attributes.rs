@@ -3,7 +3,8 @@
 
 use crate::analysis::CommuneAccess;
 use crate::analysis::retirement::RetirementParams;
-use crate::atlas::{AID_CATEGORIES, Atlas, Commune, Department, Site};
+use crate::atlas::Atlas;
+use crate::model::{AID_CATEGORIES, Commune, Department, Site};
 use std::collections::HashMap;
 
 /// A value of a feature property, as MVT types it.
@@ -198,8 +199,8 @@ pub static MSP_FIELDS: &[SiteField] = &[
         kind: FieldType::String,
         description: "exact, or town_hall when placed at the town hall of its commune",
         value: |s| text(match s.location_quality {
-            crate::atlas::LocationQuality::Exact => "exact",
-            crate::atlas::LocationQuality::TownHall => "town_hall",
+            crate::model::LocationQuality::Exact => "exact",
+            crate::model::LocationQuality::TownHall => "town_hall",
         }),
     },
 ];

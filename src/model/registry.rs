@@ -4,8 +4,8 @@
 //! Every reader goes through this one place so that all imports place rows the same way and
 //! report the same reasons when they cannot.
 
-use super::model::{Arrondissement, Commune, FormerCommune};
-use crate::ingest::report::RejectReason;
+use super::entities::{Arrondissement, Commune, FormerCommune};
+use super::report::RejectReason;
 use std::collections::{BTreeSet, HashMap};
 
 /// How an INSEE code maps onto the current geography.

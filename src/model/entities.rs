@@ -214,6 +214,10 @@ pub struct Region {
     pub name: String,
 }
 
+/// How far outside its commune a town hall may stand (simplified borders, a town hall on the
+/// boundary street) before its point is taken as a geocoding error.
+pub const TOWN_HALL_TOLERANCE_M: f64 = 1_000.0;
+
 #[cfg(test)]
 mod tests {
     use super::*;
