@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
@@ -15,8 +16,13 @@ pub enum Error {
     #[error("{file}: {message}")]
     Invalid { file: String, message: String },
 
+    /// A coordinate transformation failed (FINESS Lambert/UTM coordinates to WGS84).
     #[error("{0}")]
-    Other(String),
+    Projection(String),
+
+    /// The embedded default data set lacks one of its files (a build error, not a user's).
+    #[error("embedded data lacks {0}")]
+    EmbeddedMissing(String),
 }
 
 impl Error {

@@ -143,6 +143,23 @@ enum Command {
     },
 }
 
+/// `tiles export --format`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ArchiveFormat {
+    Pmtiles,
+    /// Needs the cargo feature `mbtiles`.
+    Mbtiles,
+}
+
+impl From<ArchiveFormat> for medatlas::tiles::export::ExportFormat {
+    fn from(f: ArchiveFormat) -> Self {
+        match f {
+            ArchiveFormat::Pmtiles => Self::Pmtiles,
+            ArchiveFormat::Mbtiles => Self::Mbtiles,
+        }
+    }
+}
+
 /// From a commune code or from a point, never both.
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("origin").required(true).args(["code", "lon"])))]
@@ -262,7 +279,7 @@ enum TilesCommand {
         #[arg(long, value_delimiter = ',')]
         layers: Vec<String>,
         #[arg(long, value_enum, default_value = "pmtiles")]
-        format: medatlas::tiles::export::ExportFormat,
+        format: ArchiveFormat,
         /// Write the per-zoom size statistics as JSON.
         #[arg(long)]
         stats: Option<PathBuf>,
@@ -418,7 +435,7 @@ fn tiles(command: TilesCommand) -> Result<()> {
             if minzoom > maxzoom || maxzoom > medatlas::tiles::MAX_ZOOM {
                 bail!("zooms must satisfy minzoom <= maxzoom <= {}", medatlas::tiles::MAX_ZOOM);
             }
-            let options = export::ExportOptions { minzoom, maxzoom, layers: parse_layers(&layers)?, format };
+            let options = export::ExportOptions { minzoom, maxzoom, layers: parse_layers(&layers)?, format: format.into() };
             let atlas = load.load()?;
             let started = Instant::now();
             let tileset = TileSet::build(&atlas);

@@ -86,7 +86,7 @@ impl DataFranceSource {
                 .iter()
                 .find(|(name, _)| *name == file)
                 .map(|(_, bytes)| bytes.to_vec())
-                .ok_or_else(|| Error::Other(format!("embedded data lacks {file}")))?,
+                .ok_or_else(|| Error::EmbeddedMissing(file.to_string()))?,
         };
         let mut text = String::new();
         liblzma::read::XzDecoder::new(compressed.as_slice())

@@ -228,24 +228,24 @@ impl FinessCrs {
 
 fn wgs84_proj() -> Result<Proj> {
     Proj::from_proj_string("+proj=longlat +ellps=WGS84 +datum=WGS84 +no_defs")
-        .map_err(|e| Error::Other(format!("WGS84 definition rejected by proj4rs: {e}")))
+        .map_err(|e| Error::Projection(format!("WGS84 definition rejected by proj4rs: {e}")))
 }
 
 fn crs_proj(crs: FinessCrs) -> Result<Proj> {
     Proj::from_proj_string(crs.proj_string())
-        .map_err(|e| Error::Other(format!("EPSG:{} definition rejected by proj4rs: {e}", crs.epsg())))
+        .map_err(|e| Error::Projection(format!("EPSG:{} definition rejected by proj4rs: {e}", crs.epsg())))
 }
 
 fn project(src: &Proj, dst: &Proj, crs: FinessCrs, x: f64, y: f64) -> Result<(f64, f64)> {
     if !x.is_finite() || !y.is_finite() {
-        return Err(Error::Other(format!("EPSG:{}: non-finite coordinates ({x}, {y})", crs.epsg())));
+        return Err(Error::Projection(format!("EPSG:{}: non-finite coordinates ({x}, {y})", crs.epsg())));
     }
     // proj4rs takes projected coordinates in metres and gives geographic ones in radians.
     let (lon, lat) = proj4rs::adaptors::transform_xy(src, dst, x, y)
-        .map_err(|e| Error::Other(format!("EPSG:{}: cannot convert ({x}, {y}): {e}", crs.epsg())))?;
+        .map_err(|e| Error::Projection(format!("EPSG:{}: cannot convert ({x}, {y}): {e}", crs.epsg())))?;
     let (lon, lat) = (lon.to_degrees(), lat.to_degrees());
     if !lon.is_finite() || !lat.is_finite() {
-        return Err(Error::Other(format!("EPSG:{}: ({x}, {y}) has no geographic position", crs.epsg())));
+        return Err(Error::Projection(format!("EPSG:{}: ({x}, {y}) has no geographic position", crs.epsg())));
     }
     Ok((lon, lat))
 }

@@ -85,7 +85,7 @@ pub async fn tile(
         async move {
             tokio::task::spawn_blocking(move || EncodedTile::render_with(snapshot.tiles(), tile, &layers, coding, communes.as_deref()))
                 .await
-                .map_err(|e| anyhow::anyhow!("tile rendering stopped: {e}"))?
+                .map_err(|e| crate::tiles::TileError::Stopped(e.to_string()))?
         }
     };
     let encoded = state.tile_cache().get_or_render(key, render).await.map_err(ApiError::internal)?;

@@ -6,6 +6,7 @@
 
 use super::compress::{self, Coding};
 use super::{LayerId, TileSet, grid::TileCoord};
+use super::TileError;
 use bytes::Bytes;
 use std::sync::Arc;
 
@@ -31,7 +32,7 @@ impl EncodedTile {
     /// Renders and compresses one tile. The ETag is a hash of the uncompressed MVT, suffixed
     /// by the coding, so each representation has its own strong validator and an unchanged
     /// tile keeps its ETag across reloads and restarts.
-    pub fn render(tiles: &TileSet, tile: TileCoord, layers: &[LayerId], coding: Coding) -> anyhow::Result<Self> {
+    pub fn render(tiles: &TileSet, tile: TileCoord, layers: &[LayerId], coding: Coding) -> Result<Self, TileError> {
         Self::render_with(tiles, tile, layers, coding, None)
     }
 
@@ -42,7 +43,7 @@ impl EncodedTile {
         layers: &[LayerId],
         coding: Coding,
         communes: Option<&super::LayerAttributes>,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, TileError> {
         let raw = tiles.render_with(tile, layers, communes)?;
         let hash = xxhash_rust::xxh3::xxh3_64(&raw);
         let body = if raw.is_empty() { Bytes::new() } else { Bytes::from(compress::compress(&raw, coding)) };
@@ -86,9 +87,9 @@ impl TileCache {
 
     /// Returns the cached tile, or renders it with `render` (once, even when many requests
     /// for the same tile arrive together) and keeps it.
-    pub async fn get_or_render<F>(&self, key: CacheKey, render: F) -> anyhow::Result<EncodedTile>
+    pub async fn get_or_render<F>(&self, key: CacheKey, render: F) -> Result<EncodedTile, TileError>
     where
-        F: Future<Output = anyhow::Result<EncodedTile>>,
+        F: Future<Output = Result<EncodedTile, TileError>>,
     {
         let Some(inner) = &self.inner else { return render.await };
         match inner.get_value_or_guard_async(&key).await {

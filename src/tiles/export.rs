@@ -17,16 +17,18 @@ mod mbtiles_sink;
 mod pmtiles_sink;
 
 use super::grid::TileCoord;
-use super::{LayerId, MAX_ZOOM, TileSet, compress, tilejson};
+use super::{LayerId, MAX_ZOOM, TileError, TileSet, compress, tilejson};
 use crate::atlas::Atlas;
-use anyhow::{Context, bail};
 use coverage::Coverage;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+type Result<T, E = TileError> = std::result::Result<T, E>;
+
+/// The archive format of `tiles export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
     Pmtiles,
     /// Needs the cargo feature `mbtiles`.
@@ -104,8 +106,8 @@ struct ArchiveInfo {
 
 /// Where tiles go, in tile-id order; `finish` completes the file.
 trait TileSink {
-    fn add(&mut self, tile: TileCoord, gzipped: &[u8]) -> anyhow::Result<()>;
-    fn finish(self: Box<Self>) -> anyhow::Result<()>;
+    fn add(&mut self, tile: TileCoord, gzipped: &[u8]) -> Result<()>;
+    fn finish(self: Box<Self>) -> Result<()>;
 }
 
 /// Renders every non-empty tile from `minzoom` to `maxzoom` and writes the archive.
@@ -113,7 +115,7 @@ trait TileSink {
 ///
 /// The file is written beside `out` with the suffix `.partial` and renamed when complete, so a
 /// failed or interrupted export never leaves a truncated archive under the name asked for.
-pub fn export(atlas: &Atlas, tiles: &TileSet, options: &ExportOptions, out: &Path, progress: &(dyn Fn(u64, u64) + Sync)) -> anyhow::Result<ExportSummary> {
+pub fn export(atlas: &Atlas, tiles: &TileSet, options: &ExportOptions, out: &Path, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<ExportSummary> {
     let started = Instant::now();
     check(options)?;
     let info = archive_info(atlas, tiles, options);
@@ -142,13 +144,13 @@ pub fn export(atlas: &Atlas, tiles: &TileSet, options: &ExportOptions, out: &Pat
             return Err(e);
         }
     };
-    std::fs::rename(&partial, out).with_context(|| format!("renaming {} to {}", partial.display(), out.display()))?;
+    std::fs::rename(&partial, out).map_err(|e| TileError::io("renaming the finished archive to", out, e))?;
 
     let zooms: Vec<ZoomStats> = (options.minzoom..=options.maxzoom).map(|z| tally.stats(z)).collect();
     Ok(ExportSummary {
         tiles: zooms.iter().map(|z| z.tiles).sum(),
         empty: zooms.iter().map(|z| z.empty).sum(),
-        bytes: std::fs::metadata(out).with_context(|| format!("reading {}", out.display()))?.len(),
+        bytes: std::fs::metadata(out).map_err(|e| TileError::io("reading", out, e))?.len(),
         tile_bytes: zooms.iter().map(|z| z.total_bytes).sum(),
         seconds: started.elapsed().as_secs_f64(),
         format: options.format.name().to_string(),
@@ -159,12 +161,12 @@ pub fn export(atlas: &Atlas, tiles: &TileSet, options: &ExportOptions, out: &Pat
     })
 }
 
-fn check(options: &ExportOptions) -> anyhow::Result<()> {
+fn check(options: &ExportOptions) -> Result<()> {
     if options.minzoom > options.maxzoom || options.maxzoom > MAX_ZOOM {
-        bail!("zooms must satisfy minzoom <= maxzoom <= {MAX_ZOOM} (got {} and {})", options.minzoom, options.maxzoom);
+        return Err(TileError::Options(format!("zooms must satisfy minzoom <= maxzoom <= {MAX_ZOOM} (got {} and {})", options.minzoom, options.maxzoom)));
     }
     if options.layers.is_empty() {
-        bail!("no layer to export");
+        return Err(TileError::Options("no layer to export".into()));
     }
     Ok(())
 }
@@ -175,10 +177,10 @@ fn partial_path(out: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn create_sink(format: ExportFormat, path: &Path, info: &ArchiveInfo) -> anyhow::Result<Box<dyn TileSink>> {
+fn create_sink(format: ExportFormat, path: &Path, info: &ArchiveInfo) -> Result<Box<dyn TileSink>> {
     // A leftover from an interrupted run; SQLite would otherwise open it and add to it.
     match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e).with_context(|| format!("removing {}", path.display())),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(TileError::io("removing", path, e)),
         _ => {}
     }
     match format {
@@ -187,7 +189,7 @@ fn create_sink(format: ExportFormat, path: &Path, info: &ArchiveInfo) -> anyhow:
         ExportFormat::Mbtiles => Ok(Box::new(mbtiles_sink::MbtilesSink::create(path, info)?)),
         #[cfg(not(feature = "mbtiles"))]
         ExportFormat::Mbtiles => {
-            bail!("this medatlas was built without MBTiles support (cargo feature `mbtiles`, which compiles SQLite); use --format pmtiles")
+            Err(TileError::Options("this medatlas was built without MBTiles support (cargo feature `mbtiles`, which compiles SQLite); use --format pmtiles".into()))
         }
     }
 }
@@ -227,20 +229,20 @@ fn fit_zoom(bounds: [f64; 4]) -> u8 {
 }
 
 /// One tile as stored: gzip of the MVT, or empty when no layer has a feature there.
-fn render_gzipped(tiles: &TileSet, tile: TileCoord, layers: &[LayerId]) -> anyhow::Result<Vec<u8>> {
-    let raw = tiles.render(tile, layers).with_context(|| format!("rendering tile {}/{}/{}", tile.z, tile.x, tile.y))?;
+fn render_gzipped(tiles: &TileSet, tile: TileCoord, layers: &[LayerId]) -> Result<Vec<u8>> {
+    let raw = tiles.render(tile, layers).map_err(|e| TileError::Render { z: tile.z, x: tile.x, y: tile.y, source: Box::new(e) })?;
     Ok(if raw.is_empty() { raw } else { compress::gzip(&raw) })
 }
 
 /// Renders `candidates` (in tile-id order) chunk by chunk in parallel and writes the
 /// non-empty ones to `sink` in the same order.
-fn render_into(tiles: &TileSet, layers: &[LayerId], candidates: &[TileCoord], sink: &mut dyn TileSink, progress: &(dyn Fn(u64, u64) + Sync)) -> anyhow::Result<Tally> {
+fn render_into(tiles: &TileSet, layers: &[LayerId], candidates: &[TileCoord], sink: &mut dyn TileSink, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Tally> {
     let total = candidates.len() as u64;
     let mut tally = Tally::default();
     let mut done = 0;
     progress(0, total);
     for chunk in candidates.chunks(CHUNK_TILES) {
-        let rendered: Vec<anyhow::Result<Vec<u8>>> = chunk.par_iter().map(|&t| render_gzipped(tiles, t, layers)).collect();
+        let rendered: Vec<Result<Vec<u8>>> = chunk.par_iter().map(|&t| render_gzipped(tiles, t, layers)).collect();
         for (&tile, gz) in chunk.iter().zip(rendered) {
             let gz = gz?;
             tally.record(tile, gz.len());

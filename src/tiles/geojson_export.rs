@@ -12,7 +12,7 @@
 //! Features are streamed to the writer one at a time: the national commune layer (34,871
 //! features) never exists as one JSON value in memory.
 
-use super::LayerId;
+use super::{LayerId, TileError};
 use super::attributes::{self, AttrValue, CommuneRow, DepartmentRow, Field};
 use crate::atlas::Atlas;
 use geo::{LineString, MultiPolygon, Point, Polygon};
@@ -21,7 +21,7 @@ use std::io::Write;
 
 /// Writes every feature of `layer` as one GeoJSON FeatureCollection; returns the feature count.
 /// The writer is not flushed.
-pub fn write_layer(atlas: &Atlas, layer: LayerId, out: &mut dyn Write) -> anyhow::Result<u64> {
+pub fn write_layer(atlas: &Atlas, layer: LayerId, out: &mut dyn Write) -> Result<u64, TileError> {
     let mut fc = FeatureWriter::start(out)?;
     let access = match layer {
         LayerId::Communes | LayerId::Departements => crate::analysis::apl::default_access(atlas),
@@ -67,19 +67,19 @@ struct FeatureWriter<'w> {
 }
 
 impl<'w> FeatureWriter<'w> {
-    fn start(out: &'w mut dyn Write) -> anyhow::Result<Self> {
+    fn start(out: &'w mut dyn Write) -> Result<Self, TileError> {
         out.write_all(br#"{"type":"FeatureCollection","features":["#)?;
         Ok(FeatureWriter { out, count: 0 })
     }
 
-    fn feature(&mut self, id: u64, geometry: GeometryOut<'_>, names: &[&str], attrs: &[(u16, AttrValue)]) -> anyhow::Result<()> {
+    fn feature(&mut self, id: u64, geometry: GeometryOut<'_>, names: &[&str], attrs: &[(u16, AttrValue)]) -> Result<(), TileError> {
         self.out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
         serde_json::to_writer(&mut *self.out, &FeatureOut { id, geometry, properties: Properties { names, attrs } })?;
         self.count += 1;
         Ok(())
     }
 
-    fn finish(self) -> anyhow::Result<u64> {
+    fn finish(self) -> Result<u64, TileError> {
         self.out.write_all(b"\n]}\n")?;
         Ok(self.count)
     }

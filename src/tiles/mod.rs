@@ -10,6 +10,7 @@ pub mod attributes;
 pub mod cache;
 pub mod compress;
 pub mod encode;
+pub mod error;
 pub mod export;
 pub mod geojson_export;
 pub mod grid;
@@ -18,6 +19,9 @@ pub mod tilejson;
 pub mod topology;
 
 use crate::atlas::Atlas;
+pub use error::TileError;
+
+type Result<T, E = TileError> = std::result::Result<T, E>;
 use attributes::{AttrValue, CommuneRow, DepartmentRow, Field};
 use encode::{BUFFER, IntPolygon};
 use geo::{LineString, MultiPolygon, Polygon};
@@ -195,7 +199,7 @@ impl PolygonLayer {
             .collect()
     }
 
-    fn encode(&self, features: &[PreparedFeature], min_area2: i64, layer: mvt::Layer, attrs: Option<&LayerAttributes>) -> anyhow::Result<mvt::Layer> {
+    fn encode(&self, features: &[PreparedFeature], min_area2: i64, layer: mvt::Layer, attrs: Option<&LayerAttributes>) -> Result<mvt::Layer> {
         let mut layer = layer;
         let (names, rows) = match attrs {
             Some(a) => (a.names.as_slice(), a.rows.as_slice()),
@@ -213,7 +217,7 @@ impl PolygonLayer {
     /// Encodes the layer of one tile. Below [`KEEP_EVERY_POLYGON_FROM_ZOOM`], when the layer
     /// would exceed [`LOW_ZOOM_LAYER_BUDGET`], the smallest features are left out until it fits
     /// (tippecanoe's "drop densest as needed", by area).
-    fn encode_tile(&self, tile: TileCoord, mvt_tile: &mvt::Tile, name: &str, attrs: Option<&LayerAttributes>) -> anyhow::Result<mvt::Layer> {
+    fn encode_tile(&self, tile: TileCoord, mvt_tile: &mvt::Tile, name: &str, attrs: Option<&LayerAttributes>) -> Result<mvt::Layer> {
         let features = self.prepare(tile);
         let mut min_area2 = 0;
         if tile.z < KEEP_EVERY_POLYGON_FROM_ZOOM {
@@ -262,7 +266,7 @@ struct PointLayer {
 }
 
 impl PointLayer {
-    fn encode(&self, tile: TileCoord, layer: mvt::Layer) -> anyhow::Result<mvt::Layer> {
+    fn encode(&self, tile: TileCoord, layer: mvt::Layer) -> Result<mvt::Layer> {
         let b = tile.world_bounds(BUFFER);
         let q = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
         let mut found: Vec<usize> = self.tree.locate_in_envelope(q).map(|e| e.data).collect();
@@ -356,12 +360,12 @@ impl TileSet {
 
     /// Encodes one tile with the given layers, in that order. Returns an empty vector when no
     /// layer has a feature there (the server answers 204).
-    pub fn render(&self, tile: TileCoord, layers: &[LayerId]) -> anyhow::Result<Vec<u8>> {
+    pub fn render(&self, tile: TileCoord, layers: &[LayerId]) -> Result<Vec<u8>> {
         self.render_with(tile, layers, None)
     }
 
     /// [`TileSet::render`] with other attributes for the commune features (a scenario's).
-    pub fn render_with(&self, tile: TileCoord, layers: &[LayerId], communes: Option<&LayerAttributes>) -> anyhow::Result<Vec<u8>> {
+    pub fn render_with(&self, tile: TileCoord, layers: &[LayerId], communes: Option<&LayerAttributes>) -> Result<Vec<u8>> {
         let mut mvt_tile = mvt::Tile::new(EXTENT);
         for &id in layers {
             let layer = match id {

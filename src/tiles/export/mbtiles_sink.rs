@@ -5,8 +5,8 @@
 //! Behind the cargo feature `mbtiles`, because it compiles SQLite from C (about a minute).
 
 use super::{ArchiveInfo, TileSink};
+use crate::tiles::TileError;
 use crate::tiles::grid::TileCoord;
-use anyhow::Context;
 use rusqlite::{Connection, params};
 use std::path::Path;
 
@@ -17,8 +17,8 @@ pub struct MbtilesSink {
 impl MbtilesSink {
     /// Creates the file (which must not exist yet), its tables and metadata, and opens the
     /// transaction the tiles go into.
-    pub fn create(path: &Path, info: &ArchiveInfo) -> anyhow::Result<Self> {
-        let conn = Connection::open(path).with_context(|| format!("creating {}", path.display()))?;
+    pub fn create(path: &Path, info: &ArchiveInfo) -> Result<Self, TileError> {
+        let conn = Connection::open(path)?;
         conn.execute_batch(
             "PRAGMA journal_mode = OFF;
              PRAGMA synchronous = OFF;
@@ -50,7 +50,7 @@ impl MbtilesSink {
 }
 
 impl TileSink for MbtilesSink {
-    fn add(&mut self, tile: TileCoord, gzipped: &[u8]) -> anyhow::Result<()> {
+    fn add(&mut self, tile: TileCoord, gzipped: &[u8]) -> Result<(), TileError> {
         let tms_row = (1i64 << tile.z) - 1 - i64::from(tile.y);
         self.conn
             .prepare_cached("INSERT INTO tiles (zoom_level, tile_column, tile_row, tile_data) VALUES (?1, ?2, ?3, ?4)")?
@@ -58,7 +58,7 @@ impl TileSink for MbtilesSink {
         Ok(())
     }
 
-    fn finish(self: Box<Self>) -> anyhow::Result<()> {
+    fn finish(self: Box<Self>) -> Result<(), TileError> {
         // The index is built once, after the inserts: faster than maintaining it row by row.
         self.conn.execute_batch(
             "COMMIT;

@@ -1,8 +1,8 @@
 //! Writes tiles to a PMTiles v3 archive (one file, read with HTTP range requests).
 
 use super::{ArchiveInfo, TileSink};
+use crate::tiles::TileError;
 use crate::tiles::grid::TileCoord;
-use anyhow::Context;
 use pmtiles::{Compression, PmTilesStreamWriter, PmTilesWriter, TileType};
 use std::fs::File;
 use std::path::Path;
@@ -15,8 +15,8 @@ pub struct PmtilesSink {
 }
 
 impl PmtilesSink {
-    pub fn create(path: &Path, info: &ArchiveInfo) -> anyhow::Result<Self> {
-        let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    pub fn create(path: &Path, info: &ArchiveInfo) -> Result<Self, TileError> {
+        let file = File::create(path).map_err(|e| TileError::io("creating", path, e))?;
         let [west, south, east, north] = info.bounds;
         let writer = PmTilesWriter::new(TileType::Mvt)
             // Tiles arrive gzipped by `compress::gzip`, byte for byte what the server sends.
@@ -28,27 +28,26 @@ impl PmtilesSink {
             .center(info.center[0], info.center[1])
             .center_zoom(info.center_zoom)
             .metadata(info.metadata.to_string())
-            .create(file)
-            .with_context(|| format!("writing {}", path.display()))?;
+            .create(file)?;
         Ok(PmtilesSink { writer })
     }
 }
 
 impl TileSink for PmtilesSink {
-    fn add(&mut self, tile: TileCoord, gzipped: &[u8]) -> anyhow::Result<()> {
+    fn add(&mut self, tile: TileCoord, gzipped: &[u8]) -> Result<(), TileError> {
         let coord = pmtiles::TileCoord::new(tile.z, tile.x, tile.y)?;
         // Identical tiles (e.g. deep inside one commune) are stored once: the writer hashes them.
         self.writer.add_tile(coord, gzipped)?;
         Ok(())
     }
 
-    fn finish(self: Box<Self>) -> anyhow::Result<()> {
+    fn finish(self: Box<Self>) -> Result<(), TileError> {
         self.writer.finalize()?;
         Ok(())
     }
 }
 
 /// The PMTiles tile id of a tile: the order the archive wants its tiles in.
-pub fn tile_id(tile: TileCoord) -> anyhow::Result<u64> {
+pub fn tile_id(tile: TileCoord) -> Result<u64, TileError> {
     Ok(pmtiles::TileId::from(pmtiles::TileCoord::new(tile.z, tile.x, tile.y)?).value())
 }
