@@ -3,6 +3,7 @@
 //! `ingest`, handlers in `server`, and both call these functions.
 
 pub mod classify;
+pub mod compare;
 pub mod density;
 pub mod retirement;
 

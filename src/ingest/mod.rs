@@ -7,6 +7,7 @@
 pub mod age_pyramid;
 pub mod aids;
 pub mod datafrance;
+pub mod drees_apl;
 pub mod finess;
 #[cfg(feature = "gdal")]
 pub mod gdal;
