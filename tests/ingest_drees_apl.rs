@@ -2,10 +2,11 @@
 //! values are repeated here from that script), each bad case's error or rejection, and the real
 //! Auvergne workbook of ../shared/data/drees_apl_auvergne_2022_2023 on the default atlas.
 
-use medatlas::atlas::{Atlas, CommuneRegistry};
+use medatlas::atlas::Atlas;
+use medatlas::model::CommuneRegistry;
 use medatlas::error::Error;
 use medatlas::ingest::drees_apl::{DreesAplOptions, OfficialApl, drees_apl_years, parse_drees_apl, read_drees_apl};
-use medatlas::ingest::report::{ImportReport, RejectReason};
+use medatlas::model::report::{ImportReport, RejectReason};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -53,9 +53,9 @@
 //! the parts that could be read.
 
 use super::generic_csv::{Placement, ResolveCounters, resolve_code};
-use super::report::{ImportReport, Imported, RejectReason};
-use crate::atlas::CommuneRegistry;
-use crate::atlas::registry::normalize_insee_code;
+use crate::model::report::{ImportReport, Imported, RejectReason};
+use crate::model::CommuneRegistry;
+use crate::model::registry::normalize_insee_code;
 use crate::error::{Error, Result};
 use calamine::{Data, Range, Reader, Xlsx};
 use serde::Serialize;
