@@ -341,6 +341,9 @@ fn main() -> Result<()> {
             let atlas = if check_codes { Some(load.load()?) } else { None };
             let imported = read_wide_matrix(&input, unit, atlas.as_ref().map(|a| a.registry()), load.remap_merged)?;
             eprintln!("{}", imported.report.summary());
+            if imported.records.is_empty() {
+                bail!("no usable cell in {}: nothing written", input.display());
+            }
             write_time_rows_file(&out, &imported.records)?;
             eprintln!("{} rows written to {}", imported.records.len(), out.display());
             Ok(())

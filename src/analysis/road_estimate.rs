@@ -14,11 +14,11 @@
 //! Why this form: routed minutes per crow-fly km fall from ~2.4 (0–5 km) to ~1.5 (20–40 km): a
 //! village-to-village trip starts on slow streets and winding roads, a long one uses fast roads.
 //! A single speed (the old [`RoadEstimate::Linear`], 1.3 min/km) cannot follow that; an access
-//! time plus one speed (`c + k·km`, least squares in minutes) halves the long-trip error but
-//! overestimates short trips by ~8 min. The power law has two parameters, a closed-form fit (a
-//! straight line in log–log), an exact inverse ([`RoadEstimate::radius_m`]), 0 min at 0 km, and
-//! fitted best of the three; adding an access time to it (`c + a·km^b`) did not help: the
-//! least-squares `c` was 0.
+//! time plus one speed (`c + k·km`, least squares in minutes: c = 12 min) cuts the error beyond
+//! 10 km by a third but overestimates short trips by ~8 min. The power law has two parameters,
+//! a closed-form fit (a straight line in log–log), an exact inverse ([`RoadEstimate::radius_m`]),
+//! 0 min at 0 km, and fitted best of the three; adding an access time to it (`c + a·km^b`) did not help: the best
+//! non-negative `c` was 0. (Exploration on the same matrix, 2026-12-01, not kept as code.)
 //!
 //! Why in log space: the scatter of routed times grows with distance (a detour is a share of
 //! the trip), so log residuals are of one size at every distance, and least squares on minutes
@@ -35,7 +35,7 @@
 //! Isère is Alpine valleys and plains: not Auvergne, not Paris. The constants are one
 //! département's roads, applied elsewhere as an estimate; they know no river, pass or motorway,
 //! so one pair can be off by tens of minutes (median error 2–5 min below 40 km in Isère). The
-//! curve is extrapolated beyond 60 km (at 500 km it says ~6.5 h). Routed times, when loaded,
+//! curve is extrapolated beyond 60 km (at 500 km it says ~6.6 h). Routed times, when loaded,
 //! replace all of this.
 
 use serde::Serialize;

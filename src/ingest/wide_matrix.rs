@@ -22,9 +22,10 @@
 //! - a pair given twice with two different times (two codes of one current commune, e.g. a
 //!   former commune and its successor with `remap_merged`), `Conflict`.
 //!
-//! The cells of a rejected line or column are counted as skipped (the line or column is listed
-//! once among the rejections), as are empty, `NA` and `null` cells (no time for that pair: the router
-//! found no route, and an unlisted pair is unreachable for `--matrix` too). Municipal
+//! A rejected line or column is listed once among the rejections; its cells are read and not
+//! used, so they lower the join rate, and a note counts them. Empty, `NA` and `null` cells are
+//! skipped (no time for that pair: the router found no route, and an unlisted pair is
+//! unreachable for `--matrix` too). Municipal
 //! arrondissements fold into their city keeping the fastest time, as in `time_matrix`. The
 //! diagonal (a commune to itself) is kept as given.
 //!
@@ -127,8 +128,6 @@ fn some_codes(codes: &BTreeSet<&String>) -> String {
 }
 
 const SKIP_NO_TIME: &str = "empty, NA or null cell: no time for the pair";
-const SKIP_REJECTED_ORIGIN: &str = "cells of a rejected origin line (rejected once, on its line)";
-const SKIP_REJECTED_DESTINATION: &str = "cells of a rejected destination column (rejected once, on line 1)";
 const SKIP_SAME_TIME: &str = "same pair given twice with the same time";
 
 /// Parses the bytes of a wide matrix; `name` names the source. See [`read_wide_matrix`].
@@ -223,6 +222,8 @@ pub fn parse_wide_matrix(
     // (from, to) → position in `records`, for folded codes and conflicts.
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let mut folded = 0u64;
+    // Cells not used because their origin line or destination column was rejected.
+    let mut cells_of_rejected = 0u64;
     for row in &table.rows {
         let cells = &row.fields[1..table.headers.len()];
         report.rows_read += cells.len() as u64;
@@ -230,15 +231,13 @@ pub fn parse_wide_matrix(
             Ok(f) => f,
             Err(reason) => {
                 report.reject(row.line, reason);
-                for _ in cells {
-                    report.skip(SKIP_REJECTED_ORIGIN);
-                }
+                cells_of_rejected += cells.len() as u64;
                 continue;
             }
         };
         for (j, raw) in cells.iter().enumerate() {
             let Some(to) = &resolved_columns[j] else {
-                report.skip(SKIP_REJECTED_DESTINATION);
+                cells_of_rejected += 1;
                 continue;
             };
             if is_no_time(raw) {
@@ -286,6 +285,9 @@ pub fn parse_wide_matrix(
         destinations.len(),
         unit.name()
     ));
+    if cells_of_rejected > 0 {
+        report.note(format!("{cells_of_rejected} cells not used: their origin line or destination column is rejected (listed once each)"));
+    }
     if folded > 0 {
         report.note(format!("{folded} cells of municipal arrondissements or former communes folded into their commune (fastest time kept)"));
     }
@@ -387,12 +389,12 @@ mod tests {
         assert_eq!(pairs(&got).len(), 5);
         assert_eq!(r.rows_read, 16);
         assert_eq!(r.rows_used, 5);
-        // Skipped: 2 empty/NA cells, 3 cells of the 38999 column outside its line, the 4 cells of line 5.
+        // Skipped: the 2 empty/NA cells only. Not used: 2 rejected cells, 3 cells of the 38999
+        // column outside its line, the 4 cells of line 5; they count against the join rate.
+        assert_eq!(r.rows_skipped(), 2);
         assert_eq!(r.skipped.get(SKIP_NO_TIME), Some(&2));
-        assert_eq!(r.skipped.get(SKIP_REJECTED_DESTINATION), Some(&3));
-        assert_eq!(r.skipped.get(SKIP_REJECTED_ORIGIN), Some(&4));
-        // Every cell is accounted for: used, skipped, or one of the 2 rejected cells.
-        assert_eq!(r.rows_used + r.rows_skipped() + 2, r.rows_read);
+        assert!(r.notes.iter().any(|n| n.starts_with("7 cells not used")), "{:?}", r.notes);
+        assert!((r.join_rate() - 5.0 / 14.0).abs() < 1e-12);
     }
 
     #[test]
