@@ -141,6 +141,33 @@ enum Command {
         #[command(subcommand)]
         command: TilesCommand,
     },
+    /// Travel-time matrices: convert a square (wide) matrix into the rows --matrix reads.
+    Matrix {
+        #[command(subcommand)]
+        command: MatrixCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MatrixCommand {
+    /// A square CSV (first column the origin code, header row the destination codes, e.g. an
+    /// OSRM table) to `from,to,minutes` rows; every rejected cell is reported.
+    FromWide {
+        /// The wide matrix CSV.
+        input: PathBuf,
+        /// Unit of the cells: seconds (OSRM) or minutes.
+        #[arg(long)]
+        unit: medatlas::ingest::wide_matrix::TimeUnit,
+        /// Where to write the rows (CSV from,to,minutes).
+        #[arg(long)]
+        out: PathBuf,
+        /// Resolve codes against the communes of the loaded atlas (see the load options) instead
+        /// of checking only that they look like INSEE codes.
+        #[arg(long)]
+        check_codes: bool,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
 }
 
 /// `tiles export --format`.
@@ -326,6 +353,18 @@ fn main() -> Result<()> {
         Command::Serve { addr, tile_cache_mb, scenarios_dir, load } => serve(&addr, tile_cache_mb, &scenarios_dir, load.load()?),
         Command::Access(args) => access(args),
         Command::Tiles { command } => tiles(command),
+        Command::Matrix { command: MatrixCommand::FromWide { input, unit, out, check_codes, load } } => {
+            use medatlas::ingest::wide_matrix::{read_wide_matrix, write_time_rows_file};
+            let atlas = if check_codes { Some(load.load()?) } else { None };
+            let imported = read_wide_matrix(&input, unit, atlas.as_ref().map(|a| a.registry()), load.remap_merged)?;
+            eprintln!("{}", imported.report.summary());
+            if imported.records.is_empty() {
+                bail!("no usable cell in {}: nothing written", input.display());
+            }
+            write_time_rows_file(&out, &imported.records)?;
+            eprintln!("{} rows written to {}", imported.records.len(), out.display());
+            Ok(())
+        }
     }
 }
 

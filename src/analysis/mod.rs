@@ -25,6 +25,7 @@ pub struct CommuneAccess {
 pub mod access;
 pub mod apl;
 pub mod travel;
+pub mod road_estimate;
 pub mod methods;
 pub mod nearest;
 pub mod siting;

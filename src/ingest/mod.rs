@@ -20,6 +20,7 @@ pub mod sites_csv;
 pub mod synthetic;
 pub mod text;
 pub mod time_matrix;
+pub mod wide_matrix;
 pub mod zoning;
 
 use crate::model::{Site, Zoning};
