@@ -50,11 +50,27 @@ struct LoadArgs {
     /// Seed of the synthetic GP model of the embedded default.
     #[arg(long)]
     seed: Option<u64>,
+    /// Routed travel times between communes (CSV from,to,minutes[,km], e.g. from `medatlas
+    /// travel-times`): every computation uses them. Default: estimated from distances.
+    #[arg(long = "travel-times", visible_alias = "matrix", value_name = "CSV")]
+    travel_times: Option<PathBuf>,
+    /// Estimated times by the former linear model instead of the calibrated one: road distance
+    /// over great-circle distance (e.g. 1.3).
+    #[arg(long)]
+    detour: Option<f64>,
+    /// Estimated times by the former linear model: average speed on the road distance, km/h
+    /// (e.g. 60).
+    #[arg(long)]
+    speed_kmh: Option<f64>,
 }
 
 impl LoadArgs {
-    fn config(&self) -> LoadConfig {
-        LoadConfig {
+    fn config(&self) -> Result<LoadConfig> {
+        let road_estimate = match (self.detour, self.speed_kmh) {
+            (None, None) => None,
+            (detour, speed) => Some(medatlas::model::RoadEstimate::linear(detour.unwrap_or(1.3), speed.unwrap_or(60.0))?),
+        };
+        Ok(LoadConfig {
             datafrance: self.datafrance.clone(),
             departments: self.departments.clone(),
             rpps: self.rpps.clone(),
@@ -66,7 +82,9 @@ impl LoadArgs {
             remap_merged: self.remap_merged,
             no_default_health: self.no_default_health,
             seed: self.seed,
-        }
+            travel_times: self.travel_times.clone(),
+            road_estimate,
+        })
     }
 
     fn load(&self) -> Result<Atlas> {
@@ -80,7 +98,7 @@ impl LoadArgs {
             bar.set_length(total);
             bar.set_position(done);
         };
-        let atlas = Atlas::load(&self.config(), &progress).context("loading the atlas")?;
+        let atlas = Atlas::load(&self.config()?, &progress).context("loading the atlas")?;
         bar.finish_and_clear();
         Ok(atlas)
     }
@@ -211,18 +229,9 @@ struct AccessArgs {
     /// apl, 2sfca, e2sfca or gravity.
     #[arg(long, default_value = "apl")]
     method: String,
-    /// Travel times (CSV from,to,minutes); default: estimated from distance.
-    #[arg(long)]
-    matrix: Option<PathBuf>,
     /// Catchment limit in minutes (inclusive).
     #[arg(long, default_value_t = 20.0)]
     max_minutes: f64,
-    /// Estimated times: road distance over great-circle distance.
-    #[arg(long, default_value_t = 1.3)]
-    detour: f64,
-    /// Estimated times: average speed on the road distance, km/h.
-    #[arg(long, default_value_t = 60.0)]
-    speed_kmh: f64,
     /// Step weights as bound:weight pairs, e.g. 10:1,20:0.68,30:0.22 (inclusive bounds).
     #[arg(long)]
     steps: Option<String>,
@@ -415,28 +424,26 @@ fn info(atlas: &Atlas) -> Result<()> {
 
 fn nearest(args: NearestArgs) -> Result<()> {
     use medatlas::analysis::nearest::{self, OriginKind};
-    use medatlas::analysis::travel::RoadModel;
     // Checked before loading the atlas, which takes a while: a mistake in the command.
     nearest::check_k(args.k)?;
     let atlas = args.load.load()?;
-    let model = RoadModel::default();
     let found = match (&args.code, args.lon, args.lat) {
         (Some(code), _, _) => {
             let idx = atlas.resolve_commune(code)?;
             let c = &atlas.communes()[idx];
             eprintln!("from {} {} ({})", c.code, c.name, OriginKind::of(c).as_str().replace('_', " "));
-            nearest::nearest_msp_from_commune(&atlas, idx, args.k, &model)?
+            nearest::nearest_msp_from_commune(&atlas, idx, args.k)?
         }
         (None, Some(lon), Some(lat)) => {
             let p = geo::Point::new(lon, lat);
             let commune = nearest::check_on_territory(&atlas, p)?;
             let within = commune.map(|c| format!(" in {} {}", c.code, c.name)).unwrap_or_default();
             eprintln!("from lon {lon}, lat {lat}{within}");
-            nearest::nearest_msp(&atlas, p, args.k, &model)?
+            nearest::nearest_msp(&atlas, p, args.k)?
         }
         _ => bail!("give a commune code or both --lon and --lat"),
     };
-    eprintln!("travel times {}", model.describe());
+    eprintln!("travel times {}", atlas.travel_times().describe());
     if found.is_empty() {
         eprintln!("this atlas ({}) holds no MSP site", atlas.meta.name);
     }
@@ -448,13 +455,13 @@ fn nearest(args: NearestArgs) -> Result<()> {
         };
         let here = if s.in_origin_commune { ", same commune" } else { "" };
         println!(
-            "{:>3}. {} — {}{} — {:.1} km, ~{:.0} min ({quality}{here})",
+            "{:>3}. {} — {}{} — {:.1} km, {} ({quality}{here})",
             rank + 1,
             s.site.name,
             s.site.commune,
             commune,
             s.distance_m / 1000.0,
-            s.minutes
+            s.minutes.map_or("beyond the matrix's range".to_string(), |m| format!("~{m:.0} min"))
         );
     }
     Ok(())
@@ -541,7 +548,6 @@ fn access_params(args: &AccessArgs, method: medatlas::analysis::methods::Method)
 
 fn access(args: AccessArgs) -> Result<()> {
     use medatlas::analysis::methods::{self, Method};
-    use medatlas::analysis::travel::{RoadModel, TimeMatrix, TravelTimes};
     let method = Method::parse(&args.method).with_context(|| {
         format!("unknown method {:?}: one of {}", args.method, Method::ALL.map(Method::name).join(", "))
     })?;
@@ -557,20 +563,15 @@ fn access(args: AccessArgs) -> Result<()> {
     if method == Method::Apl {
         params.apl_inputs = apl_inputs(&args, &atlas)?;
     }
-    let travel = match &args.matrix {
-        None => TravelTimes::Estimated(RoadModel::new(args.detour, args.speed_kmh).map_err(anyhow::Error::msg)?),
-        Some(path) => {
-            let imported = medatlas::ingest::time_matrix::read_time_matrix(path, atlas.registry(), args.load.remap_merged)?;
-            print_import_report(&imported.report);
-            let source = path.display().to_string();
-            TravelTimes::Matrix(TimeMatrix::from_rows(&imported.records, &source, |c| atlas.commune_index(c)))
-        }
-    };
+    if let Some(report) = atlas.reports().iter().find(|r| r.format == "time-matrix") {
+        print_import_report(report);
+    }
+    let travel = atlas.travel_times();
     let mut times = Vec::new();
     let mut result = None;
     for _ in 0..args.repeat.max(1) {
         let started = Instant::now();
-        result = Some(methods::run(&atlas, method, &travel, &params)?);
+        result = Some(methods::run(&atlas, method, travel, &params)?);
         times.push(started.elapsed().as_secs_f64());
     }
     let result = result.context("no run")?;
@@ -675,7 +676,7 @@ fn dump_access_inputs(
     let (demand, supply) = medatlas::analysis::methods::demand_supply(atlas, method, params)?;
     let supply_communes: Vec<usize> = (0..communes.len()).filter(|&i| supply[i] > 0.0).collect();
     let points: Vec<geo::Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
-    let costs = travel.cost_table(&points, &supply_communes, params.max_minutes);
+    let costs = medatlas::analysis::travel::cost_table(travel, &points, &supply_communes, params.max_minutes);
     let mut w = csv::Writer::from_path(dir.join("demand.csv"))?;
     w.write_record(["id", "value"])?;
     for (c, d) in communes.iter().zip(&demand) {
@@ -760,12 +761,11 @@ fn suggest(args: SuggestArgs) -> Result<()> {
     let atlas = args.load.load()?;
     atlas.department(&dep).with_context(|| format!("no département {dep:?} in this atlas"))?;
     let area: Vec<usize> = (0..atlas.communes().len()).filter(|&i| atlas.communes()[i].dep == dep).collect();
-    let model = medatlas::analysis::travel::RoadModel::default();
     let started = Instant::now();
     let s = match objective {
-        Objective::Coverage => siting::suggest_coverage(&atlas, &area, args.k, args.minutes, model),
+        Objective::Coverage => siting::suggest_coverage(&atlas, &area, args.k, args.minutes),
         Objective::Apl => {
-            let baseline = medatlas::analysis::scenario::Baseline::build(&atlas, &medatlas::analysis::apl::AplParams::default(), model)?;
+            let baseline = medatlas::analysis::scenario::Baseline::build(&atlas, &medatlas::analysis::apl::AplParams::default())?;
             siting::suggest_apl(&atlas, &baseline, &area, args.k, args.gps)?
         }
     };

@@ -89,7 +89,7 @@ fn an_old_population_lowers_montlucons_apl() {
 fn an_isolated_pair_of_communes_matches_the_formula_by_hand() {
     let atlas = atlas();
     let (m, d) = (position(&atlas, "03185"), position(&atlas, "03098"));
-    let matrix = TimeMatrix { pairs: vec![(m, d, 12.0), (d, m, 12.0)], source: "test".into() };
+    let matrix = TimeMatrix::new(atlas.communes().len(), vec![(m, d, 12.0), (d, m, 12.0)], "test");
     let travel = TravelTimes::Matrix(matrix);
     let params = AplParams::default();
     let all = AplInputs { pyramids: pyramids(&atlas), gps: Some(gps(&atlas)), ..AplInputs::default() };

@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use medatlas::analysis::travel::RoadModel;
+use medatlas::model::RoadEstimate;
 use medatlas::atlas::{Atlas, LoadConfig};
 use medatlas::index::haversine_m;
 use medatlas::server::{AppState, router};
@@ -68,7 +68,7 @@ async fn montlucon_is_nearest_to_the_montlucon_bien_assis_msp() {
     assert_eq!(body["from"]["name"], "Montluçon");
     assert_eq!(body["from"]["point_kind"], "town_hall");
     assert_eq!(body["travel_times"], "estimated");
-    assert_eq!(body["travel_model"], RoadModel::default().describe());
+    assert_eq!(body["travel_model"], RoadEstimate::default().describe());
     assert!(body.get("note").is_none(), "{body}");
     let found = sites(&body);
     assert_eq!(found.len(), 3, "k defaults to 3");
@@ -82,7 +82,7 @@ async fn montlucon_is_nearest_to_the_montlucon_bien_assis_msp() {
     assert_eq!(first["in_origin_commune"], true);
     assert!(num(&first["distance_m"]) < 5_000.0, "{first}");
     for s in found {
-        assert!(close(num(&s["minutes"]), RoadModel::default().minutes(num(&s["distance_m"]))), "{s}");
+        assert!(close(num(&s["minutes"]), RoadEstimate::default().minutes(num(&s["distance_m"]))), "{s}");
     }
     // From a point in Montluçon, the same MSP, and the point's commune is named.
     let (status, body) = get("/api/nearest-msp?lon=2.60&lat=46.34&k=1").await;

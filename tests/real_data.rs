@@ -86,7 +86,7 @@ fn national_files_join_onto_the_national_geography() {
     let gps = |i: usize| f64::from(communes[i].gp.as_ref().map_or(0, |g| g.gp));
     let supply_communes: Vec<usize> = (0..communes.len()).filter(|&i| gps(i) > 0.0).collect();
     let points: Vec<_> = communes.iter().map(|c| c.repr_point).collect();
-    let costs = TravelTimes::default().cost_table(&points, &supply_communes, params.max_minutes);
+    let costs = medatlas::analysis::travel::cost_table(&TravelTimes::default(), &points, &supply_communes, params.max_minutes);
     let mut has_residents = vec![false; supply_communes.len()];
     for (d, s, _) in costs.pairs() {
         has_residents[s] |= communes[d].population > 0;

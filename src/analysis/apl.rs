@@ -184,7 +184,7 @@ pub fn apl(
         }
     }
     let supply_communes: Vec<usize> = (0..n).filter(|&i| supply[i] > 0.0).collect();
-    let costs = travel.cost_table(points, &supply_communes, params.max_minutes);
+    let costs = super::travel::cost_table(travel, points, &supply_communes, params.max_minutes);
     let site_supply: Vec<f64> = supply_communes.iter().map(|&c| supply[c]).collect();
     let values = access::two_step_fca(standardised_population, &site_supply, &costs, &params.catchment())?;
     let (apl, missing) = per_resident(values, standardised_population, 1.0);
@@ -312,7 +312,7 @@ pub fn for_atlas_with(
 /// APL of the atlas with the default travel model and parameters, as the server and the tiles
 /// show it; `None` only if the atlas holds values the computation refuses (NaN populations).
 pub fn default_access(atlas: &Atlas) -> Option<CommuneAccess> {
-    for_atlas(atlas, &TravelTimes::default(), &AplParams::default()).ok().map(|r| r.access)
+    for_atlas(atlas, atlas.travel_times(), &AplParams::default()).ok().map(|r| r.access)
 }
 
 /// Mean APL weighted by standardised population, and the share of that population under
@@ -370,7 +370,7 @@ mod tests {
 
     /// Residents of commune 0, one GP in commune 1 at `minutes` (a matrix gives the time).
     fn one_gp_at(minutes: f64) -> Option<f64> {
-        let matrix = TimeMatrix { pairs: vec![(0, 1, minutes)], source: "test".into() };
+        let matrix = TimeMatrix::new(2, vec![(0, 1, minutes)], "test");
         let points = vec![Point::new(0.0, 0.0); 2];
         // Commune 1 has no residents, so the GP's whole catchment demand is commune 0's.
         let r = apl(&points, &[1_000.0, 0.0], &[0.0, 5_000.0], &TravelTimes::Matrix(matrix), &AplParams::default()).unwrap();
@@ -386,7 +386,7 @@ mod tests {
         // ...so the decay is checked with two communes sharing the GP: 1,000 residents in the
         // GP's own commune (w = 1) and 1,000 at t minutes (w).
         let shared = |t: f64| {
-            let matrix = TimeMatrix { pairs: vec![(0, 1, t)], source: "test".into() };
+            let matrix = TimeMatrix::new(2, vec![(0, 1, t)], "test");
             let points = vec![Point::new(0.0, 0.0); 2];
             let r = apl(&points, &[1_000.0, 1_000.0], &[0.0, 5_000.0], &TravelTimes::Matrix(matrix), &AplParams::default())
                 .unwrap();

@@ -143,7 +143,7 @@ pub fn run(atlas: &Atlas, method: Method, travel: &TravelTimes, params: &MethodP
     let (population, gps) = demand_supply(atlas, method, params)?;
     let supply_communes: Vec<usize> = (0..gps.len()).filter(|&i| gps[i] > 0.0).collect();
     let supply: Vec<f64> = supply_communes.iter().map(|&i| gps[i]).collect();
-    let costs = travel.cost_table(&points, &supply_communes, params.max_minutes);
+    let costs = super::travel::cost_table(travel, &points, &supply_communes, params.max_minutes);
     let catchment = Catchment { max_cost: Some(params.max_minutes), decay: decay.clone() };
     let raw = access::two_step_fca(&population, &supply, &costs, &catchment)?;
     let (values, missing) = apl::per_resident(raw, &population, 10_000.0);

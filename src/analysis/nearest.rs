@@ -3,9 +3,11 @@
 //! - **Distance** is the great-circle (haversine) distance in metres from the origin to the
 //!   site's location, the atlas's convention. From a commune, the origin is its representative
 //!   point (`Commune::repr_point`): the town hall, else a point inside its polygon.
-//! - **Minutes** are *estimated* from that distance with a [`RoadModel`] (detour factor over
-//!   the great-circle distance, one average speed): the same model, with the same defaults, as
-//!   the access indicators (APL, 2SFCA), so the two agree; it is not a road network.
+//! - **Minutes** come from the atlas's travel-time source, the one the access indicators (APL,
+//!   2SFCA) and scenarios use: routed times through the site's commune plus an estimated last
+//!   stretch when a matrix is loaded (`None` when the pair is beyond the matrix's range), else
+//!   the estimate from the distance (see [`crate::model::travel`]). The order stays by distance:
+//!   "the nearest MSP".
 //! - Only sites of kind `"msp"` count. Results are nearest first; equal distances (sites
 //!   placed at the same town hall) are ordered by site id, so an answer never depends on the
 //!   R-tree's internal layout.
@@ -15,9 +17,9 @@
 //! The search walks the atlas's site R-tree (points on the unit sphere, great-circle order)
 //! lazily and stops once `k` MSP are found, so it does not scan every site.
 
-use super::travel::RoadModel;
+use super::travel::{self, Destination};
 use crate::atlas::Atlas;
-use crate::model::{Commune, LocationQuality, Site};
+use crate::model::{Commune, LocationQuality, Site, TravelTimes};
 use geo::Point;
 
 /// Most results one query may ask for: bounds the work and the answer's size.
@@ -102,8 +104,9 @@ pub struct NearestSite<'a> {
     pub site: &'a Site,
     /// Great-circle (haversine) distance from the origin, metres.
     pub distance_m: f64,
-    /// Estimated travel time from `distance_m` by the [`RoadModel`] given, minutes.
-    pub minutes: f64,
+    /// Car minutes from the origin by the atlas's travel-time source; `None` when a routed
+    /// matrix has no time to the site's commune (beyond its range).
+    pub minutes: Option<f64>,
     /// Whether the site's position is exact or its commune's town hall.
     pub location_quality: LocationQuality,
     /// The site stands in the origin's commune. Its distance is still the one computed (not
@@ -142,10 +145,21 @@ pub fn check_on_territory(atlas: &Atlas, from: Point<f64>) -> Result<Option<&Com
 /// The `k` MSP nearest to a point, nearest first (ties by site id). The point must be on the
 /// atlas's territory (see [`check_on_territory`]); `in_origin_commune` refers to the commune
 /// whose polygon holds the point (none at sea). Fewer than `k` when the atlas has fewer MSP.
-pub fn nearest_msp<'a>(atlas: &'a Atlas, from: Point<f64>, k: usize, model: &RoadModel) -> Result<Vec<NearestSite<'a>>, NearestError> {
+pub fn nearest_msp<'a>(atlas: &'a Atlas, from: Point<f64>, k: usize) -> Result<Vec<NearestSite<'a>>, NearestError> {
     check_k(k)?;
-    let origin = check_on_territory(atlas, from)?.map(|c| c.code.as_str());
-    Ok(search(atlas, from, origin, k, model))
+    let holder = check_on_territory(atlas, from)?;
+    // Off the coast: times go through the commune whose representative point is nearest.
+    let origin = holder.and_then(|c| atlas.commune_index(&c.code)).or_else(|| atlas.nearest_commune_point(from).map(|(i, _)| i));
+    Ok(search(atlas, from, Origin { commune: origin, holder: holder.map(|c| c.code.as_str()), at_repr_point: false }, k))
+}
+
+/// Where a search starts: the commune times go through, the commune whose polygon holds the
+/// origin (for `in_origin_commune`), and whether the origin is that commune's representative
+/// point (no first stretch).
+struct Origin<'s> {
+    commune: Option<usize>,
+    holder: Option<&'s str>,
+    at_repr_point: bool,
 }
 
 /// The `k` MSP nearest to a commune's representative point (its town hall, else an interior
@@ -155,14 +169,31 @@ pub fn nearest_msp_from_commune<'a>(
     atlas: &'a Atlas,
     commune_idx: usize,
     k: usize,
-    model: &RoadModel,
 ) -> Result<Vec<NearestSite<'a>>, NearestError> {
     check_k(k)?;
     let commune = atlas.communes().get(commune_idx).ok_or(NearestError::CommuneIndex(commune_idx))?;
-    Ok(search(atlas, commune.repr_point, Some(&commune.code), k, model))
+    let origin = Origin { commune: Some(commune_idx), holder: Some(&commune.code), at_repr_point: true };
+    Ok(search(atlas, commune.repr_point, origin, k))
 }
 
-fn search<'a>(atlas: &'a Atlas, from: Point<f64>, origin: Option<&str>, k: usize, model: &RoadModel) -> Vec<NearestSite<'a>> {
+/// Minutes from the origin to a site by the atlas's travel-time source. `points` are the
+/// communes' representative points (needed with a matrix only).
+fn minutes_to(atlas: &Atlas, points: &[Point<f64>], from: Point<f64>, origin: &Origin, site: &Site) -> Option<f64> {
+    let travel = atlas.travel_times();
+    let estimated = || Some(travel.estimate().minutes(crate::index::haversine_m(from, site.location)));
+    let (TravelTimes::Matrix(_), Some(c), Some(place_commune)) = (travel, origin.commune, atlas.commune_index(&site.commune)) else {
+        // No matrix, or a site whose commune is not in the atlas: the estimate over the distance.
+        return estimated();
+    };
+    let place = Destination { point: site.location, commune: place_commune };
+    if origin.at_repr_point {
+        travel::minutes_to_place(travel, points, c, place)
+    } else {
+        travel::minutes_from_point(travel, points, from, c, place)
+    }
+}
+
+fn search<'a>(atlas: &'a Atlas, from: Point<f64>, origin: Origin, k: usize) -> Vec<NearestSite<'a>> {
     let sites = atlas.sites();
     let mut found: Vec<(usize, f64)> = Vec::with_capacity(k + 1);
     // Set once k MSP are in hand: the largest of their distances plus the tie margin. Later
@@ -180,6 +211,10 @@ fn search<'a>(atlas: &'a Atlas, from: Point<f64>, origin: Option<&str>, k: usize
     }
     found.sort_by(|&(a, da), &(b, db)| da.total_cmp(&db).then_with(|| sites[a].id.cmp(&sites[b].id)).then(a.cmp(&b)));
     found.truncate(k);
+    let points: Vec<Point<f64>> = match atlas.travel_times() {
+        TravelTimes::Matrix(_) => atlas.communes().iter().map(|c| c.repr_point).collect(),
+        TravelTimes::Estimated(_) => Vec::new(),
+    };
     found
         .into_iter()
         .map(|(i, d)| {
@@ -188,9 +223,9 @@ fn search<'a>(atlas: &'a Atlas, from: Point<f64>, origin: Option<&str>, k: usize
                 site_index: i,
                 site,
                 distance_m: d,
-                minutes: model.minutes(d),
+                minutes: minutes_to(atlas, &points, from, &origin, site),
                 location_quality: site.location_quality,
-                in_origin_commune: origin == Some(site.commune.as_str()),
+                in_origin_commune: origin.holder == Some(site.commune.as_str()),
             }
         })
         .collect()
@@ -224,12 +259,11 @@ mod tests {
     #[test]
     fn k_outside_1_to_max_is_a_typed_error() {
         let atlas = default_atlas();
-        let model = RoadModel::default();
         let idx = atlas.commune_index("03185").expect("Montluçon");
-        assert_eq!(nearest_msp_from_commune(atlas, idx, 0, &model).err(), Some(NearestError::InvalidK(0)));
-        assert_eq!(nearest_msp_from_commune(atlas, idx, MAX_K + 1, &model).err(), Some(NearestError::InvalidK(MAX_K + 1)));
-        assert_eq!(nearest_msp_from_commune(atlas, idx, MAX_K, &model).map(|v| v.len()), Ok(msp_total(atlas)));
-        assert_eq!(nearest_msp_from_commune(atlas, usize::MAX, 1, &model).err(), Some(NearestError::CommuneIndex(usize::MAX)));
+        assert_eq!(nearest_msp_from_commune(atlas, idx, 0).err(), Some(NearestError::InvalidK(0)));
+        assert_eq!(nearest_msp_from_commune(atlas, idx, MAX_K + 1).err(), Some(NearestError::InvalidK(MAX_K + 1)));
+        assert_eq!(nearest_msp_from_commune(atlas, idx, MAX_K).map(|v| v.len()), Ok(msp_total(atlas)));
+        assert_eq!(nearest_msp_from_commune(atlas, usize::MAX, 1).err(), Some(NearestError::CommuneIndex(usize::MAX)));
         let err = NearestError::InvalidK(0).to_string();
         assert!(err.contains("between 1 and 100"), "{err}");
     }
@@ -238,7 +272,7 @@ mod tests {
     fn montlucon_is_nearest_to_its_own_msp_at_the_town_hall() {
         let atlas = default_atlas();
         let idx = atlas.commune_index("03185").expect("Montluçon");
-        let found = nearest_msp_from_commune(atlas, idx, 3, &RoadModel::default()).expect("k = 3");
+        let found = nearest_msp_from_commune(atlas, idx, 3).expect("k = 3");
         assert_eq!(found.len(), 3);
         assert_eq!(found[0].site.id, "allier-2022-14-montlucon");
         assert_eq!(found[0].site.name, "MSP Montluçon (Bien-Assis)");
@@ -248,7 +282,7 @@ mod tests {
         assert!(found[0].distance_m < 1.0, "{}", found[0].distance_m);
         assert!(found[1..].iter().all(|s| !s.in_origin_commune && s.distance_m > 1_000.0));
         for s in &found {
-            assert_eq!(s.minutes, RoadModel::default().minutes(s.distance_m));
+            assert_eq!(s.minutes, Some(atlas.travel_times().estimate().minutes(s.distance_m)), "no matrix: estimated from the distance");
         }
     }
 
@@ -280,9 +314,8 @@ mod tests {
         let atlas = Atlas::load(&config, &|_, _| {}).expect("Cantal with the sites loads");
         assert_eq!(atlas.sites().len(), 4, "every site placed: {:?}", atlas.reports().last());
         let from = Point::new(aurillac[0], aurillac[1]);
-        let model = RoadModel::default();
         let ids = |k: usize| -> Vec<String> {
-            nearest_msp(&atlas, from, k, &model).expect("on the territory").iter().map(|s| s.site.id.clone()).collect()
+            nearest_msp(&atlas, from, k).expect("on the territory").iter().map(|s| s.site.id.clone()).collect()
         };
         assert_eq!(ids(1), ["msp-a"], "the tie at rank 1 goes to the smaller id");
         assert_eq!(ids(2), ["msp-a", "msp-b"]);
@@ -292,23 +325,22 @@ mod tests {
     #[test]
     fn points_off_the_territory_or_not_positions_are_refused() {
         let atlas = default_atlas();
-        let model = RoadModel::default();
         // Mid-Atlantic; Paris (≈ 200 km north of the Allier's edge); a swapped lon/lat.
         for (lon, lat) in [(-30.0, 45.0), (2.35, 48.85), (46.34, 2.6)] {
-            let err = nearest_msp(atlas, Point::new(lon, lat), 3, &model).err();
+            let err = nearest_msp(atlas, Point::new(lon, lat), 3).err();
             assert!(matches!(err, Some(NearestError::OutsideTerritory { nearest_m: Some(d), .. }) if d > MAX_DISTANCE_FROM_TERRITORY_M), "{lon},{lat}: {err:?}");
         }
         for (lon, lat) in [(f64::NAN, 45.0), (2.6, 91.0), (181.0, 45.0)] {
-            let err = nearest_msp(atlas, Point::new(lon, lat), 3, &model).err();
+            let err = nearest_msp(atlas, Point::new(lon, lat), 3).err();
             assert!(matches!(err, Some(NearestError::InvalidPoint { .. })), "{lon},{lat}: {err:?}");
         }
         // In Creuse, outside the atlas's communes but a few km from Allier's: still answered,
         // with no origin commune.
         let creuse = Point::new(2.25, 46.25);
         assert_eq!(check_on_territory(atlas, creuse).map(|c| c.is_none()), Ok(true));
-        assert!(nearest_msp(atlas, creuse, 2, &model).is_ok_and(|v| v.len() == 2 && v.iter().all(|s| !s.in_origin_commune)));
+        assert!(nearest_msp(atlas, creuse, 2).is_ok_and(|v| v.len() == 2 && v.iter().all(|s| !s.in_origin_commune)));
         // Montluçon's centre is on the territory and in commune 03185.
-        let found = nearest_msp(atlas, Point::new(2.60, 46.34), 1, &model).expect("on the territory");
+        let found = nearest_msp(atlas, Point::new(2.60, 46.34), 1).expect("on the territory");
         assert!(found[0].in_origin_commune);
         assert_eq!(found[0].site.commune, "03185");
     }
@@ -316,10 +348,9 @@ mod tests {
     #[test]
     fn search_equals_a_full_scan_from_every_commune_of_the_default() {
         let atlas = default_atlas();
-        let model = RoadModel::default();
         for (idx, c) in atlas.communes().iter().enumerate() {
             for k in [1, 5] {
-                let found = nearest_msp_from_commune(atlas, idx, k, &model).expect("valid k");
+                let found = nearest_msp_from_commune(atlas, idx, k).expect("valid k");
                 let got: Vec<(String, f64)> = found.iter().map(|s| (s.site.id.clone(), s.distance_m)).collect();
                 assert_eq!(got, brute_force(atlas, c.repr_point, k), "commune {}", c.code);
             }

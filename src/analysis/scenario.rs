@@ -20,7 +20,8 @@
 use super::CommuneAccess;
 use super::access::{self, AccessError, Catchment, CostTable};
 use super::apl::AplParams;
-use super::travel::{RoadModel, TravelTimes};
+use super::travel::{self, Destination, DestinationIndex, TravelTimes};
+use std::sync::Arc;
 use crate::atlas::Atlas;
 use crate::index::{PointIndex, haversine_m};
 use geo::Point;
@@ -96,7 +97,8 @@ pub enum ScenarioError {
 #[derive(Debug, Clone)]
 pub struct Baseline {
     params: AplParams,
-    model: RoadModel,
+    /// The atlas's travel-time source (shared, not copied).
+    travel: Arc<TravelTimes>,
     points: Vec<Point<f64>>,
     population: Vec<f64>,
     dep: Vec<String>,
@@ -114,14 +116,18 @@ pub struct Baseline {
     communes_index: PointIndex,
     msp_ids: Vec<String>,
     msp_commune: Vec<Option<usize>>,
-    msp_index: PointIndex,
-    /// Distance (m) from each commune's town hall to its nearest MSP.
+    /// The MSP as places to reach (those whose commune is in the atlas).
+    msp: DestinationIndex,
+    /// The MSP (position in `msp_ids`) of each place of `msp`.
+    place_msp: Vec<usize>,
+    /// The MSP each commune reaches soonest (position in `msp`'s places) and its minutes.
     nearest_msp: Vec<Option<(usize, f64)>>,
 }
 
 impl Baseline {
-    /// The baseline of an atlas: APL with `params` and estimated times with `model`.
-    pub fn build(atlas: &Atlas, params: &AplParams, model: RoadModel) -> Result<Baseline, AccessError> {
+    /// The baseline of an atlas: APL with `params`, times from the atlas's travel-time source.
+    pub fn build(atlas: &Atlas, params: &AplParams) -> Result<Baseline, AccessError> {
+        let travel = atlas.travel_times_shared();
         let communes = atlas.communes();
         let points: Vec<Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
         let population: Vec<f64> = communes.iter().map(|c| f64::from(c.population)).collect();
@@ -135,7 +141,7 @@ impl Baseline {
             }
         }
         let supply_communes: Vec<usize> = (0..communes.len()).filter(|&i| location_of[i].is_some()).collect();
-        let costs = TravelTimes::Estimated(model).cost_table(&points, &supply_communes, params.max_minutes);
+        let costs = travel::cost_table(&travel, &points, &supply_communes, params.max_minutes);
         let mut reach = vec![Vec::new(); supply.len()];
         for (i, j, t) in costs.pairs() {
             reach[j].push((i as u32, t));
@@ -145,16 +151,29 @@ impl Baseline {
         let ratios = access::supply_ratios(&supply, &demand);
         let (apl, missing) = super::apl::per_resident(access::gather(&ratios, &costs, &catchment), &population, 1.0);
         let msp: Vec<usize> = (0..atlas.sites().len()).filter(|&s| atlas.sites()[s].kind == "msp").collect();
-        let msp_points: Vec<Point<f64>> = msp.iter().map(|&s| atlas.sites()[s].location).collect();
-        let msp_index = PointIndex::build(msp_points.iter().map(|p| Some(*p)));
-        let nearest_msp = points.iter().map(|&p| msp_index.nearest(p, 1).first().copied()).collect();
+        let msp_commune: Vec<Option<usize>> = msp.iter().map(|&s| atlas.commune_index(&atlas.sites()[s].commune)).collect();
+        // An MSP whose commune is not in the atlas cannot be reached through it: left out.
+        let mut places = Vec::new();
+        let mut place_msp = Vec::new();
+        for (k, (&s, c)) in msp.iter().zip(&msp_commune).enumerate() {
+            if let Some(commune) = *c {
+                places.push(Destination { point: atlas.sites()[s].location, commune });
+                place_msp.push(k);
+            }
+        }
+        let msp_places = DestinationIndex::new(places);
+        let nearest_msp = (0..points.len())
+            .map(|i| msp_places.soonest(&travel, &points, i, |_| false))
+            .collect();
         Ok(Baseline {
             params: params.clone(),
-            model,
+            travel,
             dep: communes.iter().map(|c| c.dep.clone()).collect(),
             communes_index: PointIndex::build(points.iter().map(|p| Some(*p))),
             msp_ids: msp.iter().map(|&s| atlas.sites()[s].id.clone()).collect(),
-            msp_commune: msp.iter().map(|&s| atlas.commune_index(&atlas.sites()[s].commune)).collect(),
+            msp_commune,
+            msp: msp_places,
+            place_msp,
             points,
             population,
             gps,
@@ -165,7 +184,6 @@ impl Baseline {
             ratios,
             apl,
             missing,
-            msp_index,
             nearest_msp,
         })
     }
@@ -182,7 +200,7 @@ impl Baseline {
             apl: self.apl.clone(),
             missing: self.missing.clone(),
             weight: self.population.clone(),
-            travel: self.model.describe(),
+            travel: self.travel.describe(),
         }
     }
 
@@ -229,12 +247,12 @@ impl Baseline {
                                 .locate(atlas.communes(), p)
                                 .ok_or(ScenarioError::OutsideAtlas { index, lon: *lon, lat: *lat })?;
                             r.new_points.push(NewLocation { point: p, commune: c, gps });
-                            r.added_msp.push(p);
+                            r.added_msp.push(Destination { point: p, commune: c });
                         }
                         Place::Commune { commune: code } => {
                             let c = commune(index, code)?;
                             *r.commune_gps.entry(c).or_default() += gps;
-                            r.added_msp.push(self.points[c]);
+                            r.added_msp.push(Destination { point: self.points[c], commune: c });
                         }
                     }
                 }
@@ -281,36 +299,33 @@ impl Baseline {
     /// the incremental [`Baseline::impact`] must equal.
     pub fn full_apl(&self, r: &Resolved) -> Result<Vec<Option<f64>>, AccessError> {
         let (after, _) = self.commune_gps_after(r);
-        let mut supply_points = Vec::new();
+        let (activity, max) = (self.params.default_activity, self.params.max_minutes);
+        let mut supply_communes = Vec::new();
         let mut supply = Vec::new();
         for (i, &g) in self.gps.iter().enumerate() {
             let g = after.get(&i).copied().unwrap_or(g);
             if g > 0.0 {
-                supply_points.push(self.points[i]);
-                supply.push(g * self.params.default_activity);
+                supply_communes.push(i);
+                supply.push(g * activity);
             }
         }
-        for n in &r.new_points {
-            if n.gps > 0.0 {
-                supply_points.push(n.point);
-                supply.push(n.gps * self.params.default_activity);
+        let base = travel::cost_table(&self.travel, &self.points, &supply_communes, max);
+        let mut rows: Vec<Vec<(u32, f64)>> =
+            (0..self.points.len()).map(|i| base.row(i).map(|(s, t)| (s as u32, t)).collect()).collect();
+        for n in r.new_points.iter().filter(|n| n.gps > 0.0) {
+            let s = supply.len() as u32;
+            supply.push(n.gps * activity);
+            for (i, t) in self.reaching(Destination { point: n.point, commune: n.commune }) {
+                rows[i as usize].push((s, t));
             }
         }
-        let index = PointIndex::build(supply_points.iter().map(|p| Some(*p)));
-        let radius = self.model.radius_m(self.params.max_minutes);
-        let rows = self.points.iter().map(|&p| self.pairs_near(&index, p, radius)).collect();
         let costs = CostTable::from_rows(supply.len(), rows);
         Ok(finish(access::two_step_fca(&self.population, &supply, &costs, &self.catchment())?, &self.population))
     }
 
-    fn pairs_near(&self, index: &PointIndex, p: Point<f64>, radius: f64) -> Vec<(u32, f64)> {
-        let mut row: Vec<(u32, f64)> = index
-            .within(p, radius)
-            .map(|(s, d)| (s as u32, self.model.minutes(d)))
-            .filter(|&(_, t)| t <= self.params.max_minutes)
-            .collect();
-        row.sort_unstable_by_key(|&(s, _)| s);
-        row
+    /// The communes within the catchment of a place, with their minutes.
+    fn reaching(&self, place: Destination) -> Vec<(u32, f64)> {
+        travel::communes_reaching(&self.travel, &self.points, &self.communes_index, place, self.params.max_minutes)
     }
 
     /// APL after the scenario of every commune it changes (`(commune, after)`, only those
@@ -323,22 +338,23 @@ impl Baseline {
         // Changed existing locations get a new ratio; communes gaining their first GPs and
         // sites at points are new locations with their own catchment.
         let mut ratios: BTreeMap<usize, Option<f64>> = BTreeMap::new();
-        let mut new_locations: Vec<(Point<f64>, f64)> = Vec::new();
+        let mut new_locations: Vec<(Destination, f64)> = Vec::new();
         for (&c, &g) in &gps_after {
             match self.location_of[c] {
                 Some(j) => {
                     ratios.insert(j, access::supply_ratios(&[g * activity], &[self.demand[j]])[0]);
                 }
-                None if g > 0.0 => new_locations.push((self.points[c], g * activity)),
+                None if g > 0.0 => new_locations.push((Destination { point: self.points[c], commune: c }, g * activity)),
                 None => {}
             }
         }
-        new_locations.extend(r.new_points.iter().filter(|n| n.gps > 0.0).map(|n| (n.point, n.gps * activity)));
-        let radius = self.model.radius_m(self.params.max_minutes);
+        new_locations.extend(
+            r.new_points.iter().filter(|n| n.gps > 0.0).map(|n| (Destination { point: n.point, commune: n.commune }, n.gps * activity)),
+        );
         // Each new location's catchment, as commune → (minutes, ratio).
         let mut extra: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new();
         for &(p, s) in &new_locations {
-            let reach: Vec<(u32, f64)> = self.pairs_near(&self.communes_index, p, radius);
+            let reach: Vec<(u32, f64)> = self.reaching(p);
             let d: f64 = reach.iter().map(|&(i, t)| catchment.decay.weight(t) * self.population[i as usize]).sum();
             let ratio = access::supply_ratios(&[s], &[d])[0];
             for (i, t) in reach {
@@ -387,7 +403,7 @@ impl Baseline {
                 "APL (DREES steps, {} min, {} consultations per GP), {}",
                 self.params.max_minutes,
                 activity,
-                self.model.describe()
+                self.travel.describe()
             ),
             communes_recomputed: touched,
             gps_not_removable: excess,
@@ -398,35 +414,39 @@ impl Baseline {
         }
     }
 
+    /// The commune's soonest MSP after the scenario: the baseline's unless it closes (then the
+    /// soonest that stays open), or a new site reached sooner. `(point, minutes)`.
+    fn nearest_msp_after(&self, i: usize, r: &Resolved, added: &DestinationIndex) -> Option<(Point<f64>, f64)> {
+        let existing = match self.nearest_msp[i] {
+            Some((p, _)) if r.removed_msp.contains(&self.place_msp[p]) => {
+                self.msp.soonest(&self.travel, &self.points, i, |q| r.removed_msp.contains(&self.place_msp[q]))
+            }
+            found => found,
+        }
+        .map(|(p, t)| (self.msp.places()[p].point, t));
+        let new = added.soonest(&self.travel, &self.points, i, |_| false).map(|(p, t)| (added.places()[p].point, t));
+        match (existing, new) {
+            (Some(e), Some(n)) => Some(if n.1 < e.1 { n } else { e }),
+            (e, n) => e.or(n),
+        }
+    }
+
     fn nearest_changes(&self, atlas: &Atlas, r: &Resolved) -> Vec<DistanceChange> {
         if r.added_msp.is_empty() && r.removed_msp.is_empty() {
             return Vec::new();
         }
+        let added = DestinationIndex::new(r.added_msp.clone());
         let mut changes = Vec::new();
         for (i, &p) in self.points.iter().enumerate() {
-            let before = self.nearest_msp[i];
-            let mut after = match before {
-                Some((s, _)) if r.removed_msp.contains(&s) => {
-                    // Walk outward until a site that stays open.
-                    let k = r.removed_msp.len() + 1;
-                    self.msp_index.nearest(p, k).into_iter().find(|(s, _)| !r.removed_msp.contains(s)).map(|(_, d)| d)
-                }
-                b => b.map(|(_, d)| d),
-            };
-            for &q in &r.added_msp {
-                let d = haversine_m(p, q);
-                if after.is_none_or(|a| d < a) {
-                    after = Some(d);
-                }
-            }
-            let before = before.map(|(_, d)| d);
-            if after != before {
+            let before = self.nearest_msp[i].map(|(p, t)| (self.msp.places()[p].point, t));
+            let after = self.nearest_msp_after(i, r, &added);
+            if after.map(|a| a.1) != before.map(|b| b.1) {
                 changes.push(DistanceChange {
                     code: atlas.communes()[i].code.clone(),
-                    before_m: before,
-                    after_m: after,
-                    before_minutes: before.map(|d| self.model.minutes(d)),
-                    after_minutes: after.map(|d| self.model.minutes(d)),
+                    before_m: before.map(|(q, _)| haversine_m(p, q)),
+                    after_m: after.map(|(q, _)| haversine_m(p, q)),
+                    before_minutes: before.map(|b| b.1),
+                    after_minutes: after.map(|a| a.1),
                     population: self.population[i],
                 });
             }
@@ -452,7 +472,7 @@ impl Baseline {
                 self.nearest_msp
                     .iter()
                     .zip(&self.population)
-                    .filter(|(n, _)| within(n.map(|(_, d)| self.model.minutes(d)), limit))
+                    .filter(|(n, _)| within(n.map(|(_, t)| t), limit))
                     .map(|(_, p)| p)
                     .sum()
             })
@@ -555,7 +575,7 @@ pub struct Resolved {
     pub new_points: Vec<NewLocation>,
     /// MSP (by position among the atlas's MSP) that close, and points where MSP open.
     pub removed_msp: BTreeSet<usize>,
-    pub added_msp: Vec<Point<f64>>,
+    pub added_msp: Vec<Destination>,
 }
 
 /// The change of one commune's APL.
@@ -645,7 +665,7 @@ mod tests {
         static F: OnceLock<(Atlas, Baseline)> = OnceLock::new();
         F.get_or_init(|| {
             let atlas = Atlas::load_default().unwrap();
-            let baseline = Baseline::build(&atlas, &AplParams::default(), RoadModel::default()).unwrap();
+            let baseline = Baseline::build(&atlas, &AplParams::default()).unwrap();
             (atlas, baseline)
         })
     }
@@ -682,7 +702,7 @@ mod tests {
         let mine = impact.apl.iter().find(|c| c.code == code).expect("Cosne-d'Allier changes");
         assert!(mine.delta.unwrap() > 0.0);
         let here = atlas.communes()[cosne].repr_point;
-        let model = RoadModel::default();
+        let model = atlas.travel_times().estimate();
         // Only Cosne-d'Allier's ratio changes, so only communes within 20 minutes of it change,
         // and all of them gain.
         for c in &impact.apl {

@@ -13,7 +13,7 @@
 
 use super::access::CostTable;
 use super::scenario::{APL_THRESHOLD, Baseline, Change, Place, Scenario, ScenarioError};
-use super::travel::{RoadModel, TravelTimes};
+use super::travel::{self, Destination, DestinationIndex};
 use crate::atlas::Atlas;
 use geo::Point;
 use serde::Serialize;
@@ -284,21 +284,29 @@ fn suggested(atlas: &Atlas, c: usize, marginal_gain: f64, apl_gain: Option<f64>)
 }
 
 /// Coverage objective over the communes `area` (candidates and demand alike): the `k` town
-/// halls that bring the most residents of the area within `minutes` of an MSP.
-pub fn suggest_coverage(atlas: &Atlas, area: &[usize], k: usize, minutes: f64, model: RoadModel) -> Suggestion {
+/// halls that bring the most residents of the area within `minutes` of an MSP, by the atlas's
+/// travel times.
+pub fn suggest_coverage(atlas: &Atlas, area: &[usize], k: usize, minutes: f64) -> Suggestion {
     let communes = atlas.communes();
-    let points: Vec<Point<f64>> = area.iter().map(|&i| communes[i].repr_point).collect();
+    let travel = atlas.travel_times();
+    let all_points: Vec<Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
     let weights: Vec<f64> = area.iter().map(|&i| f64::from(communes[i].population)).collect();
-    let candidates: Vec<usize> = (0..area.len()).collect();
-    let costs = TravelTimes::Estimated(model).cost_table(&points, &candidates, minutes);
+    // Candidates are the area's town halls (supply locations in area order); the demand rows
+    // are the area's communes, taken from a table over atlas positions (a matrix is in them).
+    let table = travel::cost_table(travel, &all_points, area, minutes);
+    let rows = area.iter().map(|&i| table.row(i).map(|(s, t)| (s as u32, t)).collect()).collect();
+    let costs = CostTable::from_rows(area.len(), rows);
     let instance = CoverInstance::from_costs(weights.clone(), &costs, minutes);
-    // Already covered: the nearest MSP (the atlas's site R-tree, walked to the first MSP) is
-    // within reach.
-    let radius = model.radius_m(minutes);
-    let already: Vec<bool> = points
+    // Already covered: an MSP is reached within `minutes`.
+    let msp: Vec<Destination> = atlas
+        .sites()
         .iter()
-        .map(|&p| atlas.nearest_sites_iter(p).find(|&(s, _)| atlas.sites()[s].kind == "msp").is_some_and(|(_, d)| d <= radius))
+        .filter(|s| s.kind == "msp")
+        .filter_map(|s| Some(Destination { point: s.location, commune: atlas.commune_index(&s.commune)? }))
         .collect();
+    let msp = DestinationIndex::new(msp);
+    let already: Vec<bool> =
+        area.iter().map(|&i| msp.soonest(travel, &all_points, i, |_| false).is_some_and(|(_, t)| t <= minutes)).collect();
     let before: f64 = already.iter().zip(&weights).filter(|(a, _)| **a).map(|(_, w)| w).sum();
     let selection = max_cover(&instance, k, Some(&already));
     Suggestion {
@@ -415,11 +423,11 @@ mod tests {
     fn suggestions_on_the_embedded_default_improve_their_objective() {
         let atlas = Atlas::load_default().unwrap();
         let allier: Vec<usize> = (0..atlas.communes().len()).filter(|&i| atlas.communes()[i].dep == "03").collect();
-        let cover = suggest_coverage(&atlas, &allier, 3, 15.0, RoadModel::default());
+        let cover = suggest_coverage(&atlas, &allier, 3, 15.0);
         assert_eq!(cover.sites.len(), 3);
         assert!(cover.after > cover.before && cover.after <= cover.population);
         assert!(cover.sites.windows(2).all(|w| w[0].marginal_gain >= w[1].marginal_gain));
-        let baseline = Baseline::build(&atlas, &crate::analysis::apl::AplParams::default(), RoadModel::default()).unwrap();
+        let baseline = Baseline::build(&atlas, &crate::analysis::apl::AplParams::default()).unwrap();
         let apl = suggest_apl(&atlas, &baseline, &allier, 2, 2.0).unwrap();
         assert_eq!(apl.sites.len(), 2);
         assert!(apl.after >= apl.before);

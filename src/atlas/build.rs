@@ -254,6 +254,7 @@ impl AtlasBuilder {
             index,
             reports,
             other_aids: aids,
+            travel: Default::default(),
         }
     }
 }

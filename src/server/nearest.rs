@@ -5,7 +5,6 @@
 
 use super::{ApiError, AppState, parse_coord, resolve_commune};
 use crate::analysis::nearest::{self, DEFAULT_K, MAX_K, NearestError, NearestSite, OriginKind};
-use crate::analysis::travel::RoadModel;
 use crate::atlas::Atlas;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -62,12 +61,12 @@ fn site_json(atlas: &Atlas, s: &NearestSite) -> Value {
 }
 
 /// The answer shared by both endpoints; `note` says why `sites` is empty.
-fn body(atlas: &Atlas, from: Value, k: usize, found: &[NearestSite], model: &RoadModel) -> Value {
+fn body(atlas: &Atlas, from: Value, k: usize, found: &[NearestSite]) -> Value {
     let mut body = json!({
         "from": from,
         "k": k,
-        "travel_times": "estimated",
-        "travel_model": model.describe(),
+        "travel_times": atlas.travel_times().kind(),
+        "travel_model": atlas.travel_times().describe(),
         "distance": "great-circle (haversine) metres from the origin point to the site's location",
         "sites": found.iter().map(|s| site_json(atlas, s)).collect::<Vec<_>>(),
     });
@@ -88,8 +87,7 @@ pub(super) async fn from_commune(
     let k = parse_k(q.k.as_deref())?;
     let atlas = state.snapshot();
     let idx = resolve_commune(&atlas, &code)?;
-    let model = RoadModel::default();
-    let found = nearest::nearest_msp_from_commune(&atlas, idx, k, &model).map_err(nearest_error)?;
+    let found = nearest::nearest_msp_from_commune(&atlas, idx, k).map_err(nearest_error)?;
     let c = &atlas.communes()[idx];
     let from = json!({
         "commune": c.code,
@@ -97,7 +95,7 @@ pub(super) async fn from_commune(
         "point": [c.repr_point.x(), c.repr_point.y()],
         "point_kind": OriginKind::of(c).as_str(),
     });
-    Ok(Json(body(&atlas, from, k, &found, &model)))
+    Ok(Json(body(&atlas, from, k, &found)))
 }
 
 /// `GET /api/nearest-msp?lon=&lat=&k=`: from a point on the atlas's territory.
@@ -111,13 +109,12 @@ pub(super) async fn from_point(
     let k = parse_k(q.k.as_deref())?;
     let atlas = state.snapshot();
     let point = Point::new(lon, lat);
-    let model = RoadModel::default();
     let commune = nearest::check_on_territory(&atlas, point).map_err(nearest_error)?;
-    let found = nearest::nearest_msp(&atlas, point, k, &model).map_err(nearest_error)?;
+    let found = nearest::nearest_msp(&atlas, point, k).map_err(nearest_error)?;
     let from = json!({
         "point": [lon, lat],
         "commune": commune.map(|c| c.code.as_str()),
         "name": commune.map(|c| c.name.as_str()),
     });
-    Ok(Json(body(&atlas, from, k, &found, &model)))
+    Ok(Json(body(&atlas, from, k, &found)))
 }

@@ -5,7 +5,6 @@
 use super::{ApiError, AppState};
 use crate::analysis::scenario::{Scenario, ScenarioError};
 use crate::analysis::siting::{self, Objective};
-use crate::analysis::travel::RoadModel;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -127,7 +126,7 @@ pub(super) async fn suggest(State(state): State<AppState>, q: Result<Query<Sugge
         }
         let area: Vec<usize> = (0..atlas.communes().len()).filter(|&i| atlas.communes()[i].dep == dep).collect();
         let suggestion = match objective {
-            Objective::Coverage => siting::suggest_coverage(atlas, &area, k, minutes, RoadModel::default()),
+            Objective::Coverage => siting::suggest_coverage(atlas, &area, k, minutes),
             Objective::Apl => {
                 let baseline = snapshot.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
                 siting::suggest_apl(atlas, baseline, &area, k, gps).map_err(scenario_error)?
