@@ -12,6 +12,7 @@ pub mod atlas;
 pub mod error;
 pub mod index;
 pub mod ingest;
+pub mod routing;
 pub mod server;
 pub mod tiles;
 
