@@ -636,7 +636,14 @@ impl State {
     /// Appends a finished batch: its rows to the partial (synced), then its journal entry.
     fn commit(&mut self, r: BatchResult) -> Result<()> {
         if self.files.is_none() {
-            let mut partial = File::create(&self.partial_path).map_err(|e| RoutingError::io(&self.partial_path, e))?;
+            // Read back by `finish`.
+            let mut partial = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&self.partial_path)
+                .map_err(|e| RoutingError::io(&self.partial_path, e))?;
             partial.write_all(HEADER.as_bytes()).map_err(|e| RoutingError::io(&self.partial_path, e))?;
             let mut journal = File::create(&self.journal_path).map_err(|e| RoutingError::io(&self.journal_path, e))?;
             writeln!(journal, "{}", self.header).map_err(|e| RoutingError::io(&self.journal_path, e))?;
