@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --gdal
+# The OSRM executables and Monaco's extract for tests/osrm.rs (road travel times).
+scripts/setup-osrm.sh
 echo "== cargo test (default features)"
 cargo test --locked
 echo "== Python tests of the tiles"

@@ -13,6 +13,7 @@ pub mod error;
 pub mod index;
 pub mod ingest;
 pub mod model;
+pub mod routing;
 pub mod server;
 pub mod tiles;
 

@@ -154,6 +154,9 @@ enum Command {
     },
     /// Access indicator of every commune: DREES APL, 2SFCA, E2SFCA or gravity.
     Access(AccessArgs),
+    /// Road travel times between communes' town halls (or --points) routed by OSRM, as a
+    /// from,to,minutes,km matrix for `access --matrix`, with a JSON sidecar (OUT.json).
+    TravelTimes(TravelTimesArgs),
     /// Vector tiles: export a pyramid, or a layer as GeoJSON.
     Tiles {
         #[command(subcommand)]
@@ -301,6 +304,40 @@ struct SuggestArgs {
     load: LoadArgs,
 }
 
+/// From an OSM extract (prepared and served here) or a running OSRM server, never both.
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("engine").required(true).args(["osm", "osrm_url"])))]
+struct TravelTimesArgs {
+    /// OpenStreetMap extract (.osm.pbf): prepared with OSRM's car profile (cached by its
+    /// sha256 in --osrm-cache) and served by an osrm-routed started for the job.
+    #[arg(long, value_name = "FILE.osm.pbf")]
+    osm: Option<PathBuf>,
+    /// Base URL of a running OSRM server instead, e.g. http://127.0.0.1:5000.
+    #[arg(long, value_name = "URL")]
+    osrm_url: Option<String>,
+    /// The matrix to write (CSV from,to,minutes,km); resumable: an interrupted run leaves
+    /// OUT.partial and OUT.journal, which the same command picks up.
+    #[arg(long)]
+    out: PathBuf,
+    /// Pairs routed within this many minutes are written (inclusive).
+    #[arg(long, default_value_t = 30.0)]
+    max_minutes: f64,
+    /// CSV code,lon,lat of the points, instead of the atlas's communes (town halls).
+    #[arg(long)]
+    points: Option<PathBuf>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Sources (and destinations) per /table request: OSRM's --max-table-size.
+    #[arg(long, default_value_t = 100)]
+    max_table_size: usize,
+    /// Folder of prepared extracts.
+    #[arg(long, default_value = "build/osrm-cache")]
+    osrm_cache: PathBuf,
+    #[command(flatten)]
+    load: LoadArgs,
+}
+
 #[derive(Subcommand)]
 enum TilesCommand {
     /// Write every tile from --minzoom to --maxzoom to one PMTiles (or MBTiles) file.
@@ -361,6 +398,7 @@ fn main() -> Result<()> {
         Command::Suggest(args) => suggest(args),
         Command::Serve { addr, tile_cache_mb, scenarios_dir, load } => serve(&addr, tile_cache_mb, &scenarios_dir, load.load()?),
         Command::Access(args) => access(args),
+        Command::TravelTimes(args) => travel_times(args),
         Command::Tiles { command } => tiles(command),
         Command::Matrix { command: MatrixCommand::FromWide { input, unit, out, check_codes, load } } => {
             use medatlas::ingest::wide_matrix::{read_wide_matrix, write_time_rows_file};
@@ -375,6 +413,52 @@ fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn travel_times(args: TravelTimesArgs) -> Result<()> {
+    use medatlas::routing::{self, EngineSource, JobEvent, MatrixOptions};
+    let (points, kind) = match &args.points {
+        Some(path) => (routing::read_points(path)?, format!("points of {}", path.display())),
+        None => {
+            let atlas = args.load.load()?;
+            (atlas.communes().iter().map(|c| (c.code.clone(), c.repr_point)).collect(), "town hall".to_string())
+        }
+    };
+    let source = match (args.osm, args.osrm_url) {
+        (Some(file), _) => EngineSource::Osm { file, cache_dir: args.osrm_cache },
+        (None, Some(url)) => EngineSource::Url(url),
+        (None, None) => bail!("give --osm FILE.osm.pbf or --osrm-url URL"),
+    };
+    let options = MatrixOptions { max_minutes: args.max_minutes, concurrency: args.concurrency, max_table_size: args.max_table_size, ..MatrixOptions::default() };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("requests [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let events = |e: JobEvent| match e {
+        JobEvent::Note(note) => bar.suspend(|| eprintln!("{note}")),
+        JobEvent::Progress(p) => {
+            bar.set_length(p.total);
+            bar.set_position(p.done);
+        }
+    };
+    let s = routing::travel_times(&points, &kind, &source, &args.out, &options, &events)?;
+    bar.finish_and_clear();
+    eprintln!(
+        "{} pairs within {} min written to {} ({} candidate pairs: {} beyond, {} unreachable); sidecar {}",
+        s.pairs_within_max_minutes, args.max_minutes, s.out.display(), s.candidate_pairs, s.pairs_beyond_max_minutes, s.unreachable_pairs, s.sidecar.display()
+    );
+    eprintln!(
+        "{} requests ({} this run), {} retries, {:.1} s: {:.0} candidate pairs/s",
+        s.requests, s.requests_this_run, s.retries, s.seconds, s.candidate_pairs as f64 / s.seconds.max(1e-9)
+    );
+    for far in &s.snapped_far {
+        eprintln!("  {} snapped {:.1} km away, to {:.5},{:.5}", far.code, far.distance_m / 1000.0, far.snapped[0], far.snapped[1]);
+    }
+    if !s.unroutable.is_empty() {
+        eprintln!("  {} points could not be routed at all: {}", s.unroutable.len(), s.unroutable.join(", "));
+    }
+    Ok(())
 }
 
 fn import(load: &LoadArgs, report: Option<PathBuf>) -> Result<()> {
