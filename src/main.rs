@@ -62,6 +62,12 @@ struct LoadArgs {
     /// (e.g. 60).
     #[arg(long)]
     speed_kmh: Option<f64>,
+    /// DREES APL workbook (apl_generalistes.xlsx): the official APL beside medatlas's own.
+    #[arg(long = "drees-apl", value_name = "XLSX")]
+    drees_apl: Vec<PathBuf>,
+    /// Vintage of the official APL to read (the `APL YYYY` sheet); default: the latest.
+    #[arg(long)]
+    drees_apl_year: Option<u16>,
 }
 
 impl LoadArgs {
@@ -84,6 +90,8 @@ impl LoadArgs {
             seed: self.seed,
             travel_times: self.travel_times.clone(),
             road_estimate,
+            drees_apl: self.drees_apl.clone(),
+            drees_apl_year: self.drees_apl_year,
         })
     }
 
@@ -229,6 +237,13 @@ struct NearestArgs {
 
 #[derive(Args)]
 struct AccessArgs {
+    /// Compare the APL with DREES's published one over the communes that have both
+    /// (correlations, weighted means, shares under 2.5, agreement, largest differences).
+    #[arg(long)]
+    compare_official: bool,
+    /// With --compare-official: write the figures and every commune's pair of values as JSON.
+    #[arg(long, value_name = "JSON", requires = "compare_official")]
+    compare_json: Option<PathBuf>,
     /// apl, 2sfca, e2sfca or gravity.
     #[arg(long, default_value = "apl")]
     method: String,
@@ -699,6 +714,35 @@ fn access(args: AccessArgs) -> Result<()> {
     if let Some(out) = &args.out {
         write_access(&atlas, &result, out)?;
         eprintln!("values written to {}", out.display());
+    }
+    if args.compare_official {
+        compare_official(&atlas, &result.values, args.compare_json.as_deref())?;
+    }
+    Ok(())
+}
+
+fn compare_official(atlas: &Atlas, ours: &[Option<f64>], json: Option<&std::path::Path>) -> Result<()> {
+    use medatlas::analysis::compare::{self, CompareOptions};
+    let found = compare::against_official(atlas, ours, &CompareOptions::default())
+        .context("this atlas holds no official DREES APL: load a workbook with --drees-apl")?;
+    let c = &found.comparison;
+    let years: Vec<String> = found.official_years.iter().map(u16::to_string).collect();
+    let opt = |v: Option<f64>, digits: usize| v.map_or("n/a".to_string(), |v| format!("{v:.digits$}"));
+    let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{:.1} %", v * 100.0));
+    println!("APL computed by medatlas vs official DREES APL {} — {} communes with both", years.join(", "), c.n);
+    println!("  our travel times: {}", found.travel_times.description);
+    println!("  Pearson r {}   Spearman ρ {}", opt(c.pearson, 3), opt(c.spearman, 3));
+    println!("  mean weighted by standardised population: ours {}   official {}", opt(c.mean_ours, 3), opt(c.mean_official, 3));
+    println!("  population under {}: ours {}   official {}", c.threshold, pct(c.share_under_ours), pct(c.share_under_official));
+    println!("  same side of {} (population-weighted agreement): {}", c.threshold, pct(c.agreement));
+    println!("  largest differences (ours − official):");
+    for d in &c.largest_differences {
+        let name = atlas.commune(&d.code).map_or("", |x| x.name.as_str());
+        println!("    {} {name}: {:.2} vs {:.2} ({:+.2})", d.code, d.ours, d.official, d.difference);
+    }
+    if let Some(path) = json {
+        std::fs::write(path, serde_json::to_string_pretty(&found)?).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("comparison written to {}", path.display());
     }
     Ok(())
 }

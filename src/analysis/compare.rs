@@ -20,11 +20,13 @@
 //! are counted by reason in [`LeftOut`]. `tests/compare_parity.rs` checks all of it against
 //! scipy and numpy on the fixtures of `scripts/parity/compare_fixtures.py`.
 
+use crate::atlas::Atlas;
+use crate::model::TravelInfo;
 use serde::Serialize;
 use std::cmp::Ordering;
 
 /// One commune's two values and its populations.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompareRow {
     /// INSEE code of the commune (ties of the largest differences are ordered by it).
     pub code: String,
@@ -266,6 +268,55 @@ pub fn average_ranks(values: &[f64]) -> Vec<f64> {
 
 fn is_constant(v: &[f64]) -> bool {
     v.iter().all(|x| *x == v[0])
+}
+
+/// Our APL (in atlas commune order) paired with DREES's published one, commune by commune:
+/// raw population = the sheet's « population totale » where the commune has an official row
+/// (else the atlas's), standardised population = the sheet's.
+pub fn official_rows(atlas: &Atlas, ours: &[Option<f64>]) -> Vec<CompareRow> {
+    atlas
+        .communes()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let official = c.apl_official.as_ref();
+            CompareRow {
+                code: c.code.clone(),
+                ours: ours.get(i).copied().flatten(),
+                official: official.and_then(|o| o.apl),
+                population: official.map_or(f64::from(c.population), |o| o.population_total),
+                population_standardised: official.map(|o| o.population_standardised),
+            }
+        })
+        .collect()
+}
+
+/// Our APL against the official one, with what each side is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OfficialComparison {
+    /// Vintage(s) of the official values compared (one normally).
+    pub official_years: Vec<u16>,
+    /// How our APL's travel times were obtained.
+    pub travel_times: TravelInfo,
+    /// The figures, over the communes that have both values.
+    pub comparison: Comparison,
+    /// The rows compared (every commune of the atlas), for an independent recomputation; left
+    /// empty (and out of the JSON) where only the figures are wanted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<CompareRow>,
+}
+
+/// Compares our APL with the official one over the communes that have both; `None` when the
+/// atlas holds no official value.
+pub fn against_official(atlas: &Atlas, ours: &[Option<f64>], opts: &CompareOptions) -> Option<OfficialComparison> {
+    let mut years: Vec<u16> = atlas.communes().iter().filter_map(|c| c.apl_official.as_ref().map(|o| o.year)).collect();
+    if years.is_empty() {
+        return None;
+    }
+    years.sort_unstable();
+    years.dedup();
+    let rows = official_rows(atlas, ours);
+    Some(OfficialComparison { official_years: years, travel_times: atlas.travel_times().info(), comparison: compare(&rows, opts), rows })
 }
 
 #[cfg(test)]

@@ -570,6 +570,7 @@ mod tests {
             gp: gp.map(|(gp, near)| GpStats { gp, gp_near_retirement: near, synthetic: false, source: "hand".into() }),
             zoning: None,
             extra: BTreeMap::new(),
+            apl_official: None,
         }
     }
 

@@ -191,6 +191,28 @@ impl AtlasBuilder {
         added
     }
 
+    /// Joins DREES's official APL (one record per current commune, arrondissements already
+    /// folded by the reader). A later workbook replaces an earlier one's values.
+    pub fn join_official_apl(&mut self, imported: Imported<crate::ingest::drees_apl::OfficialApl>, source: SourceInfo) {
+        let Imported { records, mut report } = imported;
+        for rec in records {
+            let Some(&idx) = self.by_code.get(&rec.commune) else {
+                report.reject(rec.line, RejectReason::UnknownCommune { code: rec.commune.clone() });
+                report.rows_used = report.rows_used.saturating_sub(1);
+                continue;
+            };
+            self.geo.communes[idx].apl_official = Some(OfficialApl {
+                year: rec.year,
+                apl: rec.apl,
+                apl_under65: rec.apl_under65,
+                population_standardised: rec.population_standardised,
+                population_total: rec.population_total,
+            });
+        }
+        self.reports.push(report);
+        self.sources.push(source);
+    }
+
     /// Sets the 2022 departmental aids, by département code.
     pub fn set_aids(&mut self, aids: BTreeMap<String, DepartmentAids>, report: ImportReport, source: SourceInfo) {
         self.aids = aids;

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::ingest::datafrance::{self, DataFranceSource, GeographyFilter};
 use crate::model::report::{Imported, RejectReason};
 use crate::ingest::synthetic::{self, Calibration};
-use crate::ingest::{SiteRecord, aids, finess, generic_csv, geojson_sites, rpps, santescope, sites_csv, zoning};
+use crate::ingest::{SiteRecord, aids, drees_apl, finess, generic_csv, geojson_sites, rpps, santescope, sites_csv, zoning};
 use crate::ingest::time_matrix;
 use crate::model::{RoadEstimate, TimeMatrix, TravelTimes};
 use std::path::PathBuf;
@@ -25,6 +25,10 @@ const DEFAULT_GEOGRAPHY: [(&str, &[u8]); 6] = [
 const DEFAULT_MSP: &str = include_str!("../../geodata/msp_allier_2022.csv");
 const DEFAULT_AIDS: &str = include_str!("../../geodata/aides_departementales_2022.csv");
 const DEFAULT_ZONING: &[u8] = include_bytes!("../../geodata/zonage_mg_auvergne.csv");
+/// DREES's APL workbook reduced to Auvergne (2022 and 2023 sheets), read at load like a user's.
+const DEFAULT_DREES_APL: &[u8] = include_bytes!("../../geodata/apl_generalistes_auvergne.xlsx");
+/// The vintage of the official APL the default shows.
+pub const DEFAULT_DREES_APL_YEAR: u16 = 2023;
 const DEFAULT_CALIBRATION: &str = include_str!("../../geodata/gp_calibration.csv");
 
 /// Seed of the synthetic GP model in the default data set.
@@ -55,6 +59,10 @@ pub struct LoadConfig {
     pub travel_times: Option<PathBuf>,
     /// The estimate used when no matrix is given (default: calibrated on routed times).
     pub road_estimate: Option<RoadEstimate>,
+    /// DREES APL workbooks (`apl_generalistes.xlsx`): the official APL beside ours.
+    pub drees_apl: Vec<PathBuf>,
+    /// The vintage to read from them (`APL YYYY` sheet); default: the latest sheet.
+    pub drees_apl_year: Option<u16>,
 }
 
 fn datafrance_source_info(name: &str) -> SourceInfo {
@@ -110,11 +118,18 @@ impl Atlas {
 
         if embedded && !config.no_default_health {
             load_default_health(&mut b, config)?;
+            let opts = drees_apl::DreesAplOptions { year: Some(config.drees_apl_year.unwrap_or(DEFAULT_DREES_APL_YEAR)), remap_merged: config.remap_merged };
+            let imported = drees_apl::parse_drees_apl("geodata/apl_generalistes_auvergne.xlsx", DEFAULT_DREES_APL, b.registry(), &opts)?;
+            b.join_official_apl(imported, official_apl_source("DREES APL aux médecins généralistes (Auvergne subset of apl_generalistes.xlsx)"));
         }
         load_user_files(&mut b, config)?;
         let atlas = b.finish();
         load_travel_times(atlas, config)
     }
+}
+
+fn official_apl_source(name: &str) -> SourceInfo {
+    SourceInfo::new(name, "apl_official (DREES's published APL)", "DREES", "Licence Ouverte / Etalab 2.0")
 }
 
 fn load_default_health(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
@@ -154,6 +169,11 @@ fn load_default_health(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> 
 fn load_user_files(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
     let remap_merged = config.remap_merged;
     let info = |path: &PathBuf, provides: &str| SourceInfo::new(&path.display().to_string(), provides, "user file", "user file");
+    for path in &config.drees_apl {
+        let opts = drees_apl::DreesAplOptions { year: config.drees_apl_year, remap_merged };
+        let imported = drees_apl::read_drees_apl(path, b.registry(), &opts)?;
+        b.join_official_apl(imported, official_apl_source(&path.display().to_string()));
+    }
     for path in &config.santescope {
         let imported = santescope::read_santescope(path, b.registry(), &santescope::SantescopeOptions { remap_merged })?;
         let flags = b.join_values(imported, info(path, "gp, msp presence"));

@@ -232,6 +232,7 @@ impl Atlas {
             msp_count: self.msp_count(idx),
             msp: self.sites.iter().filter(|s| s.commune == c.code && s.kind == "msp").collect(),
             extra: &c.extra,
+            apl_official: c.apl_official.as_ref(),
         })
     }
 }
@@ -276,4 +277,6 @@ pub struct CommuneView<'a> {
     pub msp_count: u32,
     pub msp: Vec<&'a Site>,
     pub extra: &'a BTreeMap<String, f64>,
+    /// DREES's published APL (null when no DREES workbook covers the commune).
+    pub apl_official: Option<&'a OfficialApl>,
 }

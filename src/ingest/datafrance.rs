@@ -459,6 +459,7 @@ pub fn read_geography(
             gp: None,
             zoning: None,
             extra: Default::default(),
+            apl_official: None,
         });
     }
     let index: HashMap<String, usize> = communes.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();

@@ -93,6 +93,26 @@ pub struct Commune {
     pub zoning: Option<Zoning>,
     /// Other numeric indicators given per commune by a generic CSV, by column name.
     pub extra: BTreeMap<String, f64>,
+    /// DREES's published APL of the commune, when a DREES workbook was loaded: the official
+    /// figure, shown beside the APL medatlas computes.
+    pub apl_official: Option<OfficialApl>,
+}
+
+/// The official APL of a commune as DREES publishes it (workbook `apl_generalistes.xlsx`,
+/// sheet `APL YYYY`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OfficialApl {
+    /// Vintage: activity of that year, consumption by age and populations of `year - 2`.
+    pub year: u16,
+    /// « APL aux médecins généralistes »: consultations/visits accessible per year and per
+    /// standardised inhabitant; `None` where the sheet leaves it empty.
+    pub apl: Option<f64>,
+    /// The same counting only GPs aged 65 or less.
+    pub apl_under65: Option<f64>,
+    /// « Population standardisée » of `year - 2`: DREES weights means of APL by it.
+    pub population_standardised: f64,
+    /// « Population totale » of `year - 2`: DREES weights shares under a threshold by it.
+    pub population_total: f64,
 }
 
 impl Commune {

@@ -318,6 +318,7 @@ mod tests {
             gp: None,
             zoning: None,
             extra: Default::default(),
+            apl_official: None,
         }
     }
 

@@ -92,6 +92,9 @@ pub struct GpTotals {
     /// population).
     pub apl_weighted: f64,
     pub apl_weight: f64,
+    /// Σ official APL × standardised population and Σ standardised population.
+    pub apl_official_weighted: f64,
+    pub apl_official_weight: f64,
 }
 
 impl GpTotals {
@@ -105,6 +108,11 @@ impl GpTotals {
 
     pub fn apl(&self) -> Option<f64> {
         (self.apl_weight > 0.0).then(|| self.apl_weighted / self.apl_weight)
+    }
+
+    /// The official APL over the communes that have one, weighted by standardised population.
+    pub fn apl_official(&self) -> Option<f64> {
+        (self.apl_official_weight > 0.0).then(|| self.apl_official_weighted / self.apl_official_weight)
     }
 }
 
@@ -142,7 +150,9 @@ pub static COMMUNE_FIELDS: &[CommuneField] = &[
     Field { name: "gp_per_10k", kind: FieldType::Number, description: "GPs per 10,000 inhabitants (1 decimal)", value: |r| density(r.commune.gp_per_10k()) },
     Field { name: "near_retirement_share", kind: FieldType::Number, description: "Share of GPs near retirement, 0-1 (3 decimals)", value: |r| share(r.commune.near_retirement_share()) },
     Field { name: "gp_per_10k_in_5y", kind: FieldType::Number, description: "GPs per 10,000 in 5 years if the near-retirement GPs (55+) leave evenly over 10 years, unreplaced (1 decimal)", value: |r| density(r.gp_per_10k_in_5y()) },
-    Field { name: "apl", kind: FieldType::Number, description: "APL to GPs, consultations/year/inhabitant (DREES parameters, travel times estimated from distance; 2 decimals)", value: |r| apl(r.apl) },
+    Field { name: "apl", kind: FieldType::Number, description: "APL to GPs computed by medatlas (DREES method and parameters; consultations/year/inhabitant; 2 decimals); its travel times are named in the TileJSON's medatlas:travel_times", value: |r| apl(r.apl) },
+    Field { name: "apl_official", kind: FieldType::Number, description: "APL to GPs published by DREES (official, vintage in apl_official_year; consultations/year/standardised inhabitant; 2 decimals)", value: |r| apl(r.commune.apl_official.as_ref().and_then(|o| o.apl)) },
+    Field { name: "apl_official_year", kind: FieldType::Number, description: "Vintage of the official DREES APL", value: |r| r.commune.apl_official.as_ref().and_then(|o| count(o.year)) },
     Field { name: "zoning", kind: FieldType::String, description: "ARS zoning class: ZIP, ZAC or HZ", value: |r| r.commune.zoning.as_ref().and_then(|z| text(z.as_str())) },
     Field { name: "msp_count", kind: FieldType::Number, description: "MSP sites in the commune", value: |r| count(r.msp_count) },
     Field { name: "synthetic", kind: FieldType::Boolean, description: "True when the GP counts come from a model", value: |r| r.commune.gp.as_ref().map(|g| AttrValue::Bool(g.synthetic)) },
@@ -157,7 +167,8 @@ pub static DEPARTMENT_FIELDS: &[DepartmentField] = &[
     Field { name: "gp_near_retirement", kind: FieldType::Number, description: "GPs near retirement", value: |r| (r.totals.communes_with_gp > 0).then_some(AttrValue::Uint(r.totals.gp_near_retirement)) },
     Field { name: "gp_per_10k", kind: FieldType::Number, description: "GPs per 10,000 inhabitants (1 decimal)", value: |r| density(r.totals.gp_per_10k()) },
     Field { name: "near_retirement_share", kind: FieldType::Number, description: "Share of GPs near retirement, 0-1 (3 decimals)", value: |r| share(r.totals.near_retirement_share()) },
-    Field { name: "apl", kind: FieldType::Number, description: "APL of its communes weighted by population (DREES rule; 2 decimals)", value: |r| apl(r.totals.apl()) },
+    Field { name: "apl", kind: FieldType::Number, description: "APL computed by medatlas, of its communes weighted by population (DREES rule; 2 decimals)", value: |r| apl(r.totals.apl()) },
+    Field { name: "apl_official", kind: FieldType::Number, description: "Official DREES APL of its communes weighted by their standardised population (DREES rule; 2 decimals)", value: |r| apl(r.totals.apl_official()) },
     Field { name: "msp_count", kind: FieldType::Number, description: "MSP sites in the département", value: |r| count(r.totals.msp_count) },
     Field { name: "synthetic", kind: FieldType::Boolean, description: "True when any GP count comes from a model", value: |r| Some(AttrValue::Bool(r.totals.synthetic)) },
     Field { name: "aids_2022", kind: FieldType::Number, description: "Number of the 12 aid categories the département offered in 2022 (null: not in the table)", value: |r| r.department.aids_2022.as_ref().map(|a| AttrValue::Uint(a.categories.len() as u64)) },
@@ -276,6 +287,12 @@ pub fn department_totals<'a>(atlas: &'a Atlas, access: Option<&CommuneAccess>) -
         {
             t.apl_weighted += v * a.weight[i];
             t.apl_weight += a.weight[i];
+        }
+        if let Some(o) = &c.apl_official
+            && let Some(v) = o.apl
+        {
+            t.apl_official_weighted += v * o.population_standardised;
+            t.apl_official_weight += o.population_standardised;
         }
         t.population += u64::from(c.population);
         t.msp_count += u64::from(atlas.msp_count(i));

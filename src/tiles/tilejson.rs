@@ -61,6 +61,8 @@ pub fn tilejson(atlas: &Atlas, layers: &[LayerId], base_url: &str) -> Value {
         "bounds": b,
         "center": [center[0], center[1], 6],
         "vector_layers": layers.iter().map(|l| vector_layer(*l)).collect::<Vec<_>>(),
+        // What the `apl` attribute's travel times are: routed or estimated, and how.
+        "medatlas:travel_times": atlas.travel_times().info(),
     })
 }
 
@@ -84,6 +86,7 @@ pub fn catalog(atlas: &Atlas) -> Value {
     json!({
         "name": atlas.meta.name,
         "synthetic_gp": atlas.meta.synthetic_gp,
+        "travel_times": atlas.travel_times().info(),
         "tiles": layers,
         "combined": {
             "tilejson": format!("/tiles/{}.json", join(&LayerId::ALL)),
