@@ -48,7 +48,7 @@ export async function openCommune(code) {
   const a = ind.ok ? ind.body.area : {};
   const dep = await request(`/api/departements/${encodeURIComponent(k.dep)}`);
   const sites = near.ok
-    ? near.body.sites.map((s) => `<li>${esc(s.name)}${s.commune_name ? ` <span class="count">(${esc(s.commune_name)})</span>` : ''} — ${fmt(s.distance_m / 1000, 1)} km (~${Math.round(s.minutes)} min by road, estimated)</li>`).join('')
+    ? near.body.sites.map((s) => `<li>${esc(s.name)}${s.commune_name ? ` <span class="count">(${esc(s.commune_name)})</span>` : ''} — ${fmt(s.distance_m / 1000, 1)} km (${minutesText(s.minutes, near.body.travel_times)})</li>`).join('')
     : `<li>${esc(near.body.error)}</li>`;
   const gp = k.gp ? k.gp : null;
   const synthetic = gp && gp.synthetic ? ' <span class="note">(synthetic)</span>' : '';
@@ -62,7 +62,8 @@ export async function openCommune(code) {
       ${row('of which near retirement (55+)', gp ? fmt(gp.gp_near_retirement) : 'n/a')}
       ${row('GPs per 10,000', fmt(a.gp_per_10k, 1) + why('gp_per_10k'))}
       ${row('GPs per 10,000 in 5 years', fmt(a.gp_per_10k_projected, 1) + why('gp_per_10k_projected'))}
-      ${row('APL (2.5 = under-served)', fmt(a.apl, 2) + why('apl'))}
+      ${row('APL computed by medatlas (2.5 = under-served)', fmt(a.apl, 2) + why('apl'))}
+      ${row(`APL official, DREES${a.apl_official_year ? ` ${a.apl_official_year}` : ''}`, fmt(a.apl_official, 2) + why('apl_official'))}
       ${row('Zoning', esc(k.zoning || 'none'))}
       ${row('MSP in the commune', fmt(k.msp_count))}
     </table>
@@ -72,6 +73,12 @@ export async function openCommune(code) {
     <div style="margin-top:6px">Download: <a id="download-json" href="/api/communes/${c}/indicators?format=json" download="${esc(k.code)}.json">JSON</a>
       · <a id="download-csv" href="/api/communes/${c}/indicators?format=csv" download="${esc(k.code)}.csv">CSV</a></div>`;
   panel.querySelector('.close').addEventListener('click', () => { panel.hidden = true; });
+}
+
+/** Car minutes to an MSP as the API gives them: routed (a matrix is loaded) or estimated. */
+function minutesText(minutes, source) {
+  if (minutes === null || minutes === undefined) return 'beyond the routed matrix';
+  return `~${Math.round(minutes)} min by road, ${source === 'matrix' ? 'routed' : 'estimated'}`;
 }
 
 /** A popup on an MSP point. */

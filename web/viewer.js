@@ -11,7 +11,8 @@ const STYLES = [
   ['gp_density_5y', 'GPs per 10,000 in 5 years'],
   ['near_retirement', 'Share near retirement'],
   ['zoning', 'Zoning (ZIP / ZAC / HZ)'],
-  ['apl', 'APL (2.5 threshold)'],
+  ['apl', 'APL computed by medatlas (2.5 threshold)'],
+  ['apl_official', 'APL officielle DREES'],
 ];
 /** The what-if map: only offered while a scenario is shown. */
 const WHATIF_STYLE = ['apl_change', 'APL change (what-if)'];

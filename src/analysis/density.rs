@@ -37,7 +37,7 @@ const METRES_PER_DEGREE: f64 = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
 pub const BASIN_LEVEL: &str = "basin";
 
 /// How each indicator is computed, for API metadata and legends (indicator, formula).
-pub const FORMULAS: [(&str, &str); 8] = [
+pub const FORMULAS: [(&str, &str); 9] = [
     ("population", "Σ population municipale of the area's communes"),
     ("gp", "Σ GP head counts over the communes with counts (a commune without counts adds its population, not GPs)"),
     ("gp_near_retirement", "Σ GPs aged 55+; null when a commune with GPs lacks the count"),
@@ -45,6 +45,7 @@ pub const FORMULAS: [(&str, &str); 8] = [
     ("near_retirement_share", "Σ gp_near_retirement / Σ gp"),
     ("gp_per_10k_projected", "Σ projected GPs / Σ population × 10,000, population held constant (see projection.model)"),
     ("apl", "Σ apl_i × w_i / Σ w_i over communes with an APL value, w = standardised population (DREES)"),
+    ("apl_official", "DREES's published APL: Σ apl_official_i × s_i / Σ s_i over communes with one, s = the sheet's standardised population (the sheet's rule for means)"),
     ("low_population", "population < low_population_threshold: few people and GPs, values are fragile (flagged, never hidden)"),
 ];
 
@@ -62,6 +63,8 @@ pub mod reason {
     pub const ACCESS_NOT_COMPUTED: &str = "access not computed";
     /// Access was computed, but no commune of the area has an APL value, for varied reasons.
     pub const NO_APL: &str = "no commune of the area has an APL value";
+    /// No commune of the area has DREES's published APL (no workbook loaded, or another region).
+    pub const NO_OFFICIAL_APL: &str = "no official DREES APL for these communes";
     /// The area's code is not in the atlas's list of EPCIs, départements or regions.
     pub const NO_NAME: &str = "code not in this atlas's list of areas";
 }
@@ -254,6 +257,11 @@ pub struct AreaIndicators {
     pub gp_per_10k_projected: Option<f64>,
     /// Σ apl·weight / Σ weight over the communes with an APL value.
     pub apl: Option<f64>,
+    /// DREES's published APL, weighted by the sheet's standardised population over the
+    /// communes that have one (the official figure, beside `apl`).
+    pub apl_official: Option<f64>,
+    /// Vintage of `apl_official` (the latest when communes differ).
+    pub apl_official_year: Option<u16>,
     /// True when any commune's GP counts come from a model.
     pub synthetic: bool,
     /// Population under [`DensityOptions::low_population_threshold`]: the values rest on few
@@ -380,12 +388,23 @@ struct Sums {
     /// Reason of the first commune without APL, and whether all such communes agree on it.
     apl_reason: Option<&'static str>,
     apl_reasons_differ: bool,
+    official_weighted: f64,
+    official_weight: f64,
+    official_year: Option<u16>,
 }
 
 impl Sums {
     fn add(&mut self, atlas: &Atlas, i: usize, c: &Commune, access: Option<&CommuneAccess>) {
         self.population += u64::from(c.population);
         self.msp += u64::from(atlas.msp_count(i));
+        if let Some(o) = &c.apl_official
+            && let Some(v) = o.apl.filter(|v| v.is_finite())
+            && o.population_standardised > 0.0
+        {
+            self.official_weighted += v * o.population_standardised;
+            self.official_weight += o.population_standardised;
+            self.official_year = self.official_year.max(Some(o.year));
+        }
         if let Some(g) = &c.gp {
             self.any_gp_counts = true;
             self.gp += u64::from(g.gp);
@@ -518,6 +537,10 @@ fn aggregate(
             None
         }
     };
+    let apl_official = finite(s.official_weighted / s.official_weight).filter(|_| s.official_weight > 0.0);
+    if apl_official.is_none() {
+        absent("apl_official", reason::NO_OFFICIAL_APL);
+    }
     AreaIndicators {
         code,
         name,
@@ -532,6 +555,8 @@ fn aggregate(
         gp_projected,
         gp_per_10k_projected,
         apl,
+        apl_official,
+        apl_official_year: s.official_year,
         synthetic: s.synthetic,
         low_population: pop < opts.low_population_threshold,
         missing,

@@ -150,8 +150,9 @@ fn meta(atlas: &Atlas, opts: &DensityOptions, access: Option<&CommuneAccess>) ->
 each GP counts the default activity (5,400 consultations/year) as the atlas has head counts only; \
 residents and GPs at the town hall; aggregates weighted by population",
             "unit": "consultations per year per standardised inhabitant",
-            "travel_times": if a.travel.starts_with("matrix") { "matrix" } else { "estimated" },
+            "travel_times": atlas.travel_times().kind(),
             "travel": a.travel,
+            "official": "apl_official: DREES's published APL (vintage in apl_official_year), weighted by the sheet's standardised population",
         })),
         "formulas": density::FORMULAS.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
     })
@@ -408,7 +409,7 @@ fn feature_collection(features: Vec<Value>, meta: Value) -> Result<Response, Api
 }
 
 /// Columns of the CSV, in the order of [`AreaIndicators`]'s fields.
-const CSV_COLUMNS: [&str; 17] = [
+const CSV_COLUMNS: [&str; 19] = [
     "code",
     "name",
     "level",
@@ -422,6 +423,8 @@ const CSV_COLUMNS: [&str; 17] = [
     "gp_projected",
     "gp_per_10k_projected",
     "apl",
+    "apl_official",
+    "apl_official_year",
     "synthetic",
     "low_population",
     "missing",
@@ -451,6 +454,8 @@ fn csv_response(areas: &[AreaIndicators], communes: Option<&[String]>) -> Result
             opt(a.gp_projected),
             opt(a.gp_per_10k_projected),
             opt(a.apl),
+            opt(a.apl_official),
+            opt(a.apl_official_year),
             a.synthetic.to_string(),
             a.low_population.to_string(),
             missing.join("; "),

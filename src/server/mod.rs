@@ -164,6 +164,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/api/meta", get(meta))
+        .route("/api/access/compare-official", get(compare_official))
         .route("/api/communes/{code}", get(commune))
         .route("/api/locate", get(locate))
         .route("/api/search", get(search::search))
@@ -208,11 +209,28 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
 }
 
 fn meta_json(atlas: &Atlas) -> Value {
+    let mut official_years: Vec<u16> = atlas.communes().iter().filter_map(|c| c.apl_official.as_ref().map(|o| o.year)).collect();
+    official_years.sort_unstable();
+    official_years.dedup();
     json!({
         "name": atlas.meta.name,
         "synthetic_gp": atlas.meta.synthetic_gp,
         "sources": atlas.meta.sources,
+        "travel_times": atlas.travel_times().info(),
+        "apl_official_years": official_years,
     })
+}
+
+/// `GET /api/access/compare-official`: our APL against DREES's published one, over the
+/// communes that have both (404 when the atlas holds no official value).
+async fn compare_official(State(state): State<AppState>) -> Result<Json<crate::analysis::compare::OfficialComparison>, ApiError> {
+    use crate::analysis::compare::{self, CompareOptions};
+    let snapshot = state.snapshot();
+    let access = snapshot.access().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
+    let mut found = compare::against_official(&snapshot.atlas, &access.apl, &CompareOptions::default())
+        .ok_or_else(|| ApiError::not_found("this atlas holds no official DREES APL (load a workbook with --drees-apl)"))?;
+    found.rows.clear();
+    Ok(Json(found))
 }
 
 async fn meta(State(state): State<AppState>) -> Json<Value> {

@@ -82,7 +82,7 @@ pub async fn style(
         .await
         .map_err(|_| ApiError::not_found(format!("no style {stem:?}")))?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
-    let text = text.replace("{origin}", &format!("http://{host}"));
+    let text = fill_placeholders(&text.replace("{origin}", &format!("http://{host}")), &state.snapshot().atlas);
     let mut style: Value = serde_json::from_str(&text).map_err(|e| ApiError::internal(format!("styles/{stem}.json: {e}")))?;
     if let Some(mut request) = style::class_request(&style).map_err(ApiError::internal)? {
         if let Some(m) = method {
@@ -92,6 +92,16 @@ pub async fn style(
         style = tokio::task::spawn_blocking(move || classed(&snapshot, style, &request)).await.map_err(ApiError::internal)??;
     }
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], Json(style)).into_response())
+}
+
+/// Fills what a legend says about the loaded atlas: `{travel_times}` (how the computed APL's
+/// travel times were obtained) and `{apl_official_year}` (the official APL's vintage).
+fn fill_placeholders(text: &str, atlas: &crate::atlas::Atlas) -> String {
+    // Inside JSON strings: escaped as JSON, without the quotes.
+    let escaped = |v: String| serde_json::to_string(&v).map(|q| q[1..q.len() - 1].to_string()).unwrap_or_default();
+    let year = atlas.communes().iter().filter_map(|c| c.apl_official.as_ref().map(|o| o.year)).max();
+    text.replace("{travel_times}", &escaped(atlas.travel_times().describe()))
+        .replace("{apl_official_year}", &year.map_or("(non chargée)".to_string(), |y| y.to_string()))
 }
 
 /// The style with the classes of `request.of` over the snapshot's communes.

@@ -103,6 +103,8 @@ process.on('uncaughtException', async (e) => {
   const panel = await page.textContent('#panel');
   check((await page.textContent('#panel-name')).includes('Montluçon'), 'panel name');
   for (const text of ['GPs per 10,000', 'APL', 'Zoning', 'ZAC', 'MSP Montluçon (Bien-Assis)', 'departmental aids in 2022']) check(panel.includes(text), `panel lacks "${text}": ${panel}`);
+  // Both APLs side by side: ours and DREES's published 2023 value for Montluçon (3.25 in the sheet).
+  check(panel.includes('APL computed by medatlas') && /APL official, DREES 2023\s*3\.25/.test(panel), `panel lacks the two APLs: ${panel}`);
   const csv = await page.evaluate(async () => (await fetch(document.getElementById('download-csv').href)).text());
   check(csv.split('\n')[1]?.startsWith('03185,Montluçon'), `CSV download: ${csv}`);
   await page.screenshot({ path: `${out}/panel.png` });
@@ -116,7 +118,15 @@ process.on('uncaughtException', async (e) => {
     await page.screenshot({ path: `${out}/map-${m}.png` });
   }
   results.maps = maps;
-  check(maps.length === 5, `maps: ${maps}`);
+  check(maps.length === 6, `maps: ${maps}`);
+  // The official APL map draws DREES's values, with its own legend.
+  await page.selectOption('#style-switcher', 'apl_official');
+  await page.waitForFunction(() => document.querySelector('#style-switcher').value === 'apl_official');
+  const official = await page.evaluate(() => window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).filter((f) => typeof f.properties.apl_official === 'number').length);
+  check(official > 100, `official APL map: ${official} communes with apl_official`);
+  const officialLegend = await page.textContent('#legend');
+  check(officialLegend.includes('APL officielle DREES 2023'), `official legend: ${officialLegend}`);
+  results.official_apl_communes = official;
 
   // 4. An MSP point opens its popup.
   await page.selectOption('#style-switcher', 'gp_density');

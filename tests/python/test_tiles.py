@@ -39,7 +39,8 @@ EXTENT = 4096
 BUFFER = 64
 COMMUNE_FIELDS = {
     "code", "name", "dep", "population", "gp", "gp_near_retirement", "gp_per_10k",
-    "gp_per_10k_in_5y", "apl", "near_retirement_share", "zoning", "msp_count", "synthetic",
+    "gp_per_10k_in_5y", "apl", "apl_official", "apl_official_year", "near_retirement_share", "zoning",
+    "msp_count", "synthetic",
 }
 # Present on every commune feature (the others are absent where the value is unknown).
 COMMUNE_ALWAYS = {"code", "name", "dep", "population", "msp_count"}

@@ -1,0 +1,49 @@
+//! Request helpers shared by the HTTP tests: the router driven in-process (no socket).
+//! Each test file keeps its own atlas (`AppState`) and passes it in.
+#![allow(dead_code)] // each test file uses some of these
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use medatlas::server::{AppState, router};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// A response, read whole.
+pub struct Answer {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The body as JSON (panics with the body when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends one request to a router over `state`.
+pub async fn send(state: &AppState, request: Request<Body>) -> Answer {
+    let response = router(state.clone()).oneshot(request).await.expect("answer");
+    let status = response.status();
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+    Answer { status, content_type, body }
+}
+
+/// `GET uri`.
+pub async fn get(state: &AppState, uri: &str) -> Answer {
+    send(state, Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+/// `POST uri` with a JSON body.
+pub async fn post_json(state: &AppState, uri: &str, body: &Value) -> Answer {
+    let request = Request::post(uri).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).expect("request");
+    send(state, request).await
+}
