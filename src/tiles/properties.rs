@@ -495,3 +495,211 @@ pub fn write_json_file(path: &Path, value: &(impl Serialize + ?Sized)) -> Result
     let json = serde_json::to_string_pretty(value)?;
     std::fs::write(path, json).map_err(|source| ExportError::Io { action: "writing", path: path.to_path_buf(), source })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::access::Decay;
+    use std::sync::OnceLock;
+
+    fn atlas() -> &'static Atlas {
+        static ATLAS: OnceLock<Atlas> = OnceLock::new();
+        ATLAS.get_or_init(|| Atlas::load_default().expect("the embedded default loads"))
+    }
+
+    fn area(code: &str, gp: Option<u64>) -> AreaIndicators {
+        let mut missing = BTreeMap::new();
+        if gp.is_none() {
+            missing.insert("gp", "no GP count");
+            missing.insert("apl", "not computed");
+        }
+        AreaIndicators {
+            code: code.into(),
+            name: gp.map(|_| format!("Area {code}")),
+            level: "epci",
+            population: 1200,
+            commune_count: 3,
+            gp,
+            gp_near_retirement: None,
+            gp_per_10k: gp.map(|g| g as f64 * 10_000.0 / 1200.0),
+            near_retirement_share: None,
+            msp_count: 1,
+            gp_projected: None,
+            gp_per_10k_projected: None,
+            apl: Some(2.75),
+            synthetic: false,
+            low_population: true,
+            missing,
+            communes: vec![0],
+        }
+    }
+
+    #[test]
+    fn area_columns_are_the_json_fields_in_order() {
+        // AreaIndicators serialises its fields in declaration order: the table follows it.
+        let json = serde_json::to_string(&area("200011781", Some(3))).expect("serialises");
+        let mut keys: Vec<(usize, &str)> = AREA_COLUMNS[..AREA_COLUMNS.len() - 1]
+            .iter()
+            .map(|c| (json.find(&format!("\"{}\":", c.name)).unwrap_or(usize::MAX), c.name))
+            .collect();
+        assert!(keys.iter().all(|(at, _)| *at != usize::MAX), "a column is no field: {keys:?}");
+        let in_table: Vec<&str> = keys.iter().map(|k| k.1).collect();
+        keys.sort();
+        assert_eq!(keys.iter().map(|k| k.1).collect::<Vec<_>>(), in_table);
+        let fields = serde_json::to_value(area("x", None)).expect("value").as_object().map_or(0, |o| o.len());
+        assert_eq!(fields, AREA_COLUMNS.len() - 1, "every field has a column");
+        assert_eq!(AREA_COLUMNS.last().map(|c| c.name), Some("communes"));
+    }
+
+    #[test]
+    fn areas_as_csv_render_missing_values_and_basin_codes() {
+        let areas = [area("A", Some(3)), area("B", None)];
+        let mut out = Vec::new();
+        write_areas_csv(&areas, None, &mut out).expect("written");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "code,name,level,population,commune_count,gp,gp_near_retirement,gp_per_10k,near_retirement_share,msp_count,gp_projected,gp_per_10k_projected,apl,synthetic,low_population,missing");
+        assert_eq!(lines[1], "A,Area A,epci,1200,3,3,,25,,1,,,2.75,false,true,");
+        assert_eq!(lines[2], "B,,epci,1200,3,,,,,1,,,2.75,false,true,apl: not computed; gp: no GP count");
+        assert_eq!(lines.len(), 3);
+
+        let codes = vec!["03095".to_string(), "03185".to_string()];
+        let mut out = Vec::new();
+        write_areas_csv(&areas[..1], Some(&codes), &mut out).expect("written");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.lines().next().is_some_and(|h| h.ends_with(",missing,communes")), "{text}");
+        assert!(text.lines().nth(1).is_some_and(|r| r.ends_with(",03095 03185")), "{text}");
+    }
+
+    #[test]
+    fn areas_as_geojson_carry_ids_meta_and_typed_properties() {
+        let i = atlas().commune_index("03185").expect("Montluçon");
+        let mut a = area("03185", None);
+        a.communes = vec![i];
+        let codes = vec!["03185".to_string()];
+        let mut out = Vec::new();
+        let n = write_areas_geojson(atlas(), None, std::slice::from_ref(&a), Some(&codes), serde_json::json!({"atlas": "t"}), &mut out).expect("written");
+        assert_eq!(n, 1);
+        let fc: Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(fc["type"], "FeatureCollection");
+        assert_eq!(fc["meta"]["atlas"], "t");
+        let f = &fc["features"][0];
+        assert_eq!(f["id"], "03185");
+        assert_eq!(f["geometry"]["type"], "MultiPolygon");
+        let p = &f["properties"];
+        assert!(p["name"].is_null() && p.get("name").is_some(), "a missing value is null, not left out");
+        assert_eq!(p["missing"]["gp"], "no GP count");
+        assert_eq!(p["communes"], serde_json::json!(["03185"]));
+        assert_eq!(p["low_population"], true);
+        assert_eq!(p["population"], 1200);
+        // An area without communes has no geometry.
+        a.communes.clear();
+        let mut out = Vec::new();
+        write_areas_geojson(atlas(), None, &[a], None, Value::Null, &mut out).expect("written");
+        let fc: Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert!(fc["features"][0]["geometry"].is_null());
+        assert!(fc["features"][0]["properties"].get("communes").is_none());
+    }
+
+    fn result(method: Method) -> MethodResult {
+        let n = atlas().communes().len();
+        MethodResult {
+            method,
+            values: (0..n).map(|i| (i > 0).then_some(i as f64 / 4.0)).collect(),
+            missing: (0..n).map(|i| (i == 0).then_some("no population")).collect(),
+            weight: vec![1.0; n],
+            unit: "units",
+            travel: "estimated".into(),
+            travel_kind: "estimated",
+            decay: Decay::Uniform,
+            max_minutes: 20.0,
+            supply_locations: 0,
+            pairs: 0,
+        }
+    }
+
+    #[test]
+    fn commune_values_as_csv_name_the_method_column() {
+        let mut out = Vec::new();
+        write_commune_values(atlas(), &result(Method::TwoStep), TableFormat::Csv, &mut out).expect("written");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "code,name,dep,population,gp,2sfca,missing");
+        assert_eq!(lines.len(), atlas().communes().len() + 1);
+        let c1 = &atlas().communes()[1];
+        let gp = c1.gp.as_ref().map(|g| g.gp.to_string()).unwrap_or_default();
+        assert_eq!(lines[2], format!("{},{},{},{},{gp},0.25,", c1.code, c1.name, c1.dep, c1.population));
+        assert!(lines[1].ends_with(",,no population"), "{}", lines[1]);
+    }
+
+    #[test]
+    fn commune_values_as_geojson_carry_the_method_and_leave_out_absent_reasons() {
+        let mut out = Vec::new();
+        write_commune_values(atlas(), &result(Method::Apl), TableFormat::GeoJson, &mut out).expect("written");
+        let fc: Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(fc["method"], "apl");
+        assert_eq!(fc["unit"], "units");
+        assert_eq!(fc["travel_times"], "estimated");
+        assert_eq!(fc["synthetic_gp"], atlas().meta.synthetic_gp);
+        let features = fc["features"].as_array().expect("features");
+        assert_eq!(features.len(), atlas().communes().len());
+        assert!(features[0]["properties"]["apl"].is_null());
+        assert_eq!(features[0]["properties"]["missing"], "no population");
+        assert_eq!(features[1]["properties"]["apl"], 0.25);
+        assert!(features[1]["properties"].get("missing").is_none());
+        assert!(features[1].get("id").is_none());
+        assert_eq!(features[1]["geometry"]["type"], "MultiPolygon");
+    }
+
+    #[test]
+    fn the_format_follows_the_extension() {
+        assert_eq!(TableFormat::of_path(Path::new("a/b.CSV")), Some(TableFormat::Csv));
+        assert_eq!(TableFormat::of_path(Path::new("b.geojson")), Some(TableFormat::GeoJson));
+        assert_eq!(TableFormat::of_path(Path::new("b.json")), Some(TableFormat::GeoJson));
+        assert_eq!(TableFormat::of_path(Path::new("b.txt")), None);
+        assert_eq!(TableFormat::of_path(Path::new("csv")), None);
+        let err = write_commune_values_file(atlas(), &result(Method::Apl), Path::new("/nonexistent/x.txt")).unwrap_err();
+        assert!(matches!(err, ExportError::UnknownFormat(_)), "{err}");
+    }
+
+    #[test]
+    fn method_inputs_are_the_populations_head_counts_and_pairs_within_reach() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let params = MethodParams { max_minutes: 15.0, ..MethodParams::default() };
+        write_method_inputs(atlas(), &params, Method::TwoStep, dir.path()).expect("written");
+        let read = |name: &str| -> Vec<Vec<String>> {
+            let mut r = csv::Reader::from_path(dir.path().join(name)).expect("readable");
+            r.records().map(|row| row.expect("row").iter().map(str::to_string).collect()).collect()
+        };
+        let communes = atlas().communes();
+        let demand = read("demand.csv");
+        assert_eq!(demand.len(), communes.len());
+        assert_eq!(demand[5], vec![communes[5].code.clone(), communes[5].population.to_string()]);
+        let supply = read("supply.csv");
+        let with_gp: Vec<&Commune> = communes.iter().filter(|c| c.gp.as_ref().is_some_and(|g| g.gp > 0)).collect();
+        assert_eq!(supply.len(), with_gp.len());
+        assert_eq!(supply[0], vec![with_gp[0].code.clone(), with_gp[0].gp.as_ref().map_or(0, |g| g.gp).to_string()]);
+        let cost = read("cost.csv");
+        assert!(!cost.is_empty());
+        let suppliers: std::collections::HashSet<&str> = with_gp.iter().map(|c| c.code.as_str()).collect();
+        for row in &cost {
+            let minutes: f64 = row[2].parse().expect("a number");
+            assert!((0.0..=15.0).contains(&minutes), "{row:?}");
+            assert!(suppliers.contains(row[1].as_str()), "{row:?}: not a supply commune");
+        }
+        // A commune reaches itself at the town hall: every supplier is its own destination.
+        assert!(with_gp.iter().all(|c| cost.iter().any(|r| r[0] == c.code && r[1] == c.code)));
+    }
+
+    #[test]
+    fn properties_leave_out_absent_values_only() {
+        let reasons = BTreeMap::from([("gp", "none")]);
+        let codes = vec!["a".to_string()];
+        let values = [Prop::Null, Prop::Absent, Prop::Number(f64::NAN), Prop::Reasons(&reasons), Prop::Codes(&codes), Prop::Bool(true)];
+        let names = ["n", "absent", "nan", "why", "codes", "b"];
+        let v = serde_json::to_value(Properties { names: &names, values: &values }).expect("serialises");
+        assert_eq!(v, serde_json::json!({"n": null, "nan": null, "why": {"gp": "none"}, "codes": ["a"], "b": true}));
+        let cells: Vec<String> = values.iter().map(Prop::csv_cell).collect();
+        assert_eq!(cells, vec!["", "", "NaN", "gp: none", "a", "true"]);
+    }
+}
