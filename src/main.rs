@@ -1,7 +1,7 @@
 //! The `medatlas` command line: parses arguments, calls the library, prints.
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use medatlas::atlas::{Atlas, LoadConfig};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -185,8 +185,8 @@ enum MatrixCommand {
         /// The wide matrix CSV.
         input: PathBuf,
         /// Unit of the cells: seconds (OSRM) or minutes.
-        #[arg(long)]
-        unit: medatlas::ingest::wide_matrix::TimeUnit,
+        #[arg(long, ignore_case = true)]
+        unit: UnitArg,
         /// Where to write the rows (CSV from,to,minutes).
         #[arg(long)]
         out: PathBuf,
@@ -199,22 +199,34 @@ enum MatrixCommand {
     },
 }
 
-/// `tiles export --format`.
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum ArchiveFormat {
-    Pmtiles,
-    /// Needs the cargo feature `mbtiles`.
-    Mbtiles,
+/// A `clap::ValueEnum` of a flag with a fixed set of values, and its conversion into the
+/// library's type (the library knows no clap).
+macro_rules! choice {
+    ($(#[$m:meta])* $name:ident => $target:ty { $($(#[$vm:meta])* $variant:ident => $to:expr),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+        enum $name { $($(#[$vm])* $variant),+ }
+        impl From<$name> for $target {
+            fn from(v: $name) -> Self { match v { $($name::$variant => $to),+ } }
+        }
+    };
 }
 
-impl From<ArchiveFormat> for medatlas::tiles::export::ExportFormat {
-    fn from(f: ArchiveFormat) -> Self {
-        match f {
-            ArchiveFormat::Pmtiles => Self::Pmtiles,
-            ArchiveFormat::Mbtiles => Self::Mbtiles,
-        }
-    }
-}
+choice!(/// `tiles export --format`.
+    ArchiveFormat => medatlas::tiles::export::ExportFormat { Pmtiles => Self::Pmtiles, /** Needs the cargo feature `mbtiles`. */ Mbtiles => Self::Mbtiles });
+choice!(/// `access --method`.
+    MethodArg => medatlas::analysis::methods::Method { Apl => Self::Apl, #[value(name = "2sfca")] TwoStep => Self::TwoStep, E2sfca => Self::E2sfca, Gravity => Self::Gravity });
+choice!(/// `access --age-weights`: the vintage of the DREES age weights.
+    AgeWeightsArg => medatlas::analysis::apl::AgeWeights { #[value(name = "2022")] Drees2022 => Self::DREES_2022, #[value(name = "2023")] Drees2023 => Self::DREES_2023 });
+choice!(/// `suggest --objective`.
+    ObjectiveArg => medatlas::analysis::siting::Objective { Coverage => Self::Coverage, Apl => Self::Apl });
+choice!(/// A tile layer (`tiles export --layers`, `tiles geojson --layer`).
+    LayerArg => medatlas::tiles::LayerId { Communes => Self::Communes, Departements => Self::Departements, Msp => Self::Msp });
+choice!(/// `matrix from-wide --unit`.
+    UnitArg => medatlas::ingest::wide_matrix::TimeUnit {
+        /** Seconds (OSRM `/table` durations). */ #[value(alias = "second", alias = "sec", alias = "s")] Seconds => Self::Seconds,
+        /** Minutes. */ #[value(alias = "minute", alias = "min", alias = "m")] Minutes => Self::Minutes,
+    });
 
 /// From a commune code or from a point, never both.
 #[derive(Args)]
@@ -245,8 +257,8 @@ struct AccessArgs {
     #[arg(long, value_name = "JSON", requires = "compare_official")]
     compare_json: Option<PathBuf>,
     /// apl, 2sfca, e2sfca or gravity.
-    #[arg(long, default_value = "apl")]
-    method: String,
+    #[arg(long, value_enum, default_value = "apl", ignore_case = true)]
+    method: MethodArg,
     /// Catchment limit in minutes (inclusive).
     #[arg(long, default_value_t = 20.0)]
     max_minutes: f64,
@@ -267,8 +279,8 @@ struct AccessArgs {
     #[arg(long, value_name = "PATH")]
     ages: Option<PathBuf>,
     /// APL: vintage of the DREES age weights standardising --ages.
-    #[arg(long, default_value = "2023", value_parser = ["2022", "2023"])]
-    age_weights: String,
+    #[arg(long, value_enum, default_value = "2023")]
+    age_weights: AgeWeightsArg,
     /// APL: individual GPs (CSV: commune, activity, practice, age, optional id); they replace
     /// the atlas's head counts, with the DREES activity caps.
     #[arg(long, value_name = "PATH")]
@@ -300,8 +312,8 @@ struct SuggestArgs {
     #[arg(short, long, default_value_t = 3)]
     k: usize,
     /// coverage (residents newly within --minutes of an MSP) or apl (residents lifted to 2.5).
-    #[arg(long, default_value = "coverage")]
-    objective: String,
+    #[arg(long, value_enum, default_value = "coverage", ignore_case = true)]
+    objective: ObjectiveArg,
     /// Coverage: the service time, minutes (inclusive).
     #[arg(long, default_value_t = 15.0)]
     minutes: f64,
@@ -364,8 +376,8 @@ enum TilesCommand {
         #[arg(long, default_value_t = 12)]
         maxzoom: u8,
         /// Layers to include (comma-separated); default all.
-        #[arg(long, value_delimiter = ',')]
-        layers: Vec<String>,
+        #[arg(long, value_enum, value_delimiter = ',')]
+        layers: Vec<LayerArg>,
         #[arg(long, value_enum, default_value = "pmtiles")]
         format: ArchiveFormat,
         /// Write the per-zoom size statistics as JSON.
@@ -376,8 +388,8 @@ enum TilesCommand {
     },
     /// Write one layer as a GeoJSON FeatureCollection with the tiles' properties.
     Geojson {
-        #[arg(long, default_value = "communes")]
-        layer: String,
+        #[arg(long, value_enum, default_value = "communes")]
+        layer: LayerArg,
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]
@@ -418,7 +430,7 @@ fn main() -> Result<()> {
         Command::Matrix { command: MatrixCommand::FromWide { input, unit, out, check_codes, load } } => {
             use medatlas::ingest::wide_matrix::{read_wide_matrix, write_time_rows_file};
             let atlas = if check_codes { Some(load.load()?) } else { None };
-            let imported = read_wide_matrix(&input, unit, atlas.as_ref().map(|a| a.registry()), load.remap_merged)?;
+            let imported = read_wide_matrix(&input, unit.into(), atlas.as_ref().map(|a| a.registry()), load.remap_merged)?;
             eprintln!("{}", imported.report.summary());
             if imported.records.is_empty() {
                 bail!("no usable cell in {}: nothing written", input.display());
@@ -485,8 +497,7 @@ fn import(load: &LoadArgs, report: Option<PathBuf>) -> Result<()> {
     info(&atlas)?;
     eprintln!("loaded in {:.2} s", started.elapsed().as_secs_f64());
     if let Some(path) = report {
-        let json = serde_json::to_string_pretty(atlas.reports())?;
-        std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+        medatlas::tiles::properties::write_json_file(&path, atlas.reports())?;
         eprintln!("report written to {}", path.display());
     }
     Ok(())
@@ -566,21 +577,22 @@ fn nearest(args: NearestArgs) -> Result<()> {
     Ok(())
 }
 
-fn parse_layers(names: &[String]) -> Result<Vec<medatlas::tiles::LayerId>> {
-    if names.is_empty() {
-        return Ok(medatlas::tiles::LayerId::ALL.to_vec());
-    }
-    medatlas::tiles::parse_layer_list(&names.join(",")).map_err(|e| anyhow::anyhow!(e.message().to_string()))
-}
-
 fn tiles(command: TilesCommand) -> Result<()> {
-    use medatlas::tiles::{TileSet, export};
+    use medatlas::tiles::{LayerId, TileSet, export};
     match command {
         TilesCommand::Export { out, minzoom, maxzoom, layers, format, stats, load } => {
             if minzoom > maxzoom || maxzoom > medatlas::tiles::MAX_ZOOM {
                 bail!("zooms must satisfy minzoom <= maxzoom <= {}", medatlas::tiles::MAX_ZOOM);
             }
-            let options = export::ExportOptions { minzoom, maxzoom, layers: parse_layers(&layers)?, format: format.into() };
+            let mut ids: Vec<LayerId> = Vec::new();
+            for layer in layers.into_iter().map(LayerId::from) {
+                if ids.contains(&layer) {
+                    bail!("layer {:?} is listed twice", layer.name());
+                }
+                ids.push(layer);
+            }
+            let layers = if ids.is_empty() { LayerId::ALL.to_vec() } else { ids };
+            let options = export::ExportOptions { minzoom, maxzoom, layers, format: format.into() };
             let atlas = load.load()?;
             let started = Instant::now();
             let tileset = TileSet::build(&atlas);
@@ -601,17 +613,13 @@ fn tiles(command: TilesCommand) -> Result<()> {
                 eprintln!("  z{:<2} {:>7} tiles  p50 {:>7} B  p99 {:>7} B  max {:>7} B ({})", z.z, z.tiles, z.p50_bytes, z.p99_bytes, z.max_bytes, z.max_tile);
             }
             if let Some(path) = stats {
-                std::fs::write(&path, serde_json::to_string_pretty(&summary)?).with_context(|| format!("writing {}", path.display()))?;
+                medatlas::tiles::properties::write_json_file(&path, &summary)?;
             }
             Ok(())
         }
         TilesCommand::Geojson { layer, out, load } => {
-            let layer = medatlas::tiles::LayerId::parse(&layer).with_context(|| format!("unknown layer {layer:?}"))?;
             let atlas = load.load()?;
-            let file = std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?;
-            let mut w = std::io::BufWriter::new(file);
-            let n = medatlas::tiles::geojson_export::write_layer(&atlas, layer, &mut w)?;
-            std::io::Write::flush(&mut w)?;
+            let n = medatlas::tiles::geojson_export::write_layer_file(&atlas, layer.into(), &out)?;
             eprintln!("{n} features written to {}", out.display());
             Ok(())
         }
@@ -627,15 +635,7 @@ fn access_params(args: &AccessArgs, method: medatlas::analysis::methods::Method)
     }
     params.apl.default_activity = args.default_activity;
     if let Some(steps) = &args.steps {
-        let parsed = steps
-            .split(',')
-            .map(|pair| {
-                let (b, w) = pair.split_once(':').with_context(|| format!("step {pair:?} is not bound:weight"))?;
-                Ok((b.trim().parse::<f64>()?, w.trim().parse::<f64>()?))
-            })
-            .collect::<Result<Vec<_>>>()
-            .context("--steps")?;
-        params.decay = Some(Decay::steps(parsed)?);
+        params.decay = Some(Decay::parse_steps(steps).context("--steps")?);
     }
     if method == Method::Gravity && (args.gravity_alpha.is_some() || args.gravity_min_minutes.is_some()) {
         let Decay::Gravity { scale, alpha, min_cost } = params.decay_for(Method::Gravity) else { unreachable!() };
@@ -647,15 +647,19 @@ fn access_params(args: &AccessArgs, method: medatlas::analysis::methods::Method)
 
 fn access(args: AccessArgs) -> Result<()> {
     use medatlas::analysis::methods::{self, Method};
-    let method = Method::parse(&args.method).with_context(|| {
-        format!("unknown method {:?}: one of {}", args.method, Method::ALL.map(Method::name).join(", "))
-    })?;
+    use medatlas::tiles::properties::{self, TableFormat};
+    let method = Method::from(args.method);
     // Checked before loading the atlas, which takes a while: these are mistakes in the command.
     if args.under_65 && args.gps.is_none() {
         bail!("--under-65 needs --gps: the atlas's GP head counts have no age");
     }
     if method != Method::Apl && (args.ages.is_some() || args.gps.is_some() || args.under_65) {
         bail!("--ages, --gps and --under-65 only apply to --method apl, not {}", method.name());
+    }
+    if let Some(out) = &args.out
+        && TableFormat::of_path(out).is_none()
+    {
+        bail!("--out must end in .csv or .geojson, got {}", out.display());
     }
     let mut params = access_params(&args, method)?;
     let atlas = args.load.load()?;
@@ -695,7 +699,7 @@ fn access(args: AccessArgs) -> Result<()> {
             let standardised = inputs.standardised_communes();
             eprintln!(
                 "population standardised with the DREES {} age weights for {standardised} communes; {} keep their raw population",
-                args.age_weights,
+                args.age_weights.to_possible_value().map_or(String::new(), |v| v.get_name().to_string()),
                 atlas.communes().len() - standardised
             );
         }
@@ -708,11 +712,11 @@ fn access(args: AccessArgs) -> Result<()> {
         }
     }
     if let Some(dir) = &args.dump_inputs {
-        dump_access_inputs(&atlas, &travel, &params, method, dir)?;
+        properties::write_method_inputs(&atlas, &params, method, dir)?;
         eprintln!("inputs written to {}", dir.display());
     }
     if let Some(out) = &args.out {
-        write_access(&atlas, &result, out)?;
+        properties::write_commune_values_file(&atlas, &result, out)?;
         eprintln!("values written to {}", out.display());
     }
     if args.compare_official {
@@ -760,11 +764,7 @@ fn print_import_report(report: &medatlas::model::report::ImportReport) {
 fn apl_inputs(args: &AccessArgs, atlas: &Atlas) -> Result<medatlas::analysis::apl::AplInputs> {
     use medatlas::analysis::apl::{AgeWeights, AplInputs, GpScope};
     use medatlas::ingest::{age_pyramid, gp_activity};
-    let age_weights = match args.age_weights.as_str() {
-        "2022" => AgeWeights::DREES_2022,
-        "2023" => AgeWeights::DREES_2023,
-        other => bail!("--age-weights must be 2022 or 2023, got {other:?}"),
-    };
+    let age_weights = AgeWeights::from(args.age_weights);
     let scope = if args.under_65 { GpScope::Under65 } else { GpScope::All };
     let mut inputs = AplInputs { age_weights, scope, ..AplInputs::default() };
     if let Some(path) = &args.ages {
@@ -789,93 +789,6 @@ fn apl_inputs(args: &AccessArgs, atlas: &Atlas) -> Result<medatlas::analysis::ap
     Ok(inputs)
 }
 
-/// demand.csv (commune, population), supply.csv (commune, supply) and cost.csv (origin,
-/// dest, minutes: the pairs within the catchment) of one run. For APL the population is the
-/// standardised one and the supply the counted activity, as the run used them.
-fn dump_access_inputs(
-    atlas: &Atlas,
-    travel: &medatlas::analysis::travel::TravelTimes,
-    params: &medatlas::analysis::methods::MethodParams,
-    method: medatlas::analysis::methods::Method,
-    dir: &std::path::Path,
-) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let communes = atlas.communes();
-    let (demand, supply) = medatlas::analysis::methods::demand_supply(atlas, method, params)?;
-    let supply_communes: Vec<usize> = (0..communes.len()).filter(|&i| supply[i] > 0.0).collect();
-    let points: Vec<geo::Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
-    let costs = medatlas::analysis::travel::cost_table(travel, &points, &supply_communes, params.max_minutes);
-    let mut w = csv::Writer::from_path(dir.join("demand.csv"))?;
-    w.write_record(["id", "value"])?;
-    for (c, d) in communes.iter().zip(&demand) {
-        w.write_record([c.code.as_str(), &d.to_string()])?;
-    }
-    w.flush()?;
-    let mut w = csv::Writer::from_path(dir.join("supply.csv"))?;
-    w.write_record(["id", "value"])?;
-    for &i in &supply_communes {
-        w.write_record([communes[i].code.as_str(), &supply[i].to_string()])?;
-    }
-    w.flush()?;
-    let mut w = csv::Writer::from_path(dir.join("cost.csv"))?;
-    w.write_record(["origin", "dest", "cost"])?;
-    for (d, s, c) in costs.pairs() {
-        w.write_record([communes[d].code.as_str(), communes[supply_communes[s]].code.as_str(), &c.to_string()])?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-/// The values per commune as CSV or GeoJSON (by the file's extension).
-fn write_access(atlas: &Atlas, result: &medatlas::analysis::methods::MethodResult, out: &std::path::Path) -> Result<()> {
-    let name = result.method.name();
-    let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let rows = atlas.communes().iter().zip(result.values.iter().zip(&result.missing));
-    match ext.as_str() {
-        "csv" => {
-            let mut w = csv::Writer::from_path(out).with_context(|| format!("creating {}", out.display()))?;
-            w.write_record(["code", "name", "dep", "population", "gp", name, "missing"])?;
-            for (c, (v, why)) in rows {
-                let gp = c.gp.as_ref().map(|g| g.gp.to_string()).unwrap_or_default();
-                let v = v.map(|v| v.to_string()).unwrap_or_default();
-                w.write_record([&c.code, &c.name, &c.dep, &c.population.to_string(), &gp, &v, why.unwrap_or("")])?;
-            }
-            w.flush()?;
-        }
-        "geojson" | "json" => {
-            let features: Vec<geojson::Feature> = rows
-                .map(|(c, (v, why))| {
-                    let mut p = serde_json::Map::new();
-                    p.insert("code".into(), c.code.clone().into());
-                    p.insert("name".into(), c.name.clone().into());
-                    p.insert("population".into(), c.population.into());
-                    p.insert("gp".into(), c.gp.as_ref().map(|g| g.gp).into());
-                    p.insert(name.into(), (*v).into());
-                    if let Some(why) = why {
-                        p.insert("missing".into(), (*why).into());
-                    }
-                    geojson::Feature {
-                        geometry: Some(geojson::Geometry::from(&c.geometry)),
-                        properties: Some(p),
-                        ..Default::default()
-                    }
-                })
-                .collect();
-            let mut collection = geojson::FeatureCollection { features, bbox: None, foreign_members: None };
-            let mut meta = serde_json::Map::new();
-            meta.insert("method".into(), name.into());
-            meta.insert("unit".into(), result.unit.into());
-            meta.insert("travel_times".into(), result.travel_kind.into());
-            meta.insert("travel".into(), result.travel.clone().into());
-            meta.insert("synthetic_gp".into(), atlas.meta.synthetic_gp.into());
-            collection.foreign_members = Some(meta);
-            std::fs::write(out, collection.to_string()).with_context(|| format!("writing {}", out.display()))?;
-        }
-        _ => bail!("--out must end in .csv or .geojson, got {}", out.display()),
-    }
-    Ok(())
-}
-
 fn suggest(args: SuggestArgs) -> Result<()> {
     use medatlas::analysis::siting::{self, Objective};
     if args.k == 0 || args.k > 100 {
@@ -884,7 +797,7 @@ fn suggest(args: SuggestArgs) -> Result<()> {
     if let (Some(costs), Some(weights)) = (&args.costs, &args.weights) {
         return suggest_instance(costs, weights, args.k, args.minutes);
     }
-    let objective = Objective::parse(&args.objective).with_context(|| format!("unknown objective {:?}: coverage or apl", args.objective))?;
+    let objective = Objective::from(args.objective);
     let dep = args.target_dep.clone().context("--target-dep is required without --costs")?;
     let atlas = args.load.load()?;
     atlas.department(&dep).with_context(|| format!("no département {dep:?} in this atlas"))?;
@@ -908,40 +821,20 @@ fn suggest(args: SuggestArgs) -> Result<()> {
 /// A covering instance from CSV files, solved like the atlas's: for comparisons with spopt.
 fn suggest_instance(costs: &std::path::Path, weights: &std::path::Path, k: usize, radius: f64) -> Result<()> {
     use medatlas::analysis::siting::{CoverInstance, max_cover};
-    let mut ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut weight = Vec::new();
-    for (line, row) in csv::Reader::from_path(weights).with_context(|| format!("reading {}", weights.display()))?.records().enumerate() {
-        let row = row?;
-        let w: f64 = row.get(1).unwrap_or("").trim().parse().ok().filter(|w: &f64| w.is_finite() && *w >= 0.0)
-            .with_context(|| format!("{} line {}: weight {:?} is not a number ≥ 0", weights.display(), line + 2, row.get(1)))?;
-        ids.insert(row.get(0).unwrap_or("").trim().to_string(), weight.len());
-        weight.push(w);
+    let read = medatlas::ingest::cover_instance::read_cover_instance(costs, weights)?;
+    for report in [&read.weights_report, &read.costs_report] {
+        if !report.rejected.is_empty() || !report.skipped.is_empty() {
+            print_import_report(report);
+        }
     }
-    let mut candidates: Vec<String> = Vec::new();
-    let mut candidate_ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut pairs = Vec::new();
-    for (line, row) in csv::Reader::from_path(costs).with_context(|| format!("reading {}", costs.display()))?.records().enumerate() {
-        let row = row?;
-        let here = || format!("{} line {}", costs.display(), line + 2);
-        let d = *ids.get(row.get(0).unwrap_or("").trim()).with_context(|| format!("{}: unknown demand id {:?}", here(), row.get(0)))?;
-        let c_id = row.get(1).unwrap_or("").trim().to_string();
-        let next = candidates.len();
-        let c = *candidate_ids.entry(c_id.clone()).or_insert_with(|| {
-            candidates.push(c_id);
-            next
-        });
-        let t: f64 = row.get(2).unwrap_or("").trim().parse().ok().filter(|t: &f64| t.is_finite() && *t >= 0.0)
-            .with_context(|| format!("{}: cost {:?} is not a number ≥ 0", here(), row.get(2)))?;
-        pairs.push((d, c, t));
-    }
-    let table = medatlas::analysis::access::CostTable::from_pairs(weight.len(), candidates.len(), pairs)?;
-    let total: f64 = weight.iter().sum();
-    let instance = CoverInstance::from_costs(weight, &table, radius);
+    let table = medatlas::analysis::access::CostTable::from_pairs(read.weights.len(), read.candidates.len(), read.pairs)?;
+    let total: f64 = read.weights.iter().sum();
+    let instance = CoverInstance::from_costs(read.weights, &table, radius);
     let s = max_cover(&instance, k, None);
-    eprintln!("{} demand points ({total} weight), {} candidates, radius {radius}, p = {k}", ids.len(), candidates.len());
+    eprintln!("{} demand points ({total} weight), {} candidates, radius {radius}, p = {k}", read.demand_ids.len(), read.candidates.len());
     println!("covered weight {} ({:.2} % of the total)", s.covered_weight, 100.0 * s.covered_weight / total.max(f64::MIN_POSITIVE));
     for (c, g) in s.selected.iter().zip(&s.marginal_gains) {
-        println!("{} +{g}", candidates[*c]);
+        println!("{} +{g}", read.candidates[*c]);
     }
     Ok(())
 }

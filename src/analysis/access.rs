@@ -34,6 +34,20 @@ pub enum AccessError {
     OutOfRange { index: usize, side: &'static str, location: usize, count: usize },
 }
 
+/// Why a text is not a list of step weights ([`Decay::parse_steps`]).
+#[derive(Debug, Error, PartialEq)]
+pub enum StepsError {
+    /// A step without the `:` between its bound and its weight.
+    #[error("step {0:?} is not bound:weight")]
+    NotAPair(String),
+    /// A bound or weight that is not a number.
+    #[error("step {step:?}: {part} {value:?} is not a number")]
+    NotANumber { step: String, part: &'static str, value: String },
+    /// Numbers that make no decay (negative, not finite, no step at all).
+    #[error(transparent)]
+    Invalid(AccessError),
+}
+
 /// How much a unit of supply counts at a given travel cost.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decay {
@@ -62,6 +76,22 @@ impl Decay {
         }
         steps.sort_by(|a, b| a.0.total_cmp(&b.0));
         Ok(Decay::Steps(steps))
+    }
+
+    /// Step weights written as `bound:weight` pairs separated by commas, e.g.
+    /// `10:1,20:0.68,30:0.22` (the command line's `--steps`), checked as [`Decay::steps`].
+    pub fn parse_steps(text: &str) -> Result<Decay, StepsError> {
+        let number = |step: &str, part: &'static str, raw: &str| {
+            raw.trim().parse::<f64>().map_err(|_| StepsError::NotANumber { step: step.to_string(), part, value: raw.trim().to_string() })
+        };
+        let steps = text
+            .split(',')
+            .map(|step| {
+                let (bound, weight) = step.split_once(':').ok_or_else(|| StepsError::NotAPair(step.to_string()))?;
+                Ok((number(step, "bound", bound)?, number(step, "weight", weight)?))
+            })
+            .collect::<Result<Vec<_>, StepsError>>()?;
+        Decay::steps(steps).map_err(StepsError::Invalid)
     }
 
     /// A gravity decay, checked: a negative `alpha` needs `min_cost > 0`, or a pair at cost 0
@@ -381,5 +411,18 @@ mod tests {
         let c = Catchment { max_cost: None, decay: Decay::gravity(10.0, -1.0, 1.0).unwrap() };
         let a = weighted_catchment(&[3.0, 4.0], &costs, &c).unwrap();
         assert!((a[0].unwrap() - (3.0 + 4.0 / 2.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn steps_are_parsed_from_bound_weight_pairs() {
+        assert_eq!(Decay::parse_steps("20:0.68, 10:1,30:0.22"), Ok(Decay::Steps(vec![(10.0, 1.0), (20.0, 0.68), (30.0, 0.22)])));
+        assert_eq!(Decay::parse_steps("15"), Err(StepsError::NotAPair("15".into())));
+        assert_eq!(
+            Decay::parse_steps("10:1,20:x"),
+            Err(StepsError::NotANumber { step: "20:x".into(), part: "weight", value: "x".into() })
+        );
+        assert!(matches!(Decay::parse_steps("ten:1"), Err(StepsError::NotANumber { part: "bound", .. })));
+        assert_eq!(Decay::parse_steps("10:-1"), Err(StepsError::Invalid(AccessError::Negative { what: "a step weight", value: -1.0 })));
+        assert_eq!(Decay::parse_steps(""), Err(StepsError::NotAPair(String::new())));
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod age_pyramid;
 pub mod aids;
+pub mod cover_instance;
 pub mod datafrance;
 pub mod drees_apl;
 pub mod finess;

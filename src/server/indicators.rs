@@ -8,6 +8,7 @@ use crate::analysis::CommuneAccess;
 use crate::analysis::density::{self, AreaFilter, AreaIndicators, BasinError, DensityError, DensityOptions, Level};
 use crate::analysis::retirement::{self, RetirementError, RetirementParams};
 use crate::atlas::Atlas;
+use crate::tiles::properties;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -185,13 +186,9 @@ pub(super) async fn indicators(
         Format::Json => Ok(Json(json!({ "level": level, "count": areas.len(), "meta": meta, "areas": areas })).into_response()),
         Format::Csv => csv_response(&areas, None),
         Format::GeoJson => {
-            let body = tokio::task::spawn_blocking(move || {
-                let features: Vec<Value> =
-                    areas.iter().map(|a| feature(area_geometry(&snapshot, Some(level), a), a, None)).collect();
-                feature_collection(features, meta)
-            })
-            .await
-            .map_err(ApiError::internal)??;
+            let body = tokio::task::spawn_blocking(move || geojson_response(&snapshot, Some(level), &areas, None, meta))
+                .await
+                .map_err(ApiError::internal)??;
             Ok(body)
         }
     }
@@ -217,7 +214,7 @@ pub(super) async fn commune(
     match format {
         Format::Json => Ok(Json(json!({ "level": Level::Commune, "meta": meta, "area": area })).into_response()),
         Format::Csv => csv_response(std::slice::from_ref(&area), None),
-        Format::GeoJson => feature_collection(vec![feature(area_geometry(&snapshot, Some(Level::Commune), &area), &area, None)], meta),
+        Format::GeoJson => geojson_response(&snapshot, Some(Level::Commune), std::slice::from_ref(&area), None, meta),
     }
 }
 
@@ -277,12 +274,9 @@ pub(super) async fn basin(
         }
         Format::Csv => csv_response(std::slice::from_ref(&area), Some(&codes)),
         Format::GeoJson => {
-            let body = tokio::task::spawn_blocking(move || {
-                let f = feature(area_geometry(&snapshot, None, &area), &area, Some(&codes));
-                feature_collection(vec![f], meta)
-            })
-            .await
-            .map_err(ApiError::internal)??;
+            let body = tokio::task::spawn_blocking(move || geojson_response(&snapshot, None, std::slice::from_ref(&area), Some(&codes), meta))
+                .await
+                .map_err(ApiError::internal)??;
             Ok(body)
         }
     }
@@ -360,130 +354,29 @@ fn ring(v: &Value) -> Result<LineString<f64>, String> {
         .map(LineString)
 }
 
-/// The polygon of an area: the commune's own, the département's dissolved one, or the union of
-/// its communes (EPCI, basin) or départements (region), computed here because only GeoJSON
-/// asks for it.
-fn area_geometry(atlas: &Atlas, level: Option<Level>, area: &AreaIndicators) -> MultiPolygon<f64> {
-    let communes = || area.communes.iter().filter_map(|&i| atlas.communes().get(i));
-    match level {
-        Some(Level::Departement) => {
-            if let Some(d) = atlas.department(&area.code) {
-                return d.geometry.clone();
-            }
-        }
-        Some(Level::Region) => {
-            let mut deps: Vec<&str> = communes().map(|c| c.dep.as_str()).collect();
-            deps.sort_unstable();
-            deps.dedup();
-            let parts: Vec<&Polygon<f64>> =
-                deps.iter().filter_map(|d| atlas.department(d)).flat_map(|d| d.geometry.0.iter()).collect();
-            return geo::unary_union(parts);
-        }
-        _ => {}
-    }
-    if area.communes.len() == 1 {
-        return communes().next().map(|c| c.geometry.clone()).unwrap_or_else(|| MultiPolygon(vec![]));
-    }
-    geo::unary_union(communes().flat_map(|c| c.geometry.0.iter()))
-}
-
-fn feature(geometry: MultiPolygon<f64>, area: &AreaIndicators, communes: Option<&[String]>) -> Value {
-    let geometry = if geometry.0.is_empty() {
-        Value::Null
-    } else {
-        json!(geojson::Geometry::new(geojson::GeometryValue::from(&geometry)))
-    };
-    let mut properties = json!(area);
-    if let Some(codes) = communes {
-        properties["communes"] = json!(codes);
-    }
-    json!({ "type": "Feature", "id": area.code, "geometry": geometry, "properties": properties })
-}
-
-fn feature_collection(features: Vec<Value>, meta: Value) -> Result<Response, ApiError> {
-    // `meta` is a foreign member (RFC 7946 §6.1): GeoJSON readers ignore it, the synthetic flag
-    // and the model still travel with the data.
-    let body = serde_json::to_vec(&json!({ "type": "FeatureCollection", "meta": meta, "features": features }))
-        .map_err(ApiError::internal)?;
+/// Areas as GeoJSON ([`properties::write_areas_geojson`]: the same columns as the CSV).
+fn geojson_response(
+    atlas: &Atlas,
+    level: Option<Level>,
+    areas: &[AreaIndicators],
+    communes: Option<&[String]>,
+    meta: Value,
+) -> Result<Response, ApiError> {
+    let mut body = Vec::new();
+    properties::write_areas_geojson(atlas, level, areas, communes, meta, &mut body).map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"))], body).into_response())
 }
 
-/// Columns of the CSV, in the order of [`AreaIndicators`]'s fields.
-const CSV_COLUMNS: [&str; 19] = [
-    "code",
-    "name",
-    "level",
-    "population",
-    "commune_count",
-    "gp",
-    "gp_near_retirement",
-    "gp_per_10k",
-    "near_retirement_share",
-    "msp_count",
-    "gp_projected",
-    "gp_per_10k_projected",
-    "apl",
-    "apl_official",
-    "apl_official_year",
-    "synthetic",
-    "low_population",
-    "missing",
-    "communes",
-];
-
+/// Areas as CSV ([`properties::write_areas_csv`]).
 fn csv_response(areas: &[AreaIndicators], communes: Option<&[String]>) -> Result<Response, ApiError> {
-    fn opt<T: ToString>(v: Option<T>) -> String {
-        v.map(|x| x.to_string()).unwrap_or_default()
-    }
-    let columns = if communes.is_some() { &CSV_COLUMNS[..] } else { &CSV_COLUMNS[..CSV_COLUMNS.len() - 1] };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(columns).map_err(ApiError::internal)?;
-    for a in areas {
-        let missing: Vec<String> = a.missing.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        let mut row = vec![
-            a.code.clone(),
-            a.name.clone().unwrap_or_default(),
-            a.level.to_string(),
-            a.population.to_string(),
-            a.commune_count.to_string(),
-            opt(a.gp),
-            opt(a.gp_near_retirement),
-            opt(a.gp_per_10k),
-            opt(a.near_retirement_share),
-            a.msp_count.to_string(),
-            opt(a.gp_projected),
-            opt(a.gp_per_10k_projected),
-            opt(a.apl),
-            opt(a.apl_official),
-            opt(a.apl_official_year),
-            a.synthetic.to_string(),
-            a.low_population.to_string(),
-            missing.join("; "),
-        ];
-        if let Some(codes) = communes {
-            row.push(codes.join(" "));
-        }
-        w.write_record(&row).map_err(ApiError::internal)?;
-    }
-    let body = w.into_inner().map_err(ApiError::internal)?;
+    let mut body = Vec::new();
+    properties::write_areas_csv(areas, communes, &mut body).map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"))], body).into_response())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_columns_are_the_json_fields() {
-        let atlas = Atlas::load_default().expect("default loads");
-        let area = density::basin(&atlas, &[0], "b", None, &DensityOptions::default()).expect("basin");
-        let mut json_keys: Vec<String> = json!(area).as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
-        json_keys.push("communes".into());
-        json_keys.sort();
-        let mut columns: Vec<String> = CSV_COLUMNS.iter().map(|s| s.to_string()).collect();
-        columns.sort();
-        assert_eq!(columns, json_keys);
-    }
 
     #[test]
     fn accept_header_and_format_parameter_choose_the_output() {

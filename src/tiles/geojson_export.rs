@@ -15,8 +15,7 @@
 use super::{LayerId, TileError};
 use super::attributes::{self, AttrValue, CommuneRow, DepartmentRow, Field};
 use crate::atlas::Atlas;
-use geo::{LineString, MultiPolygon, Point, Polygon};
-use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
+use super::properties::{self, FeatureId, GeometryRef, Prop, Properties};
 use std::io::Write;
 
 /// Writes every feature of `layer` as one GeoJSON FeatureCollection; returns the feature count.
@@ -32,7 +31,7 @@ pub fn write_layer(atlas: &Atlas, layer: LayerId, out: &mut dyn Write) -> Result
             let names = field_names(attributes::COMMUNE_FIELDS);
             for (i, c) in atlas.communes().iter().enumerate() {
                 let attrs = attributes::evaluate(attributes::COMMUNE_FIELDS, &CommuneRow::of(atlas, i, access.as_ref()));
-                fc.feature(i as u64 + 1, GeometryOut::MultiPolygon(&c.geometry), &names, &attrs)?;
+                fc.feature(i as u64 + 1, GeometryRef::MultiPolygon(&c.geometry), &names, &attrs)?;
             }
         }
         LayerId::Departements => {
@@ -41,7 +40,7 @@ pub fn write_layer(atlas: &Atlas, layer: LayerId, out: &mut dyn Write) -> Result
             for (i, d) in atlas.departments().iter().enumerate() {
                 let row = DepartmentRow { department: d, totals: totals.get(d.code.as_str()).copied().unwrap_or_default() };
                 let attrs = attributes::evaluate(attributes::DEPARTMENT_FIELDS, &row);
-                fc.feature(i as u64 + 1, GeometryOut::MultiPolygon(&d.geometry), &names, &attrs)?;
+                fc.feature(i as u64 + 1, GeometryRef::MultiPolygon(&d.geometry), &names, &attrs)?;
             }
         }
         LayerId::Msp => {
@@ -49,126 +48,52 @@ pub fn write_layer(atlas: &Atlas, layer: LayerId, out: &mut dyn Write) -> Result
             // Numbered as in the tiles: the n-th MSP among the atlas sites.
             for (n, s) in atlas.sites().iter().filter(|s| s.kind == "msp").enumerate() {
                 let attrs = attributes::evaluate(attributes::MSP_FIELDS, s);
-                fc.feature(n as u64 + 1, GeometryOut::Point(&s.location), &names, &attrs)?;
+                fc.feature(n as u64 + 1, GeometryRef::Point(&s.location), &names, &attrs)?;
             }
         }
     }
     fc.finish()
 }
 
+/// [`write_layer`] to a new file at `path`, flushed; returns the feature count.
+pub fn write_layer_file(atlas: &Atlas, layer: LayerId, path: &std::path::Path) -> Result<u64, TileError> {
+    let file = std::fs::File::create(path).map_err(|e| TileError::io("creating", path, e))?;
+    let mut w = std::io::BufWriter::new(file);
+    let n = write_layer(atlas, layer, &mut w)?;
+    w.flush().map_err(|e| TileError::io("writing", path, e))?;
+    Ok(n)
+}
+
 fn field_names<F>(fields: &[Field<F>]) -> Vec<&'static str> {
     fields.iter().map(|f| f.name).collect()
 }
 
-/// Writes `{"type":"FeatureCollection","features":[` ... `]}`, one feature per line.
-struct FeatureWriter<'w> {
-    out: &'w mut dyn Write,
-    count: u64,
-}
+/// Streams the features of a layer through the shared GeoJSON writer
+/// ([`properties::FeatureWriter`]); a tile attribute becomes a [`Prop`], and a field the tiles
+/// leave out stays out.
+struct FeatureWriter<'w>(properties::FeatureWriter<'w>);
 
 impl<'w> FeatureWriter<'w> {
     fn start(out: &'w mut dyn Write) -> Result<Self, TileError> {
-        out.write_all(br#"{"type":"FeatureCollection","features":["#)?;
-        Ok(FeatureWriter { out, count: 0 })
+        Ok(FeatureWriter(properties::FeatureWriter::start(out, &serde_json::Map::new())?))
     }
 
-    fn feature(&mut self, id: u64, geometry: GeometryOut<'_>, names: &[&str], attrs: &[(u16, AttrValue)]) -> Result<(), TileError> {
-        self.out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *self.out, &FeatureOut { id, geometry, properties: Properties { names, attrs } })?;
-        self.count += 1;
+    fn feature(&mut self, id: u64, geometry: GeometryRef<'_>, names: &[&str], attrs: &[(u16, AttrValue)]) -> Result<(), TileError> {
+        let mut values = vec![Prop::Absent; names.len()];
+        for (i, v) in attrs {
+            values[usize::from(*i)] = match v {
+                AttrValue::Str(x) => Prop::Text(x),
+                AttrValue::Uint(x) => Prop::Uint(*x),
+                AttrValue::Double(x) => Prop::Number(*x),
+                AttrValue::Bool(x) => Prop::Bool(*x),
+            };
+        }
+        self.0.feature(Some(FeatureId::Number(id)), Some(geometry), &Properties { names, values: &values })?;
         Ok(())
     }
 
     fn finish(self) -> Result<u64, TileError> {
-        self.out.write_all(b"\n]}\n")?;
-        Ok(self.count)
-    }
-}
-
-struct FeatureOut<'a> {
-    id: u64,
-    geometry: GeometryOut<'a>,
-    properties: Properties<'a>,
-}
-
-impl Serialize for FeatureOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut f = s.serialize_struct("Feature", 4)?;
-        f.serialize_field("type", "Feature")?;
-        f.serialize_field("id", &self.id)?;
-        f.serialize_field("geometry", &self.geometry)?;
-        f.serialize_field("properties", &self.properties)?;
-        f.end()
-    }
-}
-
-/// A feature's properties: field indices into `names`, as [`attributes::evaluate`] gives them.
-struct Properties<'a> {
-    names: &'a [&'a str],
-    attrs: &'a [(u16, AttrValue)],
-}
-
-impl Serialize for Properties<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.attrs.len()))?;
-        for (i, v) in self.attrs {
-            let k = self.names[usize::from(*i)];
-            match v {
-                AttrValue::Str(x) => m.serialize_entry(k, x)?,
-                AttrValue::Uint(x) => m.serialize_entry(k, x)?,
-                AttrValue::Double(x) => m.serialize_entry(k, x)?,
-                AttrValue::Bool(x) => m.serialize_entry(k, x)?,
-            }
-        }
-        m.end()
-    }
-}
-
-enum GeometryOut<'a> {
-    MultiPolygon(&'a MultiPolygon<f64>),
-    Point(&'a Point<f64>),
-}
-
-impl Serialize for GeometryOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut g = s.serialize_struct("Geometry", 2)?;
-        match self {
-            GeometryOut::MultiPolygon(mp) => {
-                g.serialize_field("type", "MultiPolygon")?;
-                g.serialize_field("coordinates", &Seq(mp.0.iter().map(PolygonCoords)))?;
-            }
-            GeometryOut::Point(p) => {
-                g.serialize_field("type", "Point")?;
-                g.serialize_field("coordinates", &[p.x(), p.y()])?;
-            }
-        }
-        g.end()
-    }
-}
-
-/// Serialises an iterator as a JSON array without collecting it.
-struct Seq<I>(I);
-
-impl<I: Iterator<Item = T> + Clone, T: Serialize> Serialize for Seq<I> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.clone())
-    }
-}
-
-struct PolygonCoords<'a>(&'a Polygon<f64>);
-
-impl Serialize for PolygonCoords<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(std::iter::once(self.0.exterior()).chain(self.0.interiors()).map(RingCoords))
-    }
-}
-
-/// geo keeps rings closed (last = first), as RFC 7946 wants.
-struct RingCoords<'a>(&'a LineString<f64>);
-
-impl Serialize for RingCoords<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.0.iter().map(|c| [c.x, c.y]))
+        Ok(self.0.finish()?)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod geojson_export;
 pub mod grid;
+pub mod properties;
 pub mod style;
 pub mod tilejson;
 pub mod topology;
