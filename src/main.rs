@@ -522,7 +522,7 @@ fn info(atlas: &Atlas) -> Result<()> {
         if atlas.meta.synthetic_gp { " (SYNTHETIC counts)" } else { "" },
         zoned,
         atlas.sites().len(),
-        atlas.sites().iter().filter(|s| s.kind == "msp").count()
+        atlas.sites().iter().filter(|s| s.kind.is_msp()).count()
     );
     let aids = atlas.departments().iter().filter(|d| d.aids_2022.is_some()).count();
     println!("  2022 departmental aids known for {aids} of its départements ({} more outside)", atlas.aids_outside_geography().len());

@@ -83,7 +83,7 @@ fn scenarios_nearest_msp_and_suggestions_read_the_same_source() {
     let params = AplParams::default();
     let (b_est, b_mat) = (Baseline::build(estimated, &params).unwrap(), Baseline::build(routed, &params).unwrap());
     // Sites at town halls (a commune, the default MSP): matrix time = estimated time exactly.
-    let msp = estimated.sites().iter().find(|s| s.kind == "msp").unwrap();
+    let msp = estimated.sites().iter().find(|s| s.kind.is_msp()).unwrap();
     let scenario = Scenario {
         name: "t".into(),
         changes: vec![

@@ -45,7 +45,7 @@ fn num(v: &Value) -> f64 {
 /// Every MSP of the atlas by distance from `from`, ties by id: the reference order.
 fn brute_force(atlas: &Atlas, from: geo::Point<f64>) -> Vec<(String, f64)> {
     let mut all: Vec<(String, f64)> =
-        atlas.sites().iter().filter(|s| s.kind == "msp").map(|s| (s.id.clone(), haversine_m(from, s.location))).collect();
+        atlas.sites().iter().filter(|s| s.kind.is_msp()).map(|s| (s.id.clone(), haversine_m(from, s.location))).collect();
     all.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
     all
 }
@@ -57,7 +57,7 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 fn msp_count(atlas: &Atlas) -> usize {
-    atlas.sites().iter().filter(|s| s.kind == "msp").count()
+    atlas.sites().iter().filter(|s| s.kind.is_msp()).count()
 }
 
 #[tokio::test]

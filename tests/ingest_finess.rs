@@ -78,7 +78,7 @@ fn msps_of_the_allier_fixture_are_read_placed_and_accounted_for() {
     let m = site(records, "030010017");
     assert_eq!(m.site.commune, "03185");
     assert_eq!(m.site.name, "MAISON DE SANTE PLURIPROFESSIONNELLE DE MONTLUÇON");
-    assert_eq!(m.site.kind, "msp");
+    assert_eq!(m.site.kind, medatlas::model::SiteKind::Msp);
     assert_eq!(m.site.source, "allier_stock.csv");
     assert_at(m, 2.60300005, 46.34059988, 1e-6);
 

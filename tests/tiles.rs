@@ -145,7 +145,7 @@ fn layers_and_attributes_decode() {
 #[test]
 fn every_msp_site_is_in_the_msp_layer() {
     let atlas = &fixture().0;
-    let msp: BTreeSet<String> = atlas.sites().iter().filter(|s| s.kind == "msp").map(|s| s.id.clone()).collect();
+    let msp: BTreeSet<String> = atlas.sites().iter().filter(|s| s.kind.is_msp()).map(|s| s.id.clone()).collect();
     let mut seen = BTreeSet::new();
     for t in tiles_over(&allier().geometry, 8) {
         let bytes = fixture().1.render(t, &[LayerId::Msp]).unwrap();

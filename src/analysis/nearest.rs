@@ -35,9 +35,6 @@ pub const DEFAULT_K: usize = 3;
 /// whatever the distance: the largest communes (Guyane) are over 100 km across.
 pub const MAX_DISTANCE_FROM_TERRITORY_M: f64 = 50_000.0;
 
-/// The site kind counted as an MSP (maison de santé pluriprofessionnelle).
-pub const MSP_KIND: &str = "msp";
-
 /// The R-tree orders by chord on the unit sphere and the distance reported is the haversine:
 /// for (nearly) equal distances the two rounding paths may disagree by far less than a
 /// millimetre, so candidates within this margin of the k-th are gathered before sorting by
@@ -122,7 +119,7 @@ pub fn check_k(k: usize) -> Result<usize, NearestError> {
 
 /// How many MSP the atlas holds (0 means every answer is empty).
 pub fn msp_total(atlas: &Atlas) -> usize {
-    atlas.sites().iter().filter(|s| s.kind == MSP_KIND).count()
+    atlas.sites().iter().filter(|s| s.kind.is_msp()).count()
 }
 
 /// Checks that `from` is a WGS84 position on the atlas's territory (in a commune, or within
@@ -200,7 +197,7 @@ fn search<'a>(atlas: &'a Atlas, from: Point<f64>, origin: Origin, k: usize) -> V
     // candidates (chord order) are only taken while within it, so ties with the k-th are
     // all seen before the id decides.
     let mut limit: Option<f64> = None;
-    for (i, d) in atlas.nearest_sites_iter(from).filter(|&(i, _)| sites[i].kind == MSP_KIND) {
+    for (i, d) in atlas.nearest_sites_iter(from).filter(|&(i, _)| sites[i].kind.is_msp()) {
         if limit.is_some_and(|l| d > l) {
             break;
         }
@@ -248,7 +245,7 @@ mod tests {
         let mut all: Vec<(String, f64)> = atlas
             .sites()
             .iter()
-            .filter(|s| s.kind == MSP_KIND)
+            .filter(|s| s.kind.is_msp())
             .map(|s| (s.id.clone(), haversine_m(from, s.location)))
             .collect();
         all.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));

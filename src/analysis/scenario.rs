@@ -150,7 +150,7 @@ impl Baseline {
         let demand = access::catchment_demand(&population, &costs, &catchment);
         let ratios = access::supply_ratios(&supply, &demand);
         let (apl, missing) = super::apl::per_resident(access::gather(&ratios, &costs, &catchment), &population, 1.0);
-        let msp: Vec<usize> = (0..atlas.sites().len()).filter(|&s| atlas.sites()[s].kind == "msp").collect();
+        let msp: Vec<usize> = (0..atlas.sites().len()).filter(|&s| atlas.sites()[s].kind.is_msp()).collect();
         let msp_commune: Vec<Option<usize>> = msp.iter().map(|&s| atlas.commune_index(&atlas.sites()[s].commune)).collect();
         // An MSP whose commune is not in the atlas cannot be reached through it: left out.
         let mut places = Vec::new();
@@ -724,7 +724,7 @@ mod tests {
     #[test]
     fn every_kind_of_change_equals_a_full_recompute() {
         let (atlas, b) = fixture();
-        let msp: Vec<&crate::model::Site> = atlas.sites().iter().filter(|s| s.kind == "msp").collect();
+        let msp: Vec<&crate::model::Site> = atlas.sites().iter().filter(|s| s.kind.is_msp()).collect();
         let s = scenario(vec![
             Change::AddSite { place: Place::Point { lon: 2.9, lat: 46.2 }, gps: 2.0, name: Some("new".into()) },
             Change::RemoveSite { site: msp[0].id.clone(), gps: 1.0 },

@@ -301,7 +301,7 @@ pub fn suggest_coverage(atlas: &Atlas, area: &[usize], k: usize, minutes: f64) -
     let msp: Vec<Destination> = atlas
         .sites()
         .iter()
-        .filter(|s| s.kind == "msp")
+        .filter(|s| s.kind.is_msp())
         .filter_map(|s| Some(Destination { point: s.location, commune: atlas.commune_index(&s.commune)? }))
         .collect();
     let msp = DestinationIndex::new(msp);

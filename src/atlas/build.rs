@@ -173,7 +173,7 @@ impl AtlasBuilder {
     pub fn add_msp_flags(&mut self, communes: &[String], source_name: &str) -> usize {
         let mut added = 0;
         for code in communes {
-            if self.sites.iter().any(|s| s.commune == *code && s.kind == "msp") {
+            if self.sites.iter().any(|s| s.commune == *code && s.kind.is_msp()) {
                 continue;
             }
             let Some(location) = self.town_hall(code) else { continue };
@@ -183,7 +183,7 @@ impl AtlasBuilder {
                 commune: code.clone(),
                 location,
                 location_quality: LocationQuality::TownHall,
-                kind: "msp".into(),
+                kind: SiteKind::Msp,
                 source: source_name.into(),
             });
             added += 1;
@@ -254,7 +254,7 @@ impl AtlasBuilder {
         let index = SpatialIndex::build(&geo.communes, &site_points);
         let mut msp_count = vec![0u32; geo.communes.len()];
         for s in &sites {
-            if s.kind == "msp"
+            if s.kind.is_msp()
                 && let Some(&i) = by_code.get(&s.commune) {
                     msp_count[i] += 1;
                 }

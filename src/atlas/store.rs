@@ -230,7 +230,7 @@ impl Atlas {
             near_retirement_share: c.near_retirement_share(),
             zoning: c.zoning.as_ref(),
             msp_count: self.msp_count(idx),
-            msp: self.sites.iter().filter(|s| s.commune == c.code && s.kind == "msp").collect(),
+            msp: self.sites.iter().filter(|s| s.commune == c.code && s.kind.is_msp()).collect(),
             extra: &c.extra,
             apl_official: c.apl_official.as_ref(),
         })

@@ -21,7 +21,7 @@
 //! usable coordinates is still returned, flagged [`FinessSite::needs_town_hall`], for the join
 //! to place at its commune's town hall.
 
-use crate::model::{LocationQuality, Site};
+use crate::model::{LocationQuality, Site, SiteKind};
 use crate::model::registry::CommuneRegistry;
 use crate::error::{Error, Result};
 use crate::model::report::{ImportReport, Imported, RejectReason};
@@ -663,7 +663,7 @@ impl<'a> Context<'a> {
             }
         };
         self.seen.insert(id.to_string());
-        let kind = if category == MSP_CATEGORY { "msp".to_string() } else { category.to_string() };
+        let kind = if category == MSP_CATEGORY { SiteKind::Msp } else { SiteKind::Other(category.to_string()) };
         self.records.push(FinessSite {
             site: Site {
                 id: id.to_string(),

@@ -33,7 +33,7 @@
 use crate::model::report::{ImportReport, Imported, RejectReason};
 use super::text;
 use crate::model::CommuneRegistry;
-use crate::model::{LocationQuality, Site};
+use crate::model::{LocationQuality, Site, SiteKind};
 use crate::error::{Error, Result};
 use geo::algorithm::Validation;
 use geo::orient::{Direction, Orient};
@@ -142,7 +142,7 @@ fn site(
         commune,
         location,
         location_quality,
-        kind: property(props, "kind")?.unwrap_or_else(|| "msp".into()),
+        kind: property(props, "kind")?.map_or(SiteKind::Msp, |k| SiteKind::parse(&k)),
         source: source.to_string(),
     })
 }

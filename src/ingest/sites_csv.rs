@@ -2,7 +2,7 @@
 //! as the MSP of Allier in `geodata/msp_allier_2022.csv`. Sites without coordinates are
 //! returned unplaced: the join puts them at their commune's town hall.
 
-use crate::model::{LocationQuality, Site};
+use crate::model::{LocationQuality, Site, SiteKind};
 use crate::model::registry::CommuneRegistry;
 use crate::error::{Error, Result};
 use crate::ingest::SiteRecord;
@@ -68,7 +68,7 @@ pub fn parse_sites_csv(name: &str, text: &str, registry: &CommuneRegistry, remap
                 commune,
                 location: position.unwrap_or(Point::new(0.0, 0.0)),
                 location_quality: quality,
-                kind: get(kind_c).unwrap_or("msp").to_string(),
+                kind: get(kind_c).map_or(SiteKind::Msp, SiteKind::parse),
                 source: name.to_string(),
             },
         });

@@ -216,9 +216,46 @@ pub struct Site {
     pub location: Point<f64>,
     #[serde(rename = "location_quality")]
     pub location_quality: LocationQuality,
-    /// "msp", or another kind given by the source.
-    pub kind: String,
+    /// An MSP, or another kind given by the source.
+    pub kind: SiteKind,
     pub source: String,
+}
+
+/// What a site is. Only MSP count in the MSP indicators (nearest MSP, coverage, the MSP layer);
+/// other kinds a source gives (a FINESS category, a GeoJSON `kind`) are kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SiteKind {
+    /// Maison de santé pluriprofessionnelle (FINESS category 603).
+    Msp,
+    /// Any other kind, as the source names it.
+    Other(String),
+}
+
+impl SiteKind {
+    /// `msp` (any case) is an MSP; anything else is kept as written (trimmed).
+    pub fn parse(s: &str) -> SiteKind {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("msp") { SiteKind::Msp } else { SiteKind::Other(s.to_string()) }
+    }
+
+    /// The kind as APIs and tiles write it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SiteKind::Msp => "msp",
+            SiteKind::Other(s) => s,
+        }
+    }
+
+    /// True for an MSP.
+    pub fn is_msp(&self) -> bool {
+        *self == SiteKind::Msp
+    }
+}
+
+impl Serialize for SiteKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

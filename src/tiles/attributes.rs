@@ -204,7 +204,7 @@ pub static MSP_FIELDS: &[SiteField] = &[
     Field { name: "id", kind: FieldType::String, description: "Site identifier (FINESS number or source id)", value: |s| text(&s.id) },
     Field { name: "name", kind: FieldType::String, description: "Site name", value: |s| text(&s.name) },
     Field { name: "commune", kind: FieldType::String, description: "INSEE code of its commune", value: |s| text(&s.commune) },
-    Field { name: "kind", kind: FieldType::String, description: "msp, or the kind given by the source", value: |s| text(&s.kind) },
+    Field { name: "kind", kind: FieldType::String, description: "msp, or the kind given by the source", value: |s| text(s.kind.as_str()) },
     Field {
         name: "location_quality",
         kind: FieldType::String,

@@ -46,7 +46,7 @@ pub fn write_layer(atlas: &Atlas, layer: LayerId, out: &mut dyn Write) -> Result
         LayerId::Msp => {
             let names = field_names(attributes::MSP_FIELDS);
             // Numbered as in the tiles: the n-th MSP among the atlas sites.
-            for (n, s) in atlas.sites().iter().filter(|s| s.kind == "msp").enumerate() {
+            for (n, s) in atlas.sites().iter().filter(|s| s.kind.is_msp()).enumerate() {
                 let attrs = attributes::evaluate(attributes::MSP_FIELDS, s);
                 fc.feature(n as u64 + 1, GeometryRef::Point(&s.location), &names, &attrs)?;
             }
@@ -179,7 +179,7 @@ mod tests {
     #[test]
     fn msp_are_points() {
         let (n, fc) = export(LayerId::Msp);
-        let msp = atlas().sites().iter().filter(|s| s.kind == "msp").count();
+        let msp = atlas().sites().iter().filter(|s| s.kind.is_msp()).count();
         assert_eq!(n as usize, msp);
         assert!(msp > 0);
         let f = &fc["features"][0];

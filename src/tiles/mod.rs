@@ -332,7 +332,7 @@ impl TileSet {
                 attributes::evaluate(attributes::DEPARTMENT_FIELDS, &row)
             })
             .collect();
-        let msp: Vec<usize> = (0..atlas.sites().len()).filter(|&i| atlas.sites()[i].kind == "msp").collect();
+        let msp: Vec<usize> = (0..atlas.sites().len()).filter(|&i| atlas.sites()[i].kind.is_msp()).collect();
         let points: Vec<[f64; 2]> = msp.iter().map(|&i| lonlat_to_world(atlas.sites()[i].location.x(), atlas.sites()[i].location.y())).collect();
         let msp_layer = PointLayer {
             tree: RTree::bulk_load(points.iter().enumerate().map(|(i, p)| PointEntry::new(*p, i)).collect()),
