@@ -62,6 +62,10 @@ struct LoadArgs {
     /// (e.g. 60).
     #[arg(long)]
     speed_kmh: Option<f64>,
+    /// Individual GPs with their activity (CSV: commune, activity, practice, age, id): the APL,
+    /// the tiles and the planner count them instead of head counts at the default activity.
+    #[arg(long, value_name = "CSV")]
+    gp_activity: Option<PathBuf>,
 }
 
 impl LoadArgs {
@@ -84,6 +88,7 @@ impl LoadArgs {
             seed: self.seed,
             travel_times: self.travel_times.clone(),
             road_estimate,
+            gps: self.gp_activity.clone(),
         })
     }
 
@@ -247,6 +252,10 @@ struct AccessArgs {
     /// APL: consultations per year counted for a GP whose activity is unknown.
     #[arg(long, default_value_t = medatlas::analysis::apl::NEW_LIBERAL_ACTIVITY)]
     default_activity: f64,
+    /// APL: which GPs count when the sources give their mode of practice: drees (liberal and
+    /// centre-de-santé GPs, the DREES field) or all (hospital and other salaried GPs too).
+    #[arg(long, default_value = "drees", value_parser = ["drees", "all"])]
+    gp_field: String,
     /// APL: age pyramid per commune (CSV: a code column and the 19 DREES bands 0-4 … 90+),
     /// to standardise the population; communes not listed keep their raw population.
     #[arg(long, value_name = "PATH")]
@@ -611,6 +620,7 @@ fn access_params(args: &AccessArgs, method: medatlas::analysis::methods::Method)
         bail!("--max-minutes must be ≥ 0, got {}", args.max_minutes);
     }
     params.apl.default_activity = args.default_activity;
+    params.apl.gp_field = medatlas::analysis::apl::GpField::parse(&args.gp_field).context("--gp-field: drees or all")?;
     if let Some(steps) = &args.steps {
         let parsed = steps
             .split(',')
@@ -662,8 +672,9 @@ fn access(args: AccessArgs) -> Result<()> {
     times.sort_by(f64::total_cmp);
     eprintln!("{} over {} communes, {} supply locations, {} pairs within {} min", method.name(), atlas.communes().len(), result.supply_locations, result.pairs, result.max_minutes);
     eprintln!("travel times: {}", result.travel);
+    eprintln!("supply: {}", result.supply);
     eprintln!("computed in {:.1} ms (fastest of {}), median {:.1} ms", times[0] * 1e3, times.len(), times[times.len() / 2] * 1e3);
-    let access = medatlas::analysis::CommuneAccess { apl: result.values.clone(), missing: result.missing.clone(), weight: result.weight.clone(), travel: result.travel.clone() };
+    let access = medatlas::analysis::CommuneAccess { apl: result.values.clone(), missing: result.missing.clone(), weight: result.weight.clone(), travel: result.travel.clone(), supply: result.supply.clone() };
     if let Some((mean, under)) = medatlas::analysis::apl::weighted_summary(&access, 2.5) {
         eprintln!("population-weighted mean {mean:.3} {}", result.unit);
         if method == Method::Apl {
@@ -823,6 +834,7 @@ fn write_access(atlas: &Atlas, result: &medatlas::analysis::methods::MethodResul
             meta.insert("unit".into(), result.unit.into());
             meta.insert("travel_times".into(), result.travel_kind.into());
             meta.insert("travel".into(), result.travel.clone().into());
+            meta.insert("supply".into(), result.supply.clone().into());
             meta.insert("synthetic_gp".into(), atlas.meta.synthetic_gp.into());
             collection.foreign_members = Some(meta);
             std::fs::write(out, collection.to_string()).with_context(|| format!("writing {}", out.display()))?;

@@ -9,7 +9,7 @@ use crate::ingest::datafrance::{self, DataFranceSource, GeographyFilter};
 use crate::model::report::{Imported, RejectReason};
 use crate::ingest::synthetic::{self, Calibration};
 use crate::ingest::{SiteRecord, aids, finess, generic_csv, geojson_sites, rpps, santescope, sites_csv, zoning};
-use crate::ingest::time_matrix;
+use crate::ingest::{gp_activity, time_matrix};
 use crate::model::{RoadEstimate, TimeMatrix, TravelTimes};
 use std::path::PathBuf;
 
@@ -55,6 +55,10 @@ pub struct LoadConfig {
     pub travel_times: Option<PathBuf>,
     /// The estimate used when no matrix is given (default: calibrated on routed times).
     pub road_estimate: Option<RoadEstimate>,
+    /// Individual GPs with their activity (CSV: commune, activity, practice, age, id; see
+    /// `ingest::gp_activity`): the APL and the scenario baseline count them, with the DREES
+    /// activity caps, instead of head counts at the default activity.
+    pub gps: Option<PathBuf>,
 }
 
 fn datafrance_source_info(name: &str) -> SourceInfo {
@@ -112,7 +116,7 @@ impl Atlas {
             load_default_health(&mut b, config)?;
         }
         load_user_files(&mut b, config)?;
-        let atlas = b.finish();
+        let atlas = load_gp_records(b.finish(), config)?;
         load_travel_times(atlas, config)
     }
 }
@@ -203,6 +207,18 @@ fn load_user_files(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
         b.add_sites(Imported { records, report }, info(path, "sites"));
     }
     Ok(())
+}
+
+/// The individual GPs of `config.gps`, read against the atlas's registry (every rejected row
+/// in the import report).
+fn load_gp_records(mut atlas: Atlas, config: &LoadConfig) -> Result<Atlas> {
+    let Some(path) = &config.gps else { return Ok(atlas) };
+    let imported = gp_activity::read_gp_activity(path, &atlas.registry, config.remap_merged)?;
+    let source = path.display().to_string();
+    atlas.meta.sources.push(SourceInfo::new(&source, "gp activity (individual GPs)", "user file", "user file"));
+    atlas.reports.push(imported.report);
+    atlas.gp_records = Some(std::sync::Arc::new(super::store::GpRecords { source, rows: imported.records }));
+    Ok(atlas)
 }
 
 /// The atlas's travel-time source: the matrix file when one is given (rows resolved against

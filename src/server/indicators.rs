@@ -152,6 +152,7 @@ residents and GPs at the town hall; aggregates weighted by population",
             "unit": "consultations per year per standardised inhabitant",
             "travel_times": if a.travel.starts_with("matrix") { "matrix" } else { "estimated" },
             "travel": a.travel,
+            "supply": a.supply,
         })),
         "formulas": density::FORMULAS.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
     })
