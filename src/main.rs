@@ -512,6 +512,28 @@ fn info(atlas: &Atlas) -> Result<()> {
     for s in &atlas.meta.sources {
         println!("  source: {} — {}{}", s.provides, s.name, if s.synthetic { " [synthetic]" } else { "" });
     }
+    print_gp_check(atlas)?;
+    Ok(())
+}
+
+/// The atlas's GPs per département against Cnam's published liberal GPs (2024, embedded).
+fn print_gp_check(atlas: &Atlas) -> Result<()> {
+    let reference = medatlas::ingest::ameli::embedded_gp_reference()?;
+    println!("  GPs per département vs Cnam 2024 liberal GPs ({}):", medatlas::ingest::ameli::EMBEDDED_REFERENCE);
+    let ratio = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.2}"));
+    for d in medatlas::analysis::gp_check::gp_counts_vs_reference(atlas, &reference.records) {
+        println!(
+            "    {} {}: atlas {} GPs{}, Cnam {}, ratio {} (liberal {}){}",
+            d.dep,
+            d.name,
+            d.atlas_gp,
+            d.atlas_liberal.map_or(String::new(), |l| format!(" ({l} liberal)")),
+            d.reference.map_or("-".to_string(), |r| r.to_string()),
+            ratio(d.ratio_total),
+            ratio(d.ratio_liberal),
+            if d.synthetic { " [synthetic, calibrated on Cnam]" } else { "" }
+        );
+    }
     Ok(())
 }
 

@@ -722,3 +722,28 @@ fn individual_gps_loaded_with_the_atlas_replace_the_head_counts() {
         }
     }
 }
+
+#[test]
+fn the_ameli_check_compares_each_departement_with_the_published_liberal_count() {
+    use medatlas::analysis::gp_check::gp_counts_vs_reference;
+    use medatlas::ingest::ameli::embedded_gp_reference;
+    let reference = embedded_gp_reference().unwrap().records;
+    let check = gp_counts_vs_reference(modes_atlas(), &reference);
+    let got: Vec<(&str, u32, Option<u32>, Option<u32>)> =
+        check.iter().map(|d| (d.dep.as_str(), d.atlas_gp, d.atlas_liberal, d.reference)).collect();
+    // Sums of the README's table by département; Cnam 2024 counts from the PROVENANCE.
+    assert_eq!(
+        got,
+        vec![("03", 11, Some(5), Some(254)), ("15", 5, Some(1), Some(132)), ("43", 2, Some(1), Some(206)), ("63", 0, None, Some(577))]
+    );
+    assert!((check[0].ratio_total.unwrap() - 11.0 / 254.0).abs() < 1e-15);
+    assert!((check[0].ratio_liberal.unwrap() - 5.0 / 254.0).abs() < 1e-15);
+    assert_eq!((check[3].ratio_total, check[3].ratio_liberal), (Some(0.0), None));
+    assert!(check.iter().all(|d| !d.synthetic));
+
+    // The synthetic default is calibrated on these very totals: ratio 1, no liberal split.
+    let default = Atlas::load_default().unwrap();
+    for d in gp_counts_vs_reference(&default, &reference) {
+        assert_eq!((d.ratio_total, d.atlas_liberal, d.synthetic), (Some(1.0), None, true), "{}", d.dep);
+    }
+}

@@ -34,3 +34,4 @@ pub mod nearest;
 pub mod siting;
 pub mod scenario;
 pub mod panorama;
+pub mod gp_check;

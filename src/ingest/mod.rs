@@ -5,6 +5,7 @@
 //! Readers do not touch the atlas: the join (`crate::atlas::AtlasBuilder`) applies records.
 
 pub mod age_pyramid;
+pub mod ameli;
 pub mod aids;
 pub mod datafrance;
 pub mod drees_apl;
