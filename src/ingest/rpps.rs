@@ -780,6 +780,27 @@ mod tests {
     }
 
     #[test]
+    fn modes_follow_the_table_of_the_module_doc() {
+        assert_eq!(mode_of("L", "Libéral", "SA05", ""), Ok(Mode::Liberal));
+        assert_eq!(mode_of("S", "Salarié", "SA05", "Centre de santé"), Ok(Mode::HealthCentre));
+        assert_eq!(mode_of("s", "", " sa05 ", ""), Ok(Mode::HealthCentre));
+        assert_eq!(mode_of("S", "", "", "CENTRE DE SANTE"), Ok(Mode::HealthCentre));
+        // SA07 is a cabinet individuel, not a centre de santé; a code wins over its label.
+        assert_eq!(mode_of("S", "", "SA07", "Cabinet individuel"), Ok(Mode::OtherSalaried));
+        assert_eq!(mode_of("S", "", "SA01", "Centre de santé"), Ok(Mode::OtherSalaried));
+        assert_eq!(mode_of("S", "", "", ""), Ok(Mode::OtherSalaried));
+        assert_eq!(mode_of("B", "", "SA05", ""), Ok(Mode::Volunteer));
+        assert_eq!(mode_of("", "", "SA05", ""), Ok(Mode::Unknown));
+        assert_eq!(mode_of("", "Salarié", "SA05", ""), Ok(Mode::HealthCentre));
+        assert_eq!(mode_of("", "bénévole", "", ""), Ok(Mode::Volunteer));
+        assert_eq!(mode_of("X", "Libéral", "", ""), Err("X".to_string()));
+        assert_eq!(mode_of("", "Autre", "", ""), Err("Autre".to_string()));
+        // A GP with several rows in one commune counts in the first mode of this order.
+        assert!(Mode::Liberal < Mode::HealthCentre && Mode::HealthCentre < Mode::OtherSalaried);
+        assert!(Mode::OtherSalaried < Mode::Volunteer && Mode::Volunteer < Mode::Unknown);
+    }
+
+    #[test]
     fn only_empty_or_french_country_codes_are_french() {
         assert!(is_french_country(""));
         assert!(is_french_country("99000"));
