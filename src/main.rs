@@ -68,6 +68,10 @@ struct LoadArgs {
     /// Vintage of the official APL to read (the `APL YYYY` sheet); default: the latest.
     #[arg(long)]
     drees_apl_year: Option<u16>,
+    /// Individual GPs with their activity (CSV: commune, activity, practice, age, id): the APL,
+    /// the tiles and the planner count them instead of head counts at the default activity.
+    #[arg(long, value_name = "CSV")]
+    gp_activity: Option<PathBuf>,
 }
 
 impl LoadArgs {
@@ -92,6 +96,7 @@ impl LoadArgs {
             road_estimate,
             drees_apl: self.drees_apl.clone(),
             drees_apl_year: self.drees_apl_year,
+            gps: self.gp_activity.clone(),
         })
     }
 
@@ -274,6 +279,10 @@ struct AccessArgs {
     /// APL: consultations per year counted for a GP whose activity is unknown.
     #[arg(long, default_value_t = medatlas::analysis::apl::NEW_LIBERAL_ACTIVITY)]
     default_activity: f64,
+    /// APL: which GPs count when the sources give their mode of practice: drees (liberal and
+    /// centre-de-santé GPs, the DREES field) or all (hospital and other salaried GPs too).
+    #[arg(long, default_value = "drees", value_parser = ["drees", "all"])]
+    gp_field: String,
     /// APL: age pyramid per commune (CSV: a code column and the 19 DREES bands 0-4 … 90+),
     /// to standardise the population; communes not listed keep their raw population.
     #[arg(long, value_name = "PATH")]
@@ -529,6 +538,28 @@ fn info(atlas: &Atlas) -> Result<()> {
     for s in &atlas.meta.sources {
         println!("  source: {} — {}{}", s.provides, s.name, if s.synthetic { " [synthetic]" } else { "" });
     }
+    print_gp_check(atlas)?;
+    Ok(())
+}
+
+/// The atlas's GPs per département against Cnam's published liberal GPs (2024, embedded).
+fn print_gp_check(atlas: &Atlas) -> Result<()> {
+    let reference = medatlas::ingest::ameli::embedded_gp_reference()?;
+    println!("  GPs per département vs Cnam 2024 liberal GPs ({}):", medatlas::ingest::ameli::EMBEDDED_REFERENCE);
+    let ratio = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.2}"));
+    for d in medatlas::analysis::gp_check::gp_counts_vs_reference(atlas, &reference.records) {
+        println!(
+            "    {} {}: atlas {} GPs{}, Cnam {}, ratio {} (liberal {}){}",
+            d.dep,
+            d.name,
+            d.atlas_gp,
+            d.atlas_liberal.map_or(String::new(), |l| format!(" ({l} liberal)")),
+            d.reference.map_or("-".to_string(), |r| r.to_string()),
+            ratio(d.ratio_total),
+            ratio(d.ratio_liberal),
+            if d.synthetic { " [synthetic, calibrated on Cnam]" } else { "" }
+        );
+    }
     Ok(())
 }
 
@@ -634,6 +665,7 @@ fn access_params(args: &AccessArgs, method: medatlas::analysis::methods::Method)
         bail!("--max-minutes must be ≥ 0, got {}", args.max_minutes);
     }
     params.apl.default_activity = args.default_activity;
+    params.apl.gp_field = medatlas::analysis::apl::GpField::parse(&args.gp_field).context("--gp-field: drees or all")?;
     if let Some(steps) = &args.steps {
         params.decay = Some(Decay::parse_steps(steps).context("--steps")?);
     }
@@ -681,8 +713,9 @@ fn access(args: AccessArgs) -> Result<()> {
     times.sort_by(f64::total_cmp);
     eprintln!("{} over {} communes, {} supply locations, {} pairs within {} min", method.name(), atlas.communes().len(), result.supply_locations, result.pairs, result.max_minutes);
     eprintln!("travel times: {}", result.travel);
+    eprintln!("supply: {}", result.supply);
     eprintln!("computed in {:.1} ms (fastest of {}), median {:.1} ms", times[0] * 1e3, times.len(), times[times.len() / 2] * 1e3);
-    let access = medatlas::analysis::CommuneAccess { apl: result.values.clone(), missing: result.missing.clone(), weight: result.weight.clone(), travel: result.travel.clone() };
+    let access = medatlas::analysis::CommuneAccess { apl: result.values.clone(), missing: result.missing.clone(), weight: result.weight.clone(), travel: result.travel.clone(), supply: result.supply.clone() };
     if let Some((mean, under)) = medatlas::analysis::apl::weighted_summary(&access, 2.5) {
         eprintln!("population-weighted mean {mean:.3} {}", result.unit);
         if method == Method::Apl {

@@ -66,6 +66,7 @@ fn values(
         zoning: None,
         msp_present: None,
         extra: extra.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        gp_by_mode: None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! for what each line of the sample is and what it must give).
 
 use medatlas::Error;
-use medatlas::model::CommuneRegistry;
+use medatlas::model::{CommuneRegistry, GpByMode};
 use medatlas::ingest::CommuneValues;
 use medatlas::model::report::{Imported, RejectReason};
 use medatlas::ingest::rpps::{RppsOptions, SKIP_NOT_GP, SKIP_NOT_PHYSICIAN, parse_rpps, read_rpps};
@@ -94,6 +94,10 @@ fn sample_counts_each_gp_once_per_commune() {
             "{r:?}"
         );
         assert!(r.extra.is_empty());
+        // Every GP of the sample is liberal in its commune: GP A's hospital row (line 9, S with
+        // no sector) is in the same town as her cabinet, so she counts once, as liberal.
+        let liberal = GpByMode { liberal: r.gp.unwrap_or(0), ..GpByMode::default() };
+        assert_eq!(r.gp_by_mode, Some(liberal), "{r:?}");
     }
 
     let report = &imported.report;
@@ -500,5 +504,246 @@ fn missing_file_is_an_io_error_naming_the_path() {
     match read_rpps(&path, &registry(), &RppsOptions::default()) {
         Err(e @ Error::Io { .. }) => assert!(e.to_string().contains("does_not_exist.txt"), "{e}"),
         other => panic!("{:?}", other.map(|i| i.report)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modes of practice and the DREES field, on PS_LibreAcces_Personne_activite_modes.txt (README).
+
+const MODES: &str = "PS_LibreAcces_Personne_activite_modes.txt";
+
+use medatlas::analysis::apl::{self, AplParams, GpField};
+use medatlas::analysis::scenario::Baseline;
+use medatlas::analysis::travel::{TimeMatrix, TravelTimes};
+use medatlas::atlas::{Atlas, LoadConfig};
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+/// The embedded geography with the modes fixture as its only GP source.
+fn modes_atlas() -> &'static Atlas {
+    static A: OnceLock<Atlas> = OnceLock::new();
+    A.get_or_init(|| {
+        let config = LoadConfig { no_default_health: true, rpps: vec![fixture(MODES)], ..LoadConfig::default() };
+        Atlas::load(&config, &|_, _| {}).unwrap()
+    })
+}
+
+fn split(liberal: u32, health_centre: u32, other_salaried: u32, volunteer: u32, unknown: u32) -> GpByMode {
+    GpByMode { liberal, health_centre, other_salaried, volunteer, unknown }
+}
+
+/// The README's table: commune -> GPs by mode.
+fn expected_modes() -> BTreeMap<&'static str, GpByMode> {
+    BTreeMap::from([
+        ("03185", split(4, 1, 1, 0, 0)), // Montluçon: lines 2, 3-4, 5, 6, 7, 9-10
+        ("03190", split(0, 0, 1, 0, 0)), // Moulins: line 8
+        ("03310", split(0, 1, 1, 0, 0)), // Vichy: lines 11, 12
+        ("15014", split(0, 1, 0, 1, 2)), // Aurillac: lines 13, 14, 15, 19
+        ("03140", split(0, 0, 1, 0, 0)), // Lavault-Sainte-Anne: line 16
+        ("43157", split(1, 0, 1, 0, 0)), // Le Puy-en-Velay: lines 17, 18
+        ("03321", split(1, 0, 0, 0, 0)), // Yzeure: line 21
+        ("15187", split(1, 0, 0, 0, 0)), // Saint-Flour: line 22
+    ])
+}
+
+#[test]
+fn each_gp_counts_once_per_commune_in_one_mode() {
+    let atlas = modes_atlas();
+    let imported = read_rpps(&fixture(MODES), atlas.registry(), &RppsOptions::default()).unwrap();
+    let got: BTreeMap<&str, (u32, Option<GpByMode>)> =
+        imported.records.iter().map(|r| (r.commune.as_str(), (r.gp.unwrap_or(0), r.gp_by_mode))).collect();
+    let expected: BTreeMap<&str, (u32, Option<GpByMode>)> =
+        expected_modes().into_iter().map(|(c, m)| (c, (m.total(), Some(m)))).collect();
+    assert_eq!(got, expected);
+
+    let report = &imported.report;
+    assert_eq!((report.rows_read, report.rows_used), (22, 20));
+    assert_eq!(report.skipped, BTreeMap::from([(SKIP_NOT_GP.to_string(), 1)]));
+    assert_eq!(rejections(&imported), vec![(20, "no_location")]);
+    for note in [
+        "GPs by mode (once per commune): 7 liberal, 3 salaried in a centre de santé, 5 other salaried, 1 volunteer, \
+         2 without a known mode; 10 in the DREES APL field",
+        "unknown Code mode exercice \"X\" on 1 GP rows, counted in the total without a mode: line(s) 15",
+        "2 duplicate activity rows of the same GP in the same commune merged",
+        "1 GPs practise in more than one commune",
+    ] {
+        assert!(has_note(&imported, note), "{note}\n{:?}", report.notes);
+    }
+
+    // The join carries the split into the atlas and its commune record.
+    for (code, m) in expected_modes() {
+        let g = atlas.commune(code).and_then(|c| c.gp.as_ref()).unwrap();
+        assert_eq!((g.gp, g.gp_by_mode), (m.total(), Some(m)), "{code}");
+    }
+    let view = serde_json::to_value(atlas.commune_view("03310").unwrap()).unwrap();
+    assert_eq!(
+        view["gp"]["gp_by_mode"],
+        serde_json::json!({"liberal": 0, "health_centre": 1, "other_salaried": 1, "volunteer": 0, "unknown": 0})
+    );
+}
+
+#[test]
+fn an_extraction_without_the_mode_columns_gives_totals_only() {
+    let text = std::fs::read_to_string(fixture(MODES))
+        .unwrap()
+        .replacen("|Code mode exercice|Libellé mode exercice|", "|Code mode|Libellé mode|", 1);
+    let imported = parse_rpps("old.txt", text.as_bytes(), modes_atlas().registry(), &RppsOptions::default()).unwrap();
+    let totals: BTreeMap<&str, u32> = imported.records.iter().map(|r| (r.commune.as_str(), r.gp.unwrap_or(0))).collect();
+    let expected: BTreeMap<&str, u32> = expected_modes().into_iter().map(|(c, m)| (c, m.total())).collect();
+    assert_eq!(totals, expected);
+    assert!(imported.records.iter().all(|r| r.gp_by_mode.is_none()));
+    assert!(has_note(&imported, "no \"Code mode exercice\" column"), "{:?}", imported.report.notes);
+}
+
+/// Pairs of communes within reach (both ways), in minutes; every other pair is out of reach.
+const PAIRS: [(&str, &str, f64); 9] = [
+    ("03185", "03140", 6.0),  // Montluçon - Lavault-Sainte-Anne
+    ("03185", "03101", 7.0),  // Montluçon - Domérat
+    ("03140", "03101", 9.0),  // Lavault-Sainte-Anne - Domérat
+    ("03190", "03321", 5.0),  // Moulins - Yzeure
+    ("03190", "03013", 6.0),  // Moulins - Avermes
+    ("03321", "03013", 8.0),  // Yzeure - Avermes
+    ("03310", "03095", 5.0),  // Vichy - Cusset
+    ("15187", "15003", 10.0), // Saint-Flour - Andelat
+    ("15187", "15014", 45.0), // Saint-Flour - Aurillac: beyond 20 minutes
+];
+
+fn pair_matrix(atlas: &Atlas) -> TravelTimes {
+    let idx = |c: &str| atlas.commune_index(c).unwrap_or_else(|| panic!("{c} not in the embedded geography"));
+    let pairs = PAIRS.iter().flat_map(|&(a, b, t)| [(idx(a), idx(b), t), (idx(b), idx(a), t)]).collect();
+    TravelTimes::Matrix(TimeMatrix::new(atlas.communes().len(), pairs, "test pairs"))
+}
+
+#[test]
+fn the_drees_field_changes_the_apl_exactly_where_gps_outside_it_are_within_reach() {
+    let atlas = modes_atlas();
+    let travel = pair_matrix(atlas);
+    let drees = apl::for_atlas(atlas, &travel, &AplParams::default()).unwrap();
+    let all = apl::for_atlas(atlas, &travel, &AplParams { gp_field: GpField::All, ..AplParams::default() }).unwrap();
+
+    // Communes where the fixture puts GPs outside the DREES field (hospital, clinic, volunteer,
+    // no mode), and every commune within 20 minutes of one: their APL must differ, no other.
+    let outside = ["03185", "03190", "03310", "15014", "03140", "43157"];
+    let mut expected: BTreeSet<&str> = outside.iter().copied().collect();
+    for &(a, b, t) in &PAIRS {
+        if t <= 20.0 {
+            if outside.contains(&a) {
+                expected.insert(b);
+            }
+            if outside.contains(&b) {
+                expected.insert(a);
+            }
+        }
+    }
+    let differs: BTreeSet<&str> = atlas
+        .communes()
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| match (drees.access.apl[i], all.access.apl[i]) {
+            (Some(d), Some(a)) => (d - a).abs() > 1e-12 * a.abs().max(1.0),
+            (d, a) => d != a,
+        })
+        .map(|(_, c)| c.code.as_str())
+        .collect();
+    assert_eq!(differs, expected);
+    // Saint-Flour and Andelat reach Saint-Flour's liberal GP only: a value, the same in both.
+    for code in ["15187", "15003"] {
+        let i = atlas.commune_index(code).unwrap();
+        assert!(drees.access.apl[i].unwrap() > 0.0, "{code}");
+    }
+
+    // By hand for Domérat, which reaches Montluçon (6 GPs, 5 in the field) and Lavault (1
+    // hospital GP) within 10 minutes: D_j is the population of the three communes for both,
+    // APL = Σ S_j / D_j with S_j = GPs × 5,400.
+    let pop = |c: &str| f64::from(atlas.commune(c).unwrap().population);
+    let d = pop("03185") + pop("03140") + pop("03101");
+    let domerat = atlas.commune_index("03101").unwrap();
+    assert!((drees.access.apl[domerat].unwrap() - 5.0 * 5_400.0 / d).abs() < 1e-12);
+    assert!((all.access.apl[domerat].unwrap() - 7.0 * 5_400.0 / d).abs() < 1e-12);
+
+    // The outputs say which GPs count, and what the default activity is.
+    assert!(
+        drees.access.supply.starts_with(
+            "10 GPs in the DREES field: liberal and health-centre salaried (RPPS modes L, and S in centres de santé); \
+             8 hospital, other salaried, volunteer or modeless GPs left out, each at 5400 consultations/year per GP (the offer \
+             the DREES APL method sheet"
+        ),
+        "{}",
+        drees.access.supply
+    );
+    assert!(all.access.supply.starts_with("all 18 GPs, whatever their mode"), "{}", all.access.supply);
+}
+
+#[test]
+fn the_scenario_baseline_counts_the_same_field_as_the_default_apl() {
+    let atlas = modes_atlas();
+    for field in [GpField::Drees, GpField::All] {
+        let params = AplParams { gp_field: field, ..AplParams::default() };
+        let baseline = Baseline::build(atlas, &params).unwrap().access();
+        let direct = apl::for_atlas(atlas, atlas.travel_times(), &params).unwrap().access;
+        assert_eq!(baseline.apl, direct.apl, "{field:?}");
+        assert_eq!(baseline.supply, direct.supply);
+    }
+    let default = apl::default_access(atlas).unwrap();
+    assert!(default.supply.starts_with("10 GPs in the DREES field"), "{}", default.supply);
+}
+
+#[test]
+fn individual_gps_loaded_with_the_atlas_replace_the_head_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let gps = dir.path().join("gps.csv");
+    // 9,000 consultations count 6,000 (liberal cap); a centre de santé's 9,000 count in full;
+    // the third GP's unknown activity counts the default; the last row is rejected.
+    std::fs::write(&gps, "commune,activity,practice,age\n15187,9000,liberal,50\n15187,9000,centre,40\n15187,,liberal,60\n99999,4000,liberal,50\n").unwrap();
+    let config = LoadConfig { no_default_health: true, rpps: vec![fixture(MODES)], gps: Some(gps.clone()), ..LoadConfig::default() };
+    let atlas = Atlas::load(&config, &|_, _| {}).unwrap();
+    let records = atlas.gp_records().expect("the atlas holds the GPs");
+    assert_eq!(records.rows.len(), 3);
+    let report = atlas.reports().last().unwrap();
+    assert_eq!(report.rejected.len(), 1);
+
+    let travel = pair_matrix(&atlas);
+    let r = apl::for_atlas(&atlas, &travel, &AplParams::default()).unwrap();
+    // Saint-Flour is now the only supply (the RPPS head counts are replaced), shared by
+    // Saint-Flour and Andelat: APL there = (6,000 + 9,000 + 5,400) / (P_SF + P_A).
+    let (sf, andelat) = (atlas.commune_index("15187").unwrap(), atlas.commune_index("15003").unwrap());
+    let d = f64::from(atlas.communes()[sf].population + atlas.communes()[andelat].population);
+    assert!((r.access.apl[sf].unwrap() - 20_400.0 / d).abs() < 1e-12);
+    assert_eq!(r.supply_communes, 1);
+    assert!(r.access.supply.starts_with(&format!("3 individual GPs from {}", gps.display())), "{}", r.access.supply);
+
+    // The scenario baseline counts them too (in GPs at the default activity).
+    let baseline = Baseline::build(&atlas, &AplParams::default()).unwrap().access();
+    let direct = apl::for_atlas(&atlas, atlas.travel_times(), &AplParams::default()).unwrap().access;
+    for (b, d) in baseline.apl.iter().zip(&direct.apl) {
+        match (b, d) {
+            (Some(b), Some(d)) => assert!((b - d).abs() <= 1e-12 * d.abs().max(1.0)),
+            _ => assert_eq!(b, d),
+        }
+    }
+}
+
+#[test]
+fn the_ameli_check_compares_each_departement_with_the_published_liberal_count() {
+    use medatlas::analysis::gp_check::gp_counts_vs_reference;
+    use medatlas::ingest::ameli::embedded_gp_reference;
+    let reference = embedded_gp_reference().unwrap().records;
+    let check = gp_counts_vs_reference(modes_atlas(), &reference);
+    let got: Vec<(&str, u32, Option<u32>, Option<u32>)> =
+        check.iter().map(|d| (d.dep.as_str(), d.atlas_gp, d.atlas_liberal, d.reference)).collect();
+    // Sums of the README's table by département; Cnam 2024 counts from the PROVENANCE.
+    assert_eq!(
+        got,
+        vec![("03", 11, Some(5), Some(254)), ("15", 5, Some(1), Some(132)), ("43", 2, Some(1), Some(206)), ("63", 0, None, Some(577))]
+    );
+    assert!((check[0].ratio_total.unwrap() - 11.0 / 254.0).abs() < 1e-15);
+    assert!((check[0].ratio_liberal.unwrap() - 5.0 / 254.0).abs() < 1e-15);
+    assert_eq!((check[3].ratio_total, check[3].ratio_liberal), (Some(0.0), None));
+    assert!(check.iter().all(|d| !d.synthetic));
+
+    // The synthetic default is calibrated on these very totals: ratio 1, no liberal split.
+    let default = Atlas::load_default().unwrap();
+    for d in gp_counts_vs_reference(&default, &reference) {
+        assert_eq!((d.ratio_total, d.atlas_liberal, d.synthetic), (Some(1.0), None, true), "{}", d.dep);
     }
 }

@@ -18,7 +18,15 @@
 //!   251–3,600 → 3,600, 3,601–6,000 as is, over 6,000 → 6,000; a liberal GP without activity
 //!   the year before → 5,400; health-centre GPs uncapped. When the activity is unknown (the
 //!   atlas only has head counts) each GP counts [`AplParams::default_activity`], 5,400 by
-//!   default — the sheet's own imputed value, not a measured mean.
+//!   default — the sheet's own imputed value, not a measured mean (see
+//!   [`DEFAULT_ACTIVITY_SOURCE`] for why this figure and what it is). Individual GPs with
+//!   their activity, given to the atlas at load (`LoadConfig::gps`) or to one computation
+//!   ([`AplInputs::gps`]), replace the head counts.
+//! - **Field** ([`GpField`]): DREES counts liberal GPs (a few with a particular practice
+//!   included) and GPs salaried in a centre de santé, not hospital or other salaried GPs. When
+//!   the atlas knows the GPs' modes of practice (the RPPS reader gives them), the supply
+//!   counts that field by default; when a source gives totals only (SanteScope, a generic
+//!   CSV, the synthetic model) all its GPs count. Every result says which ([`CommuneAccess::supply`]).
 //! - **Standardised population**: each age band weighted by its consumption of GP care over the
 //!   national mean ([`AgeWeights`]); without an age pyramid the population itself. Pyramids
 //!   come in through [`AplInputs`]; a commune without one keeps its raw population.
@@ -63,6 +71,110 @@ impl AgeWeights {
 
 /// The activity the sheet imputes to a liberal GP with no activity the year before.
 pub const NEW_LIBERAL_ACTIVITY: f64 = 5_400.0;
+
+/// What the default activity per GP ([`NEW_LIBERAL_ACTIVITY`], 5,400) is, and why it is the
+/// default, as the APL outputs say it.
+///
+/// DREES publishes no mean activity per GP with the APL: its method sheet (`Paramètres`,
+/// vintages 2022 and 2023, ../shared/formats/drees_apl_method_parameters.md) gives the caps
+/// (0 under 250, 3,600 up to 3,600, as is up to 6,000, 6,000 above) and one imputed figure,
+/// 5,400 consultations and visits for a liberal GP with no liberal activity the year before.
+/// That imputed figure is the only per-GP offer DREES states, so it is the default, and it is
+/// an assumption, not a measurement. A cross-check from published data: over the former
+/// Auvergne region, Σ APL × standardised population of the DREES 2023 sheet (the activity
+/// its communes reach, ≈ 5.19 M consultations; 5.14 M in 2022) over Cnam's 1,169 liberal GPs
+/// of 2024 (03, 15, 43, 63) gives ≈ 4,440 per GP (4,400 in 2022), about 18 % below 5,400 —
+/// with border flows, centre-de-santé GPs and a year's gap unaccounted for. Since APL is
+/// proportional to the activity when every GP counts the same, a per-GP activity file
+/// (`--gps`) is the way to real figures.
+pub const DEFAULT_ACTIVITY_SOURCE: &str = "the offer the DREES APL method sheet (Paramètres, 2022-2023) imputes to a liberal GP \
+with no activity the year before; DREES publishes no mean activity per GP, so this is an assumption, not a measured mean";
+
+/// The default activity and what it is, as the APL outputs say it.
+pub fn describe_default_activity(default_activity: f64) -> String {
+    if default_activity == NEW_LIBERAL_ACTIVITY {
+        format!("{default_activity} consultations/year per GP ({DEFAULT_ACTIVITY_SOURCE})")
+    } else {
+        format!("{default_activity} consultations/year per GP (set by the user; the DREES-sourced default is {NEW_LIBERAL_ACTIVITY})")
+    }
+}
+
+/// Which GPs make the APL's supply when the atlas knows their mode of practice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GpField {
+    /// The DREES field: liberal GPs and GPs salaried in a centre de santé (RPPS mode `L`, and
+    /// `S` at a `SA05` site). A commune whose source gives totals only counts all its GPs.
+    #[default]
+    Drees,
+    /// Every GP, hospital, other salaried, volunteer and modeless GPs included.
+    All,
+}
+
+impl GpField {
+    /// Parses `drees` or `all` (the CLI's `--gp-field`).
+    pub fn parse(s: &str) -> Option<GpField> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "drees" => Some(GpField::Drees),
+            "all" => Some(GpField::All),
+            _ => None,
+        }
+    }
+
+    /// The name [`GpField::parse`] reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            GpField::Drees => "drees",
+            GpField::All => "all",
+        }
+    }
+}
+
+/// The GP head counts the APL's supply counts, per atlas commune (atlas order), and a
+/// sentence saying which GPs they are (see [`GpField`]).
+pub fn counted_heads(atlas: &Atlas, field: GpField) -> (Vec<u32>, String) {
+    let (mut total, mut counted, mut split, mut totals_only) = (0u64, 0u64, 0usize, 0usize);
+    let heads: Vec<u32> = atlas
+        .communes()
+        .iter()
+        .map(|c| {
+            let Some(g) = &c.gp else { return 0 };
+            total += u64::from(g.gp);
+            let n = match (field, &g.gp_by_mode) {
+                (GpField::Drees, Some(m)) => {
+                    split += 1;
+                    m.drees_field()
+                }
+                (GpField::Drees, None) => {
+                    if g.gp > 0 {
+                        totals_only += 1;
+                    }
+                    g.gp
+                }
+                (GpField::All, _) => g.gp,
+            };
+            counted += u64::from(n);
+            n
+        })
+        .collect();
+    let description = match field {
+        GpField::All => format!("all {total} GPs, whatever their mode of practice (GP field: all)"),
+        GpField::Drees if split == 0 => {
+            format!("all {total} GPs: the sources give totals only, so the DREES field (liberal and health-centre GPs) cannot be told apart")
+        }
+        GpField::Drees => {
+            let mut d = format!(
+                "{counted} GPs in the DREES field: liberal and health-centre salaried (RPPS modes L, and S in centres de santé); \
+{} hospital, other salaried, volunteer or modeless GPs left out",
+                total - counted
+            );
+            if totals_only > 0 {
+                d.push_str(&format!("; {totals_only} communes known by totals only count all their GPs"));
+            }
+            d
+        }
+    };
+    (heads, description)
+}
 
 /// The activity counted in the indicator for one GP (see the module documentation).
 /// `consultations` is the yearly count of consultations, visits and teleconsultations.
@@ -126,8 +238,11 @@ pub struct AplParams {
     /// Pairs beyond this many minutes do not count (20 in the sheet).
     pub max_minutes: f64,
     pub decay: Decay,
-    /// Counted activity of a GP whose activity is unknown.
+    /// Counted activity of a GP whose activity is unknown ([`NEW_LIBERAL_ACTIVITY`] by
+    /// default: see [`DEFAULT_ACTIVITY_SOURCE`]).
     pub default_activity: f64,
+    /// Which GPs count when the atlas knows their mode of practice (default: the DREES field).
+    pub gp_field: GpField,
 }
 
 impl Default for AplParams {
@@ -136,6 +251,7 @@ impl Default for AplParams {
             max_minutes: 20.0,
             decay: Decay::Steps(vec![(10.0, 1.0), (15.0, 2.0 / 3.0), (20.0, 1.0 / 3.0)]),
             default_activity: NEW_LIBERAL_ACTIVITY,
+            gp_field: GpField::Drees,
         }
     }
 }
@@ -189,7 +305,13 @@ pub fn apl(
     let values = access::two_step_fca(standardised_population, &site_supply, &costs, &params.catchment())?;
     let (apl, missing) = per_resident(values, standardised_population, 1.0);
     Ok(AplResult {
-        access: CommuneAccess { apl, missing, weight: standardised_population.to_vec(), travel: travel.describe() },
+        access: CommuneAccess {
+            apl,
+            missing,
+            weight: standardised_population.to_vec(),
+            travel: travel.describe(),
+            supply: "supply given by the caller".into(),
+        },
         supply_communes: supply_communes.len(),
         pairs: costs.len(),
     })
@@ -214,7 +336,8 @@ pub struct AplInputs {
     /// The weights standardising the pyramids (default: vintage 2023).
     pub age_weights: AgeWeights,
     /// Individual GPs. When given they are the whole supply, replacing the atlas's head
-    /// counts; each counts [`counted_activity`].
+    /// counts and its own individual GPs; each counts [`counted_activity`]. `None`: the
+    /// atlas's individual GPs when it was loaded with some, else its head counts.
     pub gps: Option<Vec<Gp>>,
     /// Which GPs count; [`GpScope::Under65`] needs `gps` (head counts have no age).
     pub scope: GpScope,
@@ -268,15 +391,20 @@ pub fn atlas_demand_supply(atlas: &Atlas, params: &AplParams, inputs: &AplInputs
             *p = s;
         }
     }
-    let supply = match &inputs.gps {
+    let from_atlas;
+    let gps = match &inputs.gps {
+        Some(gps) => Some(gps),
+        None => {
+            from_atlas = atlas_gps(atlas);
+            from_atlas.as_ref()
+        }
+    };
+    let supply = match gps {
         None if inputs.scope == GpScope::Under65 => {
             let detail = "the under-65 variant needs individual GPs with their age".to_string();
             return Err(AccessError::Invalid { what: "GP scope", detail });
         }
-        None => {
-            let counts: Vec<u32> = communes.iter().map(|c| c.gp.as_ref().map_or(0, |g| g.gp)).collect();
-            supply_from_counts(&counts, params.default_activity)
-        }
+        None => supply_from_counts(&counted_heads(atlas, params.gp_field).0, params.default_activity),
         Some(gps) => {
             for gp in gps {
                 if gp.commune >= n {
@@ -306,7 +434,37 @@ pub fn for_atlas_with(
 ) -> Result<AplResult, AccessError> {
     let points: Vec<Point<f64>> = atlas.communes().iter().map(|c| c.repr_point).collect();
     let (population, supply) = atlas_demand_supply(atlas, params, inputs)?;
-    apl(&points, &population, &supply, travel, params)
+    let mut result = apl(&points, &population, &supply, travel, params)?;
+    result.access.supply = supply_description(atlas, params, inputs);
+    Ok(result)
+}
+
+/// The individual GPs the atlas was loaded with (`LoadConfig::gps`), in atlas positions.
+fn atlas_gps(atlas: &Atlas) -> Option<Vec<Gp>> {
+    // Read with the atlas's own registry, so every row has a position.
+    atlas.gp_records().map(|r| gps_by_position(&r.rows, |c| atlas.commune_index(c)).0)
+}
+
+/// What the supply of [`for_atlas_with`] is, for its outputs: which GPs, and the activity
+/// each counts (with the default activity's source).
+pub fn supply_description(atlas: &Atlas, params: &AplParams, inputs: &AplInputs) -> String {
+    let activity = describe_default_activity(params.default_activity);
+    let individual = |n: usize, from: &str| {
+        format!("{n} individual GPs {from}, each at its counted activity (DREES caps); unknown activity at {activity}")
+    };
+    match (&inputs.gps, atlas.gp_records()) {
+        (Some(gps), _) => individual(gps.len(), "given to this computation"),
+        (None, Some(r)) => individual(r.rows.len(), &format!("from {}", r.source)),
+        (None, None) => format!("{}, each at {activity}", counted_heads(atlas, params.gp_field).1),
+    }
+}
+
+/// The supply of every atlas commune (counted activity, atlas order) with the default
+/// inputs, as the default APL and the scenario baseline count it, and its description.
+pub fn atlas_supply(atlas: &Atlas, params: &AplParams) -> Result<(Vec<f64>, String), AccessError> {
+    let inputs = AplInputs::default();
+    let (_, supply) = atlas_demand_supply(atlas, params, &inputs)?;
+    Ok((supply, supply_description(atlas, params, &inputs)))
 }
 
 /// APL of the atlas with the default travel model and parameters, as the server and the tiles

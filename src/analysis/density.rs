@@ -592,7 +592,7 @@ mod tests {
             town_hall: None,
             repr_point: Point::new(x + 0.5, 0.5),
             arrondissements: vec![],
-            gp: gp.map(|(gp, near)| GpStats { gp, gp_near_retirement: near, synthetic: false, source: "hand".into() }),
+            gp: gp.map(|(gp, near)| GpStats { gp, gp_near_retirement: near, synthetic: false, source: "hand".into(), gp_by_mode: None }),
             zoning: None,
             extra: BTreeMap::new(),
             apl_official: None,
@@ -768,6 +768,7 @@ mod tests {
             missing: vec![None, None, Some("no population")],
             weight: vec![1_000.0, 3_000.0, 0.0],
             travel: "test".into(),
+            supply: String::new(),
         };
         let a = basin(&atlas, &[0, 1, 2], "b", Some(&access), &DensityOptions::default()).expect("basin");
         assert!(close(a.apl, 3.5), "{:?}", a.apl);
@@ -776,11 +777,11 @@ mod tests {
         assert_eq!(c.apl, None);
         assert_eq!(c.missing.get("apl"), Some(&"no population"));
         // An access result that does not cover the atlas gives no value rather than a panic.
-        let short = CommuneAccess { apl: vec![], missing: vec![], weight: vec![], travel: "short".into() };
+        let short = CommuneAccess { apl: vec![], missing: vec![], weight: vec![], travel: "short".into(), supply: String::new() };
         let d = basin(&atlas, &[0], "b", Some(&short), &DensityOptions::default()).expect("basin");
         assert_eq!(d.missing.get("apl"), Some(&reason::ACCESS_NOT_COMPUTED));
         // Non-finite inputs never reach the output.
-        let bad = CommuneAccess { apl: vec![Some(f64::INFINITY)], missing: vec![None], weight: vec![1.0], travel: "bad".into() };
+        let bad = CommuneAccess { apl: vec![Some(f64::INFINITY)], missing: vec![None], weight: vec![1.0], travel: "bad".into(), supply: String::new() };
         assert_eq!(basin(&atlas, &[0], "b", Some(&bad), &DensityOptions::default()).expect("basin").apl, None);
     }
 

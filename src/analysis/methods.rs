@@ -101,6 +101,8 @@ pub struct MethodResult {
     pub unit: &'static str,
     /// How travel times were obtained.
     pub travel: String,
+    /// Which GPs make the supply, at which activity (APL), or "GP head counts".
+    pub supply: String,
     pub travel_kind: &'static str,
     pub decay: Decay,
     pub max_minutes: f64,
@@ -132,6 +134,7 @@ pub fn run(atlas: &Atlas, method: Method, travel: &TravelTimes, params: &MethodP
             weight: r.access.weight,
             unit: method.unit(),
             travel: r.access.travel,
+            supply: r.access.supply,
             travel_kind: travel.kind(),
             decay,
             max_minutes: params.max_minutes,
@@ -154,6 +157,7 @@ pub fn run(atlas: &Atlas, method: Method, travel: &TravelTimes, params: &MethodP
         weight: population,
         unit: method.unit(),
         travel: travel.describe(),
+        supply: "GP head counts, all GPs whatever their mode of practice".into(),
         travel_kind: travel.kind(),
         decay,
         max_minutes: params.max_minutes,

@@ -20,6 +20,9 @@ pub struct CommuneAccess {
     pub weight: Vec<f64>,
     /// How travel times were obtained and with which parameters, for metadata.
     pub travel: String,
+    /// Which GPs make the supply and the activity each counts (e.g. "GPs in the DREES field…,
+    /// each at 5400 consultations/year per GP (…)"), for metadata.
+    pub supply: String,
 }
 
 pub mod access;
@@ -31,3 +34,4 @@ pub mod nearest;
 pub mod siting;
 pub mod scenario;
 pub mod panorama;
+pub mod gp_check;

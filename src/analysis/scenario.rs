@@ -102,7 +102,11 @@ pub struct Baseline {
     points: Vec<Point<f64>>,
     population: Vec<f64>,
     dep: Vec<String>,
+    /// GPs per commune, in full-time equivalents at the default activity: the head counts of
+    /// the APL's field, or the counted activity of individual GPs over the default activity.
     gps: Vec<f64>,
+    /// Which GPs the supply counts, at which activity (the APL's `supply` description).
+    supply: String,
     /// Supply locations: commune → location (communes with GPs).
     location_of: Vec<Option<usize>>,
     costs: CostTable,
@@ -131,7 +135,11 @@ impl Baseline {
         let communes = atlas.communes();
         let points: Vec<Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
         let population: Vec<f64> = communes.iter().map(|c| f64::from(c.population)).collect();
-        let gps: Vec<f64> = communes.iter().map(|c| c.gp.as_ref().map_or(0.0, |g| f64::from(g.gp))).collect();
+        // The default APL's supply (its GP field, or the atlas's individual GPs), in GPs at the
+        // default activity so that scenario changes (in GPs) apply to it as they are.
+        let (commune_supply, supply_description) = super::apl::atlas_supply(atlas, params)?;
+        let per_gp = params.default_activity;
+        let gps: Vec<f64> = commune_supply.iter().map(|s| if per_gp > 0.0 { s / per_gp } else { 0.0 }).collect();
         let mut location_of = vec![None; communes.len()];
         let mut supply = Vec::new();
         for (i, &g) in gps.iter().enumerate() {
@@ -177,6 +185,7 @@ impl Baseline {
             points,
             population,
             gps,
+            supply: supply_description,
             location_of,
             costs,
             reach,
@@ -201,6 +210,7 @@ impl Baseline {
             missing: self.missing.clone(),
             weight: self.population.clone(),
             travel: self.travel.describe(),
+            supply: self.supply.clone(),
         }
     }
 

@@ -56,6 +56,9 @@ impl AtlasBuilder {
         let Imported { records, mut report } = imported;
         let mut seen_source_codes: HashMap<String, u64> = HashMap::new();
         let mut gp_sum: HashMap<usize, (u32, Option<u32>)> = HashMap::new();
+        // The modes of a commune's GPs, `None` once a record of it has no split (a city whose
+        // arrondissements came split and unsplit would otherwise show a split of part of it).
+        let mut modes: HashMap<usize, Option<GpByMode>> = HashMap::new();
         let mut zoning_from: HashMap<usize, (Zoning, u64)> = HashMap::new();
         let mut msp_flags = Vec::new();
         for rec in records {
@@ -80,6 +83,11 @@ impl AtlasBuilder {
                 e.0 += gp;
                 if let Some(n) = rec.gp_near_retirement {
                     e.1 = Some(e.1.unwrap_or(0) + n);
+                }
+                let m = modes.entry(idx).or_insert(Some(GpByMode::default()));
+                match (m.as_mut(), &rec.gp_by_mode) {
+                    (Some(sum), Some(split)) if split.total() == gp => sum.add(split),
+                    _ => *m = None,
                 }
             }
             if let Some(z) = rec.zoning {
@@ -117,6 +125,7 @@ impl AtlasBuilder {
                 gp_near_retirement: near,
                 synthetic: source.synthetic,
                 source: source.name.clone(),
+                gp_by_mode: modes.get(&idx).copied().flatten(),
             });
         }
         for (idx, (z, _)) in zoning_from {
@@ -277,6 +286,7 @@ impl AtlasBuilder {
             reports,
             other_aids: aids,
             travel: Default::default(),
+            gp_records: None,
         }
     }
 }

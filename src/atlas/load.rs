@@ -9,7 +9,7 @@ use crate::ingest::datafrance::{self, DataFranceSource, GeographyFilter};
 use crate::model::report::{Imported, RejectReason};
 use crate::ingest::synthetic::{self, Calibration};
 use crate::ingest::{SiteRecord, aids, drees_apl, finess, generic_csv, geojson_sites, rpps, santescope, sites_csv, zoning};
-use crate::ingest::time_matrix;
+use crate::ingest::{gp_activity, time_matrix};
 use crate::model::{RoadEstimate, TimeMatrix, TravelTimes};
 use std::path::PathBuf;
 
@@ -63,6 +63,10 @@ pub struct LoadConfig {
     pub drees_apl: Vec<PathBuf>,
     /// The vintage to read from them (`APL YYYY` sheet); default: the latest sheet.
     pub drees_apl_year: Option<u16>,
+    /// Individual GPs with their activity (CSV: commune, activity, practice, age, id; see
+    /// `ingest::gp_activity`): the APL and the scenario baseline count them, with the DREES
+    /// activity caps, instead of head counts at the default activity.
+    pub gps: Option<PathBuf>,
 }
 
 fn datafrance_source_info(name: &str) -> SourceInfo {
@@ -123,7 +127,7 @@ impl Atlas {
             b.join_official_apl(imported, official_apl_source("DREES APL aux médecins généralistes (Auvergne subset of apl_generalistes.xlsx)"));
         }
         load_user_files(&mut b, config)?;
-        let atlas = b.finish();
+        let atlas = load_gp_records(b.finish(), config)?;
         load_travel_times(atlas, config)
     }
 }
@@ -223,6 +227,18 @@ fn load_user_files(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
         b.add_sites(Imported { records, report }, info(path, "sites"));
     }
     Ok(())
+}
+
+/// The individual GPs of `config.gps`, read against the atlas's registry (every rejected row
+/// in the import report).
+fn load_gp_records(mut atlas: Atlas, config: &LoadConfig) -> Result<Atlas> {
+    let Some(path) = &config.gps else { return Ok(atlas) };
+    let imported = gp_activity::read_gp_activity(path, &atlas.registry, config.remap_merged)?;
+    let source = path.display().to_string();
+    atlas.meta.sources.push(SourceInfo::new(&source, "gp activity (individual GPs)", "user file", "user file"));
+    atlas.reports.push(imported.report);
+    atlas.gp_records = Some(std::sync::Arc::new(super::store::GpRecords { source, rows: imported.records }));
+    Ok(atlas)
 }
 
 /// The atlas's travel-time source: the matrix file when one is given (rows resolved against

@@ -70,6 +70,18 @@ pub struct Atlas {
     /// The one travel-time source every computation over this atlas reads (shared with the
     /// scenario baseline without a copy).
     pub(super) travel: Arc<TravelTimes>,
+    /// Individual GPs with their activity (`LoadConfig::gps`), when loaded.
+    pub(super) gp_records: Option<Arc<GpRecords>>,
+}
+
+/// Individual GPs with their activity, practice and age, loaded with the atlas (`--gps`): the
+/// APL and the scenario baseline count them instead of the head counts.
+#[derive(Debug, Clone)]
+pub struct GpRecords {
+    /// The file they come from.
+    pub source: String,
+    /// One row per GP and commune, in current communes of the atlas.
+    pub rows: Vec<crate::ingest::gp_activity::GpRow>,
 }
 
 impl Atlas {
@@ -92,6 +104,11 @@ impl Atlas {
 
     pub fn communes(&self) -> &[Commune] {
         &self.communes
+    }
+
+    /// The individual GPs loaded with the atlas, if any.
+    pub fn gp_records(&self) -> Option<&GpRecords> {
+        self.gp_records.as_deref()
     }
 
     pub fn arrondissements(&self) -> &[Arrondissement] {

@@ -185,6 +185,8 @@ pub fn parse_generic_csv(
             zoning: None,
             msp_present: None,
             extra,
+            // A generic table gives totals only.
+            gp_by_mode: None,
         });
     }
     counters.notes(&mut report);

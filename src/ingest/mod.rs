@@ -5,6 +5,7 @@
 //! Readers do not touch the atlas: the join (`crate::atlas::AtlasBuilder`) applies records.
 
 pub mod age_pyramid;
+pub mod ameli;
 pub mod aids;
 pub mod cover_instance;
 pub mod datafrance;
@@ -24,7 +25,7 @@ pub mod time_matrix;
 pub mod wide_matrix;
 pub mod zoning;
 
-use crate::model::{Site, Zoning};
+use crate::model::{GpByMode, Site, Zoning};
 use std::collections::BTreeMap;
 
 /// Per-commune values read from a health source. Fields a source does not give stay `None`.
@@ -40,6 +41,8 @@ pub struct CommuneValues {
     pub line: u64,
     pub gp: Option<u32>,
     pub gp_near_retirement: Option<u32>,
+    /// `gp` by mode of practice, when the source gives it (RPPS); must add up to `gp`.
+    pub gp_by_mode: Option<GpByMode>,
     pub zoning: Option<Zoning>,
     /// The source says at least one MSP is in the commune (without a position).
     pub msp_present: Option<bool>,

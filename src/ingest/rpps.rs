@@ -27,7 +27,39 @@
 //!
 //! Every other row is *skipped* (a design choice, not an error): `not a physician`, or
 //! `physician, not general practice`. Skip counts are rows, not people. All modes of
-//! practice (libéral, salarié, ...) count: the question is where GPs work, not how.
+//! practice (libéral, salarié, ...) count in the total `gp`: the question is where GPs work.
+//!
+//! # Modes of practice
+//!
+//! The same GPs are also split by mode ([`GpByMode`]), because the DREES APL counts only
+//! liberal GPs and GPs salaried in a centre de santé (its « Champ de l'indicateur »), not
+//! hospital or other salaried GPs. A row's mode comes from `Code mode exercice` (ANS
+//! nomenclature TRE_R23, `Libellé mode exercice` when the code is empty) and, for salaried
+//! rows, from the site's `Code secteur d'activité` (TRE_R02, `Libellé secteur d'activité`
+//! when the code is empty):
+//!
+//! | `Code mode exercice` | `Code secteur d'activité` | counts as |
+//! |----------------------|---------------------------|-----------|
+//! | `L` Libéral          | any (SA07 cabinet individuel, SA08 cabinet de groupe, SA52 maison de santé, SA05…) | `liberal` |
+//! | `S` Salarié          | `SA05` « Centre de santé » (or that label) | `health_centre` |
+//! | `S` Salarié          | any other, or empty: SA01 établissement public de santé, SA03/SA04 établissements privés, SA02/SA06 armed forces, SA17 EHPAD, SA60 centres médicaux SNCF… | `other_salaried` |
+//! | `B` Bénévole         | any                       | `volunteer` |
+//! | empty                | any                       | `unknown` |
+//! | any other code       | any                       | `unknown`, reported (note with its lines) |
+//!
+//! The codes were checked against the ANS nomenclature TRE_R02-SecteurActivite (repository
+//! `ansforge/IG-NOS`, `ig/allNos2/CodeSystem-TRE-R02-SecteurActivite.ttl`, commit
+//! `b8b0cc32cc5e1471d417d6d3a3dd17bfb0fce3e9`): `SA05` is « Centre de santé » and `SA07`
+//! « Cabinet individuel » (not a health centre). `SA60` « Centres médicaux SNCF » is left with
+//! the other salaried GPs: DREES names centres de santé only.
+//!
+//! A GP with several rows in one commune counts **once** there, in the first of these modes
+//! that any of their rows has: liberal, health centre, other salaried, volunteer, unknown.
+//! So a GP with a cabinet and a hospital post in the same town is a liberal GP of that town
+//! (DREES counts them through their liberal activity), and the split adds up to `gp`. A GP
+//! in two communes counts in both, in each with the mode of their rows there (the cabinet's
+//! town liberal, the hospital's town salaried). An extraction without the
+//! `Code mode exercice` column gives totals only (`gp_by_mode` stays `None`, with a note).
 //!
 //! # Placing a row
 //!
@@ -58,11 +90,12 @@
 //! (`gp_near_retirement`) cannot come from it and stay `None`.
 
 use super::CommuneValues;
+use crate::model::GpByMode;
 use crate::model::report::{ImportReport, Imported, RejectReason};
 use super::text::{self, Encoding};
 use crate::model::CommuneRegistry;
 use crate::error::{Error, Result};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// Format name written in the import report.
@@ -79,6 +112,10 @@ pub const COL_COMMUNE_NAME: &str = "Libellé commune (coord. structure)";
 pub const COL_CEDEX: &str = "Bureau cedex (coord. structure)";
 pub const COL_COUNTRY: &str = "Code pays (coord. structure)";
 pub const COL_COUNTRY_NAME: &str = "Libellé pays (coord. structure)";
+pub const COL_MODE: &str = "Code mode exercice";
+pub const COL_MODE_LABEL: &str = "Libellé mode exercice";
+pub const COL_SECTOR: &str = "Code secteur d'activité";
+pub const COL_SECTOR_LABEL: &str = "Libellé secteur d'activité";
 
 /// Columns without which GPs cannot be selected or placed: their absence means the file is
 /// not this extraction (or a vintage we do not know), so reading stops rather than guessing.
@@ -107,6 +144,73 @@ const GP_LABELS: [&str; 3] = [
 /// `Code pays` values meaning France. Most French rows leave it empty; `99100` is France in
 /// the INSEE country list (the ANS TRE_R20 nomenclature), `99000` is what the format notes saw.
 const FRANCE: [&str; 5] = ["99000", "99100", "FR", "FRA", "FRANCE"];
+
+/// `Code secteur d'activité` of a centre de santé (TRE_R02), and its label.
+pub const HEALTH_CENTRE_SECTOR: &str = "SA05";
+const HEALTH_CENTRE_LABEL: &str = "Centre de santé";
+
+/// How one row's GP practises, in the order a GP with several rows in one commune is
+/// counted: the first mode any of their rows has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mode {
+    /// `L`: liberal, whatever the site.
+    Liberal,
+    /// `S` in a centre de santé (`SA05`).
+    HealthCentre,
+    /// `S` anywhere else (hospital, clinic, employer).
+    OtherSalaried,
+    /// `B`: volunteer.
+    Volunteer,
+    /// No mode, or a code this reader does not know.
+    Unknown,
+}
+
+/// The mode of a row from its mode code (or label) and its site's sector code (or label);
+/// `Err` carries an unknown mode code, which counts as [`Mode::Unknown`] and is reported.
+pub fn mode_of(mode_code: &str, mode_label: &str, sector_code: &str, sector_label: &str) -> std::result::Result<Mode, String> {
+    let code = mode_code.trim();
+    let key = if code.is_empty() {
+        match loose_key(mode_label).as_str() {
+            "liberal" => "L",
+            "salarie" => "S",
+            "benevole" => "B",
+            "" => "",
+            _ => return Err(mode_label.trim().to_string()),
+        }
+    } else {
+        code
+    };
+    Ok(match key.to_ascii_uppercase().as_str() {
+        "L" => Mode::Liberal,
+        "S" if is_health_centre(sector_code, sector_label) => Mode::HealthCentre,
+        "S" => Mode::OtherSalaried,
+        "B" => Mode::Volunteer,
+        "" => Mode::Unknown,
+        _ => return Err(code.to_string()),
+    })
+}
+
+/// Whether a site's sector is a centre de santé: code `SA05`, or that label when the code is empty.
+pub fn is_health_centre(sector_code: &str, sector_label: &str) -> bool {
+    let code = sector_code.trim();
+    if !code.is_empty() {
+        return code.eq_ignore_ascii_case(HEALTH_CENTRE_SECTOR);
+    }
+    loose_key(sector_label) == loose_key(HEALTH_CENTRE_LABEL)
+}
+
+impl Mode {
+    fn count_in(self, split: &mut GpByMode) {
+        let slot = match self {
+            Mode::Liberal => &mut split.liberal,
+            Mode::HealthCentre => &mut split.health_centre,
+            Mode::OtherSalaried => &mut split.other_salaried,
+            Mode::Volunteer => &mut split.volunteer,
+            Mode::Unknown => &mut split.unknown,
+        };
+        *slot += 1;
+    }
+}
 
 pub const SKIP_NOT_PHYSICIAN: &str = "not a physician";
 pub const SKIP_NOT_GP: &str = "physician, not general practice";
@@ -187,6 +291,10 @@ struct Columns {
     cedex: usize,
     country: Option<usize>,
     country_name: Option<usize>,
+    mode: Option<usize>,
+    mode_label: Option<usize>,
+    sector: Option<usize>,
+    sector_label: Option<usize>,
 }
 
 /// Key used to compare header names and labels: accents, case and spacing differ between
@@ -279,6 +387,10 @@ impl Columns {
             cedex: pos(COL_CEDEX),
             country: find(COL_COUNTRY),
             country_name: find(COL_COUNTRY_NAME),
+            mode: find(COL_MODE),
+            mode_label: find(COL_MODE_LABEL),
+            sector: find(COL_SECTOR),
+            sector_label: find(COL_SECTOR_LABEL),
             names,
         })
     }
@@ -351,7 +463,10 @@ fn parse_text(
     }
 
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut seen: HashSet<(String, String)> = HashSet::new();
+    // (GP, commune) -> the mode they count in there (the first in `Mode` order).
+    let mut seen: HashMap<(String, String), Mode> = HashMap::new();
+    let has_modes = cols.mode.is_some() || cols.mode_label.is_some();
+    let mut unknown_modes: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     let mut communes_per_gp: HashMap<String, u32> = HashMap::new();
     let mut duplicates = 0u64;
     let mut empty_savoir_faire = 0u64;
@@ -475,9 +590,29 @@ fn parse_text(
         };
 
         report.rows_used += 1;
-        if !seen.insert((id.to_string(), commune.clone())) {
-            duplicates += 1;
-            continue;
+        let mode = match mode_of(
+            cols.mode.map(get).unwrap_or_default(),
+            cols.mode_label.map(get).unwrap_or_default(),
+            cols.sector.map(get).unwrap_or_default(),
+            cols.sector_label.map(get).unwrap_or_default(),
+        ) {
+            Ok(mode) => mode,
+            Err(code) => {
+                unknown_modes.entry(code).or_default().push(line_no);
+                Mode::Unknown
+            }
+        };
+        match seen.entry((id.to_string(), commune.clone())) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                duplicates += 1;
+                if mode < *e.get() {
+                    e.insert(mode);
+                }
+                continue;
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(mode);
+            }
         }
         *communes_per_gp.entry(id.to_string()).or_default() += 1;
         let tally = tallies.entry(commune).or_insert_with(|| Tally {
@@ -489,6 +624,40 @@ fn parse_text(
         tally.source_codes.insert(source);
     }
 
+    let mut splits: HashMap<String, GpByMode> = HashMap::new();
+    for ((_, commune), mode) in seen {
+        mode.count_in(splits.entry(commune).or_default());
+    }
+    if has_modes {
+        let mut all = GpByMode::default();
+        for s in splits.values() {
+            all.add(s);
+        }
+        report.note(format!(
+            "GPs by mode (once per commune): {} liberal, {} salaried in a centre de santé, {} other salaried, \
+             {} volunteer, {} without a known mode; {} in the DREES APL field (liberal + centre de santé)",
+            all.liberal,
+            all.health_centre,
+            all.other_salaried,
+            all.volunteer,
+            all.unknown,
+            all.drees_field()
+        ));
+    } else {
+        report.note(format!("no {COL_MODE:?} column: GP totals only, no split by mode of practice"));
+    }
+    for (code, lines) in &unknown_modes {
+        // Every line up to a bound, so a national file with a new code keeps a readable report.
+        const SHOWN: usize = 20;
+        let shown: Vec<String> = lines.iter().take(SHOWN).map(u64::to_string).collect();
+        let more = lines.len().saturating_sub(SHOWN);
+        report.note(format!(
+            "unknown {COL_MODE} {code:?} on {} GP rows, counted in the total without a mode: line(s) {}{}",
+            lines.len(),
+            shown.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ));
+    }
     if duplicates > 0 {
         report.note(format!(
             "{duplicates} duplicate activity rows of the same GP in the same commune merged"
@@ -533,10 +702,12 @@ fn parse_text(
                     .unwrap_or_else(|| commune.clone()),
                 _ => commune.clone(),
             };
+            let gp_by_mode = if has_modes { splits.get(&commune).copied() } else { None };
             CommuneValues {
                 source_code,
                 line: t.first_line,
                 gp: Some(t.gp),
+                gp_by_mode,
                 commune,
                 ..Default::default()
             }
@@ -606,6 +777,27 @@ mod tests {
         let cols = Columns::from_header("f", header).unwrap();
         assert_eq!((cols.id, cols.cedex, cols.width()), (0, 7, 8));
         assert_eq!(cols.country, None);
+    }
+
+    #[test]
+    fn modes_follow_the_table_of_the_module_doc() {
+        assert_eq!(mode_of("L", "Libéral", "SA05", ""), Ok(Mode::Liberal));
+        assert_eq!(mode_of("S", "Salarié", "SA05", "Centre de santé"), Ok(Mode::HealthCentre));
+        assert_eq!(mode_of("s", "", " sa05 ", ""), Ok(Mode::HealthCentre));
+        assert_eq!(mode_of("S", "", "", "CENTRE DE SANTE"), Ok(Mode::HealthCentre));
+        // SA07 is a cabinet individuel, not a centre de santé; a code wins over its label.
+        assert_eq!(mode_of("S", "", "SA07", "Cabinet individuel"), Ok(Mode::OtherSalaried));
+        assert_eq!(mode_of("S", "", "SA01", "Centre de santé"), Ok(Mode::OtherSalaried));
+        assert_eq!(mode_of("S", "", "", ""), Ok(Mode::OtherSalaried));
+        assert_eq!(mode_of("B", "", "SA05", ""), Ok(Mode::Volunteer));
+        assert_eq!(mode_of("", "", "SA05", ""), Ok(Mode::Unknown));
+        assert_eq!(mode_of("", "Salarié", "SA05", ""), Ok(Mode::HealthCentre));
+        assert_eq!(mode_of("", "bénévole", "", ""), Ok(Mode::Volunteer));
+        assert_eq!(mode_of("X", "Libéral", "", ""), Err("X".to_string()));
+        assert_eq!(mode_of("", "Autre", "", ""), Err("Autre".to_string()));
+        // A GP with several rows in one commune counts in the first mode of this order.
+        assert!(Mode::Liberal < Mode::HealthCentre && Mode::HealthCentre < Mode::OtherSalaried);
+        assert!(Mode::OtherSalaried < Mode::Volunteer && Mode::Volunteer < Mode::Unknown);
     }
 
     #[test]

@@ -146,6 +146,8 @@ pub fn parse_santescope(
             zoning: None,
             msp_present,
             extra,
+            // SanteScope gives totals only.
+            gp_by_mode: None,
         });
     }
     if !quality.is_empty() {

@@ -65,6 +65,49 @@ pub struct GpStats {
     pub synthetic: bool,
     /// Name of the source (file or model) the counts come from.
     pub source: String,
+    /// The same GPs by mode of practice, when the source gives it (the RPPS extraction does;
+    /// SanteScope, the generic CSV and the synthetic model do not): `None` means only the
+    /// total is known, not that every GP is liberal.
+    pub gp_by_mode: Option<GpByMode>,
+}
+
+/// GP head counts of one commune by mode of practice, each GP in one mode per commune; the
+/// five counts add up to [`GpStats::gp`]. The DREES APL's field is [`GpByMode::drees_field`]:
+/// liberal GPs and GPs salaried in a centre de santé (method sheet, « Champ de
+/// l'indicateur »); hospital and other salaried GPs are outside it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct GpByMode {
+    /// Liberal practice (RPPS mode `L`), whatever the site.
+    pub liberal: u32,
+    /// Salaried (mode `S`) in a centre de santé.
+    pub health_centre: u32,
+    /// Salaried anywhere else: hospitals, clinics, medico-social and other employers.
+    pub other_salaried: u32,
+    /// Volunteer practice (mode `B`, bénévole).
+    pub volunteer: u32,
+    /// No mode recorded, or a mode code the reader does not know.
+    pub unknown: u32,
+}
+
+impl GpByMode {
+    /// All GPs, whatever their mode.
+    pub fn total(&self) -> u32 {
+        self.liberal + self.health_centre + self.other_salaried + self.volunteer + self.unknown
+    }
+
+    /// GPs in the DREES APL's field: liberal and salaried in a centre de santé.
+    pub fn drees_field(&self) -> u32 {
+        self.liberal + self.health_centre
+    }
+
+    /// Adds another commune part's counts (arrondissements of one city).
+    pub fn add(&mut self, other: &GpByMode) {
+        self.liberal += other.liberal;
+        self.health_centre += other.health_centre;
+        self.other_salaried += other.other_salaried;
+        self.volunteer += other.volunteer;
+        self.unknown += other.unknown;
+    }
 }
 
 /// A commune of the current geography (type COM in the COG).

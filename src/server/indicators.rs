@@ -148,12 +148,13 @@ fn meta(atlas: &Atlas, opts: &DensityOptions, access: Option<&CommuneAccess>) ->
         "access": access.map(|a| json!({
             "indicator": "apl",
             "method": "DREES APL: E2SFCA between communes, decay 1 / 2/3 / 1/3 up to 10 / 15 / 20 min, 0 beyond; \
-each GP counts the default activity (5,400 consultations/year) as the atlas has head counts only; \
+each GP counts its activity (which GPs and which activity: see `supply`); \
 residents and GPs at the town hall; aggregates weighted by population",
             "unit": "consultations per year per standardised inhabitant",
             "travel_times": atlas.travel_times().kind(),
             "travel": a.travel,
             "official": "apl_official: DREES's published APL (vintage in apl_official_year), weighted by the sheet's standardised population",
+            "supply": a.supply,
         })),
         "formulas": density::FORMULAS.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
     })

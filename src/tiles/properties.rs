@@ -441,6 +441,7 @@ pub fn write_commune_values(atlas: &Atlas, result: &MethodResult, format: TableF
                 ("unit".to_string(), Value::from(result.unit)),
                 ("travel_times".to_string(), Value::from(result.travel_kind)),
                 ("travel".to_string(), Value::from(result.travel.clone())),
+                ("supply".to_string(), Value::from(result.supply.clone())),
                 ("synthetic_gp".to_string(), Value::from(atlas.meta.synthetic_gp)),
             ]);
             let mut fc = FeatureWriter::start(out, &meta)?;
@@ -615,6 +616,7 @@ mod tests {
             unit: "units",
             travel: "estimated".into(),
             travel_kind: "estimated",
+            supply: "test supply".into(),
             decay: Decay::Uniform,
             max_minutes: 20.0,
             supply_locations: 0,
