@@ -45,8 +45,9 @@ pub fn parse_time_matrix(
     let decimal_comma = table.delimiter != b',';
 
     let mut records: Vec<TimeRow> = Vec::new();
-    // (from, to) → position in `records`, for duplicates and folded arrondissements.
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    // (from, to) → position in `records` and whether a folded code gave it, for duplicates and
+    // folded arrondissements.
+    let mut seen: HashMap<(String, String), (usize, bool)> = HashMap::new();
     let mut folded = 0u64;
     for row in &table.rows {
         report.rows_read += 1;
@@ -84,20 +85,25 @@ pub fn parse_time_matrix(
             }
         };
         let key = (from.0.clone(), to.0.clone());
-        match seen.get(&key) {
-            Some(&k) if from.1 || to.1 => {
+        let folding = from.1 || to.1;
+        match seen.get_mut(&key) {
+            // Either row named a part of the city (its own row may come first or last): the
+            // fastest is kept whatever the order of the rows.
+            Some((k, by_folding)) if folding || *by_folding => {
+                *by_folding = true;
+                let k = *k;
                 // Rows of arrondissements of one city: keep the fastest.
                 folded += 1;
                 records[k].minutes = records[k].minutes.min(minutes);
                 report.rows_used += 1;
             }
-            Some(&k) if records[k].minutes != minutes => {
+            Some(&mut (k, _)) if records[k].minutes != minutes => {
                 let detail = format!("pair already given on line {} with {} min", records[k].line, records[k].minutes);
                 report.reject(row.line, RejectReason::Conflict { key: format!("{}→{}", key.0, key.1), detail });
             }
             Some(_) => report.skip("same pair given twice with the same time"),
             None => {
-                seen.insert(key, records.len());
+                seen.insert(key, (records.len(), folding));
                 records.push(TimeRow { from: from.0, to: to.0, minutes, line: row.line });
                 report.rows_used += 1;
             }
@@ -138,6 +144,18 @@ mod tests {
             kinds,
             vec![(4, "unknown_commune"), (5, "conflict"), (6, "invalid_value"), (7, "malformed_number"), (8, "missing_field")]
         );
+    }
+
+    #[test]
+    fn a_city_and_its_arrondissement_keep_the_fastest_in_either_order() {
+        // The city's own row before or after its arrondissement's: the same time, no conflict.
+        for csv in ["from,to,minutes\n13055,03185,300\n13201,03185,290\n", "from,to,minutes\n13201,03185,300\n13055,03185,290\n"] {
+            let got = parse_time_matrix("m.csv", csv.as_bytes(), &registry(), false).unwrap();
+            assert_eq!(got.records.len(), 1, "{csv}");
+            assert_eq!(got.records[0].minutes, 290.0, "{csv}");
+            assert!(got.report.rejected.is_empty(), "{csv}: {:?}", got.report.rejected);
+            assert_eq!(got.report.rows_used, 2);
+        }
     }
 
     #[test]

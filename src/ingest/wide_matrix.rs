@@ -19,8 +19,9 @@
 //! - an origin line whose code is unknown (with a registry: unknown, or a former commune unless
 //!   `remap_merged`; without one: not shaped like an INSEE code) — one rejection for the line;
 //! - a destination column whose code is unknown — one rejection on line 1 for the column;
-//! - a pair given twice with two different times (two codes of one current commune, e.g. a
-//!   former commune and its successor with `remap_merged`), `Conflict`.
+//! - a pair given twice with two different times, `Conflict` (two codes of one current
+//!   commune — arrondissements, or a former commune and its successor with `remap_merged` —
+//!   are folded instead, keeping the fastest, whatever the order of the lines).
 //!
 //! A rejected line or column is listed once among the rejections; its cells are read and not
 //! used, so they lower the join rate, and a note counts them. Empty, `NA` and `null` cells are
@@ -219,8 +220,9 @@ pub fn parse_wide_matrix(
         .collect();
 
     let mut records: Vec<TimeRow> = Vec::new();
-    // (from, to) → position in `records`, for folded codes and conflicts.
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    // (from, to) → position in `records` and whether a folded code gave it, for folded codes
+    // and conflicts.
+    let mut seen: HashMap<(String, String), (usize, bool)> = HashMap::new();
     let mut folded = 0u64;
     // Cells not used because their origin line or destination column was rejected.
     let mut cells_of_rejected = 0u64;
@@ -259,20 +261,25 @@ pub fn parse_wide_matrix(
             };
             let minutes = unit.to_minutes(value);
             let key = (from.0.clone(), to.0.clone());
-            match seen.get(&key) {
-                Some(&k) if from.1 || to.1 => {
+            let folding = from.1 || to.1;
+            match seen.get_mut(&key) {
+                // Either cell named a part of the commune (its own line may come first or last):
+                // the fastest is kept whatever the order of the lines.
+                Some((k, by_folding)) if folding || *by_folding => {
+                    *by_folding = true;
+                    let k = *k;
                     // Arrondissements (or remapped former communes) of one commune: keep the fastest.
                     folded += 1;
                     records[k].minutes = records[k].minutes.min(minutes);
                     report.rows_used += 1;
                 }
-                Some(&k) if records[k].minutes != minutes => {
+                Some(&mut (k, _)) if records[k].minutes != minutes => {
                     let detail = format!("pair already given on line {} with {} min", records[k].line, records[k].minutes);
                     report.reject(row.line, RejectReason::Conflict { key: format!("{}→{}", key.0, key.1), detail });
                 }
                 Some(_) => report.skip(SKIP_SAME_TIME),
                 None => {
-                    seen.insert(key, records.len());
+                    seen.insert(key, (records.len(), folding));
                     records.push(TimeRow { from: from.0.clone(), to: to.0.clone(), minutes, line: row.line });
                     report.rows_used += 1;
                 }
@@ -414,6 +421,18 @@ mod tests {
         assert_eq!(find("38185", "13055"), Some(280.0));
         assert_eq!(find("13055", "13055"), Some(0.0));
         assert_eq!(got.records.len(), 4);
+    }
+
+    #[test]
+    fn a_city_and_its_arrondissement_keep_the_fastest_in_either_order() {
+        // 13055's own line and column before or after its arrondissement's: same times, no conflict.
+        for text in ["id,13055,13201,38185\n13055,0,2,300\n13201,2,0,290\n38185,310,280,0\n", "id,13201,13055,38185\n13201,0,2,300\n13055,2,0,290\n38185,310,280,0\n"] {
+            let got = parse(text, TimeUnit::Minutes, Some(&registry())).unwrap();
+            let find = |f: &str, t: &str| got.records.iter().find(|r| r.from == f && r.to == t).map(|r| r.minutes);
+            assert_eq!((find("13055", "38185"), find("38185", "13055"), find("13055", "13055")), (Some(290.0), Some(280.0), Some(0.0)), "{text}");
+            assert!(got.report.rejected.is_empty(), "{text}: {:?}", got.report.rejected);
+            assert_eq!(got.report.rows_used, 9);
+        }
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub(super) async fn impact(State(state): State<AppState>, id: Result<Path<String
         Ok(json!({
             "id": id,
             "synthetic_gp": snapshot.atlas.meta.synthetic_gp,
-            "travel_times": "estimated",
+            "travel_times": snapshot.atlas.travel_times().kind(),
             "impact": impact,
         }))
     })
@@ -138,7 +138,7 @@ pub(super) async fn suggest(State(state): State<AppState>, q: Result<Query<Sugge
             "gps": gps,
             "minutes": minutes,
             "synthetic_gp": atlas.meta.synthetic_gp,
-            "travel_times": "estimated",
+            "travel_times": atlas.travel_times().kind(),
             "method": match objective {
                 Objective::Coverage => "maximal covering location: greedy then interchange; residents already within the time of an MSP count as covered",
                 Objective::Apl => "greedy: each step the town hall where the GPs lift the most residents to APL 2.5, ties by population-weighted APL gain",
