@@ -137,6 +137,8 @@ fn meta(atlas: &Atlas, opts: &DensityOptions, access: Option<&CommuneAccess>) ->
     json!({
         "atlas": atlas.meta.name,
         "synthetic_gp": atlas.meta.synthetic_gp,
+        "near_retirement_estimated": atlas.meta.near_retirement_estimated,
+        "gp_notes": atlas.meta.gp_notes(),
         "projection": {
             "years": p.years,
             "departure_horizon_years": p.departure_horizon_years,
@@ -400,15 +402,15 @@ fn feature(geometry: MultiPolygon<f64>, area: &AreaIndicators, communes: Option<
 }
 
 fn feature_collection(features: Vec<Value>, meta: Value) -> Result<Response, ApiError> {
-    // `meta` is a foreign member (RFC 7946 §6.1): GeoJSON readers ignore it, the synthetic flag
-    // and the model still travel with the data.
+    // `meta` is a foreign member (RFC 7946 §6.1): GeoJSON readers ignore it, the GP notes
+    // (sources, estimates) and the model still travel with the data.
     let body = serde_json::to_vec(&json!({ "type": "FeatureCollection", "meta": meta, "features": features }))
         .map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"))], body).into_response())
 }
 
 /// Columns of the CSV, in the order of [`AreaIndicators`]'s fields.
-const CSV_COLUMNS: [&str; 17] = [
+const CSV_COLUMNS: [&str; 18] = [
     "code",
     "name",
     "level",
@@ -416,6 +418,7 @@ const CSV_COLUMNS: [&str; 17] = [
     "commune_count",
     "gp",
     "gp_near_retirement",
+    "gp_near_retirement_estimated",
     "gp_per_10k",
     "near_retirement_share",
     "msp_count",
@@ -445,6 +448,7 @@ fn csv_response(areas: &[AreaIndicators], communes: Option<&[String]>) -> Result
             a.commune_count.to_string(),
             opt(a.gp),
             opt(a.gp_near_retirement),
+            a.gp_near_retirement_estimated.to_string(),
             opt(a.gp_per_10k),
             opt(a.near_retirement_share),
             a.msp_count.to_string(),
