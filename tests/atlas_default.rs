@@ -220,3 +220,22 @@ fn departmental_aids_of_2022_are_attached() {
     }
     assert!(a.aids_outside_geography().len() > 80);
 }
+
+#[test]
+fn gp_counts_loaded_with_santescope_get_the_same_estimate() {
+    // The path of the national atlas (`--santescope`), here on the embedded geography without
+    // its default health data.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/santescope_auvergne_2026.csv");
+    let config = LoadConfig { no_default_health: true, santescope: vec![path], ..LoadConfig::default() };
+    let a = Atlas::load(&config, &|_, _| {}).expect("loads");
+    // geodata/santescope_auvergne_2026.csv line 935: 63113;Clermont-Ferrand;63;84;146351;379;...
+    // × 0.3114627556927827, geodata/medecins_55plus_2025.csv line 65.
+    let g = a.commune("63113").and_then(|c| c.gp.as_ref()).expect("Clermont's GPs");
+    assert_eq!(g.gp, 379);
+    assert_eq!(g.gp_near_retirement, Some(379.0 * 0.3114627556927827));
+    assert!(g.gp_near_retirement_estimated && a.meta.near_retirement_estimated);
+    // Without GP counts there is nothing to estimate, and the shares are not a source.
+    let bare = Atlas::load(&LoadConfig { no_default_health: true, ..LoadConfig::default() }, &|_, _| {}).expect("loads");
+    assert!(!bare.meta.near_retirement_estimated);
+    assert!(bare.meta.sources.iter().all(|s| !s.provides.starts_with("near-retirement")));
+}

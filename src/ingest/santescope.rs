@@ -236,3 +236,31 @@ pub fn parse_santescope(
     counters.notes(&mut report);
     Ok(Imported { records, report })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_are_read_skipped_or_rejected_with_their_line() {
+        let text = "dept;part_medecins_55_ans_et_plus_2025;effectif_medecins_2025;trend_cagr;trend_delta_annuel\n\
+03;0.47418335089567965;949;-0.01;-0.1\n\
+975;;;;\n\
+15;1.4;396;0;0\n\
+43;abc;628;0;0\n\
+03;0.5;949;0;0\n\
+2A;0,5;300;0;0\n";
+        let Imported { records, report } = parse_near_retirement_shares("shares.csv", text.as_bytes()).expect("parses");
+        let got: Vec<(&str, f64, Option<u32>, u64)> = records.iter().map(|r| (r.dep.as_str(), r.share, r.physicians, r.line)).collect();
+        assert_eq!(got, [("03", 0.47418335089567965, Some(949), 2), ("2A", 0.5, Some(300), 7)]);
+        assert_eq!(report.rows_read, 6);
+        assert_eq!(report.rows_skipped(), 1);
+        let rejected: Vec<(u64, &str)> = report.rejected.iter().map(|r| (r.line, r.reason.kind())).collect();
+        assert_eq!(rejected, [(4, "invalid_value"), (5, "malformed_number"), (6, "conflict")]);
+    }
+
+    #[test]
+    fn a_file_without_the_share_column_is_an_error() {
+        assert!(parse_near_retirement_shares("x.csv", b"dept;share\n03;0.4\n").is_err());
+    }
+}
