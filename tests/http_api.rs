@@ -23,18 +23,26 @@ async fn get(uri: &str) -> (StatusCode, Value) {
 }
 
 #[tokio::test]
-async fn commune_03185_has_population_departement_zoning_synthetic_gps_and_msp() {
+async fn commune_03185_has_population_departement_zoning_real_gps_and_msp() {
     let (status, body) = get("/api/communes/03185").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["name"], "Montluçon");
     assert_eq!(body["dep"], "03");
     assert!(body["population"].as_u64().unwrap_or(0) > 30_000);
     assert_eq!(body["zoning"], "ZAC");
-    assert_eq!(body["gp"]["synthetic"], true);
-    assert!(body["gp"]["gp"].as_u64().is_some());
+    assert_eq!(body["gp"]["synthetic"], false);
+    // geodata/santescope_auvergne_2026.csv line 184: 03185;Montluçon;03;84;33147;55;167;...
+    assert_eq!(body["gp"]["gp"], 55);
+    // 55 × Allier's share of physicians aged 55+, geodata/medecins_55plus_2025.csv line 4
+    // (03;0.47418335089567965;949;...): an expected value, flagged.
+    assert_eq!(body["gp"]["gp_near_retirement"].as_f64(), Some(55.0 * 0.47418335089567965));
+    assert_eq!(body["gp"]["gp_near_retirement_estimated"], true);
+    assert_eq!(body["gp"]["near_retirement_estimate"]["share"].as_f64(), Some(0.47418335089567965));
+    assert_eq!(body["gp"]["near_retirement_estimate"]["dep"], "03");
+    assert!(body["gp"]["source"].as_str().is_some_and(|s| s.contains("SanteScope 2026")));
     assert!(body["gp_per_10k"].as_f64().is_some());
     assert_eq!(body["msp_count"], 1);
-    assert_eq!(body["meta"]["synthetic_gp"], true);
+    assert_eq!(body["meta"]["synthetic_gp"], false);
     let lonlat = body["msp"][0]["location"].as_array().expect("[lon, lat]");
     assert!((lonlat[0].as_f64().unwrap_or(0.0) - 2.606).abs() < 0.01);
 }
@@ -66,4 +74,54 @@ async fn locate_and_health_answer() {
     let (status, body) = get("/health").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body["communes"].as_u64().unwrap_or(0) > 1_000);
+}
+
+/// Every string in a JSON value (keys excluded: a flag named `synthetic` set to false says
+/// nothing), and every boolean flag whose key names "synthetic".
+fn strings_and_synthetic_flags<'a>(v: &'a Value, key: &str, strings: &mut Vec<&'a str>, flags: &mut Vec<bool>) {
+    match v {
+        Value::String(s) => strings.push(s),
+        Value::Bool(b) if key.to_lowercase().contains("synthetic") => flags.push(*b),
+        Value::Array(a) => a.iter().for_each(|x| strings_and_synthetic_flags(x, key, strings, flags)),
+        Value::Object(o) => o.iter().for_each(|(k, x)| strings_and_synthetic_flags(x, k, strings, flags)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn nothing_served_or_shipped_calls_the_default_synthetic() {
+    for uri in ["/api/meta", "/tiles/communes,departements,msp.json", "/tiles/communes.json", "/catalog", "/api/communes/03185"] {
+        let (status, body) = get(uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        let (mut strings, mut flags) = (Vec::new(), Vec::new());
+        strings_and_synthetic_flags(&body, "", &mut strings, &mut flags);
+        // The bare name of the tile attribute `synthetic` (the catalog's field lists) is a name,
+        // not a statement; anything else mentioning it is.
+        let said: Vec<&&str> = strings.iter().filter(|s| **s != "synthetic" && s.to_lowercase().contains("synthetic")).collect();
+        assert!(said.is_empty(), "{uri} says synthetic: {said:?}");
+        assert!(flags.iter().all(|f| !f), "{uri}: a synthetic flag is set");
+    }
+    // The styles and the viewer's files: not a word of it (node_modules is npm's, not ours).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stack = vec![root.join("styles"), root.join("web")];
+    let mut files = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "node_modules") {
+                    stack.push(path);
+                }
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            files += 1;
+            assert!(!text.to_lowercase().contains("synthetic"), "{} says synthetic", path.display());
+        }
+    }
+    assert!(files > 10, "{files} files read");
+    // And the meta says what the counts are.
+    let (_, meta) = get("/api/meta").await;
+    let notes = meta["gp_notes"].to_string();
+    assert!(notes.contains("SanteScope 2026") && notes.contains("estimated"), "{notes}");
 }

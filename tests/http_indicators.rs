@@ -89,6 +89,28 @@ async fn each_level_lists_the_areas_of_allier() {
 }
 
 #[tokio::test]
+async fn montlucon_row_has_its_santescope_gps_and_an_estimated_near_retirement_count() {
+    let body = get("/api/indicators?level=commune&dep=03").await.json();
+    let row = body["areas"].as_array().into_iter().flatten().find(|a| a["code"] == "03185").expect("Montluçon's row");
+    // geodata/santescope_auvergne_2026.csv line 184: 03185;Montluçon;03;84;33147;55;167;...
+    assert_eq!(row["gp"], 55);
+    // 55 × Allier's share as written in geodata/medecins_55plus_2025.csv (line 4).
+    assert_eq!(row["gp_near_retirement"].as_f64(), Some(55.0 * 0.47418335089567965));
+    assert_eq!(row["gp_near_retirement_estimated"], true);
+    assert_eq!(row["synthetic"], false);
+    // The CSV says it too.
+    let csv = get("/api/indicators?level=commune&dep=03&format=csv").await;
+    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    let headers = reader.headers().expect("header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
+    let r = rows.iter().find(|r| &r[0] == "03185").expect("Montluçon in the CSV");
+    assert_eq!(&r[col("gp_near_retirement_estimated")], "true");
+    let near: f64 = r[col("gp_near_retirement")].parse().expect("a number");
+    assert_eq!(near, 55.0 * 0.47418335089567965);
+}
+
+#[tokio::test]
 async fn allier_aggregate_is_the_sum_of_its_communes_with_metadata() {
     let snapshot = atlas();
     let members: Vec<_> = snapshot.communes().iter().filter(|c| c.dep == "03").collect();
@@ -104,7 +126,15 @@ async fn allier_aggregate_is_the_sum_of_its_communes_with_metadata() {
     let density = area["gp_per_10k"].as_f64().unwrap_or(f64::NAN);
     assert!((density - gp as f64 * 10_000.0 / population as f64).abs() < 1e-9, "{density}");
     assert!(area["gp_per_10k_projected"].as_f64().is_some_and(|p| p < density));
-    assert_eq!(area["synthetic"], true);
+    assert_eq!(area["synthetic"], false, "SanteScope 2026 counts, not a model");
+    // Near retirement: Σ of the communes' estimates, itself flagged estimated.
+    let near: f64 = members.iter().filter_map(|c| c.gp.as_ref()?.gp_near_retirement).sum();
+    let got = area["gp_near_retirement"].as_f64().expect("near-retirement sum");
+    assert!((got - near).abs() < 1e-9, "{got} vs {near}");
+    // 477 GPs in Allier (Σ nb_generalistes of dept 03 in geodata/santescope_auvergne_2026.csv)
+    // × 0.47418335089567965 (geodata/medecins_55plus_2025.csv line 4).
+    assert!((got - 477.0 * 0.47418335089567965).abs() < 1e-9, "{got}");
+    assert_eq!(area["gp_near_retirement_estimated"], true);
     assert_eq!(area["low_population"], false);
     let meta = &body["meta"];
     // APL of the département: its communes' APL weighted by (standardised) population,
@@ -121,7 +151,11 @@ async fn allier_aggregate_is_the_sum_of_its_communes_with_metadata() {
     assert!((apl - weighted / weight).abs() < 1e-9 * apl, "{apl} vs {}", weighted / weight);
     assert_eq!(meta["access"]["travel_times"], "estimated");
     assert_eq!(meta["access"]["unit"], "consultations per year per standardised inhabitant");
-    assert_eq!(meta["synthetic_gp"], true);
+    assert_eq!(meta["synthetic_gp"], false);
+    assert_eq!(meta["near_retirement_estimated"], true);
+    let notes: Vec<&str> = meta["gp_notes"].as_array().expect("GP notes").iter().filter_map(Value::as_str).collect();
+    assert!(notes.iter().any(|n| n.contains("SanteScope 2026")), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("estimated") && n.contains("DREES 2025")), "{notes:?}");
     assert_eq!(meta["low_population_threshold"], 1000);
     assert_eq!(meta["projection"]["years"], 5.0);
     assert_eq!(meta["projection"]["departure_horizon_years"], 10.0);
@@ -226,7 +260,7 @@ async fn basin_by_codes_sums_its_communes() {
     assert_eq!(body["area"]["commune_count"], 3);
     assert_eq!(body["communes"], json!(["03095", "03185", "03321"]));
     assert_eq!(body["meta"]["selection"]["by"], "codes");
-    assert_eq!(body["meta"]["synthetic_gp"], true);
+    assert_eq!(body["meta"]["synthetic_gp"], false);
 
     let csv = post("/api/indicators/basin?format=csv", "application/json", json!({"codes": codes}).to_string()).await;
     assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);

@@ -63,7 +63,7 @@ async fn three_gps_at_cosne_d_allier_raise_its_apl() {
     assert_eq!(summary["msp_coverage"].as_array().unwrap().len(), 3);
     let allier = impact["impact"]["departements"].as_array().unwrap().iter().find(|d| d["code"] == "03").unwrap();
     assert_eq!(allier["gp_after"].as_f64().unwrap() - allier["gp_before"].as_f64().unwrap(), 3.0);
-    assert_eq!(impact["synthetic_gp"], true);
+    assert_eq!(impact["synthetic_gp"], false);
 }
 
 #[tokio::test]

@@ -199,16 +199,18 @@ async fn allier_has_its_2022_aids_and_the_gp_totals_of_its_communes() {
     // (WANTED).
     assert_eq!(body["aids_2022"], json!({ "source_name": "ALLIER", "categories": { "bourse_etude_contre_installation": "" } }));
     let gp: u64 = communes.iter().filter_map(|c| c.gp.as_ref()).map(|g| u64::from(g.gp)).sum();
-    let near: u64 = communes.iter().filter_map(|c| c.gp.as_ref()).filter_map(|g| g.gp_near_retirement).map(u64::from).sum();
+    let near: f64 = communes.iter().filter_map(|c| c.gp.as_ref()).filter_map(|g| g.gp_near_retirement).sum();
     assert!(gp > 0);
     assert_eq!(body["gp"], gp);
-    assert_eq!(body["gp_near_retirement"], near);
+    let got = body["gp_near_retirement"].as_f64().expect("near-retirement sum");
+    assert!((got - near).abs() < 1e-9, "{got} vs {near}");
+    assert_eq!(body["gp_near_retirement_estimated"], true, "GPs × Allier's share of physicians aged 55+");
     let density = body["gp_per_10k"].as_f64().expect("gp_per_10k");
     assert!((density - gp as f64 * 10_000.0 / population as f64).abs() < 1e-9, "{density}");
-    assert_eq!(body["synthetic"], true, "the default's GP counts are modelled");
+    assert_eq!(body["synthetic"], false, "the default's GP counts are SanteScope 2026's");
     assert_eq!(body["missing"], json!({}));
     assert!(body["formulas"]["gp_per_10k"].as_str().is_some_and(|f| f.contains("Σ gp / Σ population")), "{body}");
-    assert_eq!(body["meta"]["synthetic_gp"], true);
+    assert_eq!(body["meta"]["synthetic_gp"], false);
 }
 
 #[tokio::test]

@@ -129,7 +129,10 @@ async fn tilejson_lists_layers_fields_and_absolute_tile_urls() {
     assert_eq!(layers[0]["fields"]["gp_per_10k"], "Number");
     assert_eq!(layers[0]["fields"]["zoning"], "String");
     assert_eq!(layers[0]["fields"]["synthetic"], "Boolean");
-    assert!(tj["attribution"].as_str().unwrap().contains("SYNTHETIC"));
+    assert_eq!(layers[0]["fields"]["gp_near_retirement_estimated"], "Boolean");
+    let attribution = tj["attribution"].as_str().unwrap();
+    assert!(attribution.contains("SanteScope 2026") && attribution.contains("estimated"), "{attribution}");
+    assert!(!attribution.to_lowercase().contains("synthetic"), "{attribution}");
 
     let (status, _, body) = get_with("/catalog", &[]).await;
     assert_eq!(status, StatusCode::OK);
@@ -149,8 +152,34 @@ async fn a_new_atlas_is_not_served_from_the_old_cache() {
     };
     let before = etag(state.clone()).await;
     assert_eq!(etag(state.clone()).await, before, "same atlas, same tile");
-    // Another seed of the synthetic model: other GP counts, so other attributes.
-    let other = Atlas::load(&LoadConfig { seed: Some(7), ..Default::default() }, &|_, _| {}).unwrap();
+    // The synthetic model (an explicit option) instead of the real counts: other GP counts,
+    // so other attributes.
+    let other = Atlas::load(&LoadConfig { synthetic_gp_seed: Some(7), ..Default::default() }, &|_, _| {}).unwrap();
     state.swap(other);
     assert_ne!(etag(state.clone()).await, before);
+}
+
+#[tokio::test]
+async fn montlucon_tile_carries_its_real_gps_and_its_estimated_near_retirement_count() {
+    use geozero::mvt::{Message, Tile};
+    let (status, _, body) = get_with(MONTLUCON_Z9, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let tile = Tile::decode(body.as_slice()).expect("valid protobuf");
+    let layer = tile.layers.iter().find(|l| l.name == "communes").expect("communes layer");
+    let props = |f: &geozero::mvt::tile::Feature| -> std::collections::HashMap<String, geozero::mvt::tile::Value> {
+        f.tags.chunks(2).map(|kv| (layer.keys[kv[0] as usize].clone(), layer.values[kv[1] as usize].clone())).collect()
+    };
+    let montlucon = layer
+        .features
+        .iter()
+        .map(props)
+        .find(|p| p.get("code").and_then(|v| v.string_value.as_deref()) == Some("03185"))
+        .expect("Montluçon in its z9 tile");
+    // 55 GPs: geodata/santescope_auvergne_2026.csv line 184. × 0.47418335089567965 (Allier,
+    // geodata/medecins_55plus_2025.csv line 4) = 26.080…: 2 decimals in tiles.
+    assert_eq!(montlucon["gp"].uint_value, Some(55));
+    let near = montlucon["gp_near_retirement"].double_value.expect("a fraction");
+    assert!((near - 55.0 * 0.47418335089567965).abs() <= 0.005, "{near}");
+    assert_eq!(montlucon["gp_near_retirement_estimated"].bool_value, Some(true));
+    assert_eq!(montlucon["synthetic"].bool_value, Some(false));
 }

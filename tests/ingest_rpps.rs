@@ -741,9 +741,16 @@ fn the_ameli_check_compares_each_departement_with_the_published_liberal_count() 
     assert_eq!((check[3].ratio_total, check[3].ratio_liberal), (Some(0.0), None));
     assert!(check.iter().all(|d| !d.synthetic));
 
-    // The synthetic default is calibrated on these very totals: ratio 1, no liberal split.
+    // The default counts SanteScope's GPs (all modes, geodata/santescope_auvergne_2026.csv:
+    // 03 477, 15 255, 43 381, 63 1,100) against ameli's liberal ones (254, 132, 206, 577):
+    // about 1.9 times, no liberal split, nothing synthetic.
     let default = Atlas::load_default().unwrap();
-    for d in gp_counts_vs_reference(&default, &reference) {
-        assert_eq!((d.ratio_total, d.atlas_liberal, d.synthetic), (Some(1.0), None, true), "{}", d.dep);
+    let expected = [("03", 477.0 / 254.0), ("15", 255.0 / 132.0), ("43", 381.0 / 206.0), ("63", 1100.0 / 577.0)];
+    let got = gp_counts_vs_reference(&default, &reference);
+    assert_eq!(got.len(), 4);
+    for (d, (dep, ratio)) in got.iter().zip(expected) {
+        assert_eq!(d.dep, dep);
+        assert!((d.ratio_total.unwrap() - ratio).abs() < 1e-12, "{dep}: {:?} vs {ratio}", d.ratio_total);
+        assert_eq!((d.atlas_liberal, d.synthetic), (None, false), "{dep}");
     }
 }

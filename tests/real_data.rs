@@ -99,7 +99,8 @@ fn national_files_join_onto_the_national_geography() {
         assert_eq!(a.is_some(), c.population > 0, "{}: a value exactly where there are residents", c.code);
         assert!(a.is_none_or(|v| v.is_finite() && v >= 0.0), "{}: {a:?}", c.code);
     }
-    assert!(r.pairs > 300_000, "{} pairs within 20 min", r.pairs);
+    // The calibrated estimate reaches 9.9 km in 20 min (the former linear one 15.4 km).
+    assert!(r.pairs > 200_000, "{} pairs within 20 min", r.pairs);
     let montlucon = atlas.commune_index("03185").expect("Montluçon");
     assert!(r.access.apl[montlucon].is_some_and(|v| v > 0.0));
 }

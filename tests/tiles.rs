@@ -113,8 +113,13 @@ fn layers_and_attributes_decode() {
     let montlucon = layers["communes"].iter().find(|f| string(f, "code").as_deref() == Some("03185")).expect("Montluçon in its z12 tile");
     assert_eq!(string(montlucon, "name").as_deref(), Some("Montluçon"));
     assert_eq!(string(montlucon, "zoning").as_deref(), Some("ZAC"));
-    assert_eq!(montlucon.props["synthetic"].bool_value, Some(true));
-    for field in ["code", "name", "dep", "population", "gp", "gp_near_retirement", "gp_per_10k", "gp_per_10k_in_5y", "apl", "near_retirement_share", "zoning", "msp_count", "synthetic"] {
+    assert_eq!(montlucon.props["synthetic"].bool_value, Some(false));
+    // 55 GPs (geodata/santescope_auvergne_2026.csv line 184) × 0.47418335089567965 (Allier,
+    // geodata/medecins_55plus_2025.csv line 4) = 26.08…, carried to 2 decimals and flagged.
+    assert_eq!(montlucon.props["gp"].uint_value, Some(55));
+    assert_eq!(montlucon.props["gp_near_retirement"].double_value, Some(26.08));
+    assert_eq!(montlucon.props["gp_near_retirement_estimated"].bool_value, Some(true));
+    for field in ["code", "name", "dep", "population", "gp", "gp_near_retirement", "gp_near_retirement_estimated", "gp_per_10k", "gp_per_10k_in_5y", "apl", "near_retirement_share", "zoning", "msp_count", "synthetic"] {
         assert!(montlucon.props.contains_key(field), "missing {field}");
     }
     let atlas = &fixture().0;
@@ -125,7 +130,7 @@ fn layers_and_attributes_decode() {
     assert!((density - c.gp_per_10k().unwrap()).abs() <= 0.05 + 1e-9);
     // In 5 years half of the near-retirement GPs have left (10-year horizon, no replacement).
     let g = c.gp.as_ref().unwrap();
-    let in_5y = (f64::from(g.gp) - f64::from(g.gp_near_retirement.unwrap()) / 2.0) * 10_000.0 / f64::from(c.population);
+    let in_5y = (f64::from(g.gp) - g.gp_near_retirement.unwrap() / 2.0) * 10_000.0 / f64::from(c.population);
     assert!((montlucon.props["gp_per_10k_in_5y"].double_value.unwrap() - in_5y).abs() <= 0.05 + 1e-9);
     assert!(in_5y < c.gp_per_10k().unwrap(), "Montluçon has GPs near retirement");
     let access = medatlas::analysis::apl::default_access(atlas).unwrap();

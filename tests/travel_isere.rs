@@ -439,7 +439,7 @@ async fn coverage_counts_the_residents_within_15_routed_minutes_of_an_msp() {
     let Some(f) = fixture() else { return };
     let snapshot = f.routed.snapshot();
     let atlas = &snapshot.atlas;
-    let msp: BTreeSet<&str> = atlas.sites().iter().filter(|s| s.kind == "msp").map(|s| s.commune.as_str()).collect();
+    let msp: BTreeSet<&str> = atlas.sites().iter().filter(|s| s.kind.is_msp()).map(|s| s.commune.as_str()).collect();
     assert!(msp.len() >= 10, "{} communes with an MSP", msp.len());
     let covered_by = |i: &str, sites: &BTreeSet<&str>| sites.iter().any(|m| routed_minutes(f, i, m).is_some_and(|t| t <= 15.0));
     let population = |i: &str| f64::from(atlas.commune(i).map_or(0, |c| c.population));

@@ -45,7 +45,7 @@ function legendRows(legend, counts) {
   }).join('');
 }
 
-/** Title, unit, rows, "no data", method of the classes, source and the synthetic warning. */
+/** Title, unit, rows, "no data", method of the classes, source and what the GP figures are. */
 export function legendHtml(legend, meta, counts, msp) {
   if (!legend) return '';
   const unit = legend.unit ? ` <span class="unit">(${esc(legend.unit)})</span>` : '';
@@ -54,10 +54,20 @@ export function legendHtml(legend, meta, counts, msp) {
   const nodata = legend.categories ? '' : '<div class="row"><span class="swatch" style="background:#d9d9d9"></span>no data</div>';
   return `<div><strong>${esc(legend.title)}</strong>${unit}</div>${legendRows(legend, counts)}${nodata}${method}` +
     (msp ? '<div class="row"><span class="swatch msp-swatch"></span>MSP (maison de santé pluriprofessionnelle)</div>' : '') +
-    `<div class="source">Source: ${esc(legend.source)}</div>` + syntheticNote(meta);
+    `<div class="source">Source: ${esc(legend.source)}</div>` + gpNotes(meta);
 }
 
-export function syntheticNote(meta) {
-  return meta && meta.synthetic_gp ? '<div class="note">GP counts are SYNTHETIC (a seeded model calibrated on national totals), not real data.</div>' : '';
+/** What the atlas says about its GP figures (`meta.gp_notes`: their source, and whether they
+ * are modelled or estimated), one note each; the server owns the wording. */
+export function gpNotes(meta) {
+  return meta && Array.isArray(meta.gp_notes) ? meta.gp_notes.map((n) => `<div class="note gp-note">${esc(n)}</div>`).join('') : '';
+}
+
+/** GPs near retirement for people: a count as is, an estimate (an expected value) to one
+ * decimal followed by "estimated", its method in the tooltip. */
+export function nearRetirementHtml(value, estimated, method) {
+  if (value === null || value === undefined) return 'n/a';
+  if (!estimated) return fmt(value);
+  return `${fmt(value, 1)} <span class="note estimated" title="${esc(method || 'estimated')}">estimated</span>`;
 }
 

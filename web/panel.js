@@ -1,6 +1,6 @@
 // The commune panel (indicators, zoning, 3 nearest MSP, its département's 2022 aids, downloads)
 // and the MSP popup.
-import { request, esc, fmt, tableRow as row } from './common.js';
+import { request, esc, fmt, nearRetirementHtml, tableRow as row } from './common.js';
 
 /** Seed 002's aid categories, as the atlas keys them. */
 const AID_LABELS = {
@@ -51,15 +51,17 @@ export async function openCommune(code) {
     ? near.body.sites.map((s) => `<li>${esc(s.name)}${s.commune_name ? ` <span class="count">(${esc(s.commune_name)})</span>` : ''} — ${fmt(s.distance_m / 1000, 1)} km (${minutesText(s.minutes, near.body.travel_times)})</li>`).join('')
     : `<li>${esc(near.body.error)}</li>`;
   const gp = k.gp ? k.gp : null;
-  const synthetic = gp && gp.synthetic ? ' <span class="note">(synthetic)</span>' : '';
+  const est = gp && gp.near_retirement_estimate;
+  const nearMethod = est ? `${est.method}; département ${est.dep}: ${fmt(est.share * 100, 1)} % (${est.source})` : '';
+  const gpSource = gp ? `<div class="count gp-source">GP counts: ${esc(gp.source)}</div>` : '';
   const why = (field) => (a.missing && a.missing[field] ? ` <span class="count">${esc(a.missing[field])}</span>` : '');
   panel.innerHTML = `<button class="close" aria-label="close">×</button>
     <h3 id="panel-name">${esc(k.name)} (${esc(k.code)})</h3>
     <div class="count">${esc(k.dep_name || k.dep)}${k.epci ? ` · ${esc(k.epci.name)}` : ''}</div>
     <table>
       ${row('Population', fmt(k.population))}
-      ${row(`GPs${synthetic}`, gp ? fmt(gp.gp) : 'n/a')}
-      ${row('of which near retirement (55+)', gp ? fmt(gp.gp_near_retirement) : 'n/a')}
+      ${row('GPs', gp ? fmt(gp.gp) : 'n/a')}
+      ${row('of which near retirement (55+)', gp ? nearRetirementHtml(gp.gp_near_retirement, gp.gp_near_retirement_estimated, nearMethod) : 'n/a')}
       ${row('GPs per 10,000', fmt(a.gp_per_10k, 1) + why('gp_per_10k'))}
       ${row('GPs per 10,000 in 5 years', fmt(a.gp_per_10k_projected, 1) + why('gp_per_10k_projected'))}
       ${row('APL computed by medatlas (2.5 = under-served)', fmt(a.apl, 2) + why('apl'))}
@@ -67,6 +69,7 @@ export async function openCommune(code) {
       ${row('Zoning', esc(k.zoning || 'none'))}
       ${row('MSP in the commune', fmt(k.msp_count))}
     </table>
+    ${gpSource}
     ${a.low_population ? '<div class="count">Small population: values are fragile.</div>' : ''}
     <div style="margin-top:6px"><strong>Nearest MSP</strong><ol>${sites}</ol></div>
     ${aidsHtml(dep.ok ? dep.body : null)}

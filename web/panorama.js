@@ -39,7 +39,14 @@ if (!data) {
 function show(data) {
   document.getElementById('title').textContent = data.title;
   const nearKnown = data.totals.gp_near_retirement !== null;
-  const near = nearKnown ? `${fmt(data.totals.gp_near_retirement)} near retirement (55+)` : 'near-retirement counts not in this atlas';
+  // Estimated near-retirement values are expected values (fractions): one decimal, and said.
+  const nearEstimated = nearKnown && data.totals.gp_near_retirement_estimated;
+  const nearFmt = (c) => (c.gp_near_retirement_estimated ? `≈${fmt(c.gp_near_retirement, 1)}` : fmt(c.gp_near_retirement));
+  const near = nearKnown
+    ? nearEstimated
+      ? `${fmt(data.totals.gp_near_retirement, 1)} near retirement (55+, estimated: GPs × département share of physicians aged 55+, DREES 2025)`
+      : `${fmt(data.totals.gp_near_retirement)} near retirement (55+)`
+    : 'near-retirement counts not in this atlas';
   document.getElementById('definition').textContent = `${data.definition}. ${fmt(data.totals.gp)} GPs, ${near}, ${fmt(data.totals.population)} inhabitants.`;
   if (data.rejected.length || !data.communes.length) {
     const items = data.rejected.map((r) => `<li><code>${esc(r.input)}</code>: ${esc(r.reason)}</li>`).join('');
@@ -68,8 +75,8 @@ function show(data) {
     `<div style="margin-top:6px"><strong>GPs per commune</strong></div>` +
     `<svg width="${2 * MAX_RADIUS_PX + 40}" height="${h}" aria-label="circle sizes">${circles}</svg>` +
     (nearKnown
-      ? '<div class="row"><span class="swatch" style="background:#6a51a3;border-radius:50%"></span>inner circle: GPs near retirement (55+)</div>' +
-        '<div class="source">Labels: commune, GPs (of which near retirement)</div>'
+      ? `<div class="row"><span class="swatch" style="background:#6a51a3;border-radius:50%"></span>inner circle: GPs near retirement (55+)${nearEstimated ? ', estimated' : ''}</div>` +
+        `<div class="source">Labels: commune, GPs (of which near retirement${nearEstimated ? '; ≈ estimated: GPs × département share of physicians aged 55+, DREES 2025' : ''})</div>`
       : '<div class="source">No near-retirement counts in this atlas: no inner circles. Labels: commune, GPs</div>');
 
   map.on('load', () => {
@@ -101,7 +108,7 @@ function show(data) {
     const el = document.createElement('div');
     el.className = 'place-label';
     el.dataset.code = c.code;
-    const near = c.gp_near_retirement === null || c.gp_near_retirement === undefined ? '' : ` (${fmt(c.gp_near_retirement)})`;
+    const near = c.gp_near_retirement === null || c.gp_near_retirement === undefined ? '' : ` (${nearFmt(c)})`;
     el.innerHTML = `${esc(c.name)} <small>${fmt(c.gp)}${near}</small>`;
     return { c, el, marker: new maplibregl.Marker({ element: el, anchor: 'left' }).setLngLat(c.position) };
   });
@@ -140,7 +147,7 @@ function show(data) {
     tooltip.hidden = false;
     tooltip.style.left = `${e.point.x + 12}px`;
     tooltip.style.top = `${e.point.y + 12}px`;
-    tooltip.textContent = `${c.name} (${c.code}) — ${c.zoning || 'no zoning'}; GPs: ${fmt(c.gp)}, near retirement: ${fmt(c.gp_near_retirement)}`;
+    tooltip.textContent = `${c.name} (${c.code}) — ${c.zoning || 'no zoning'}; GPs: ${fmt(c.gp)}, near retirement: ${c.gp_near_retirement === null || c.gp_near_retirement === undefined ? 'n/a' : nearFmt(c)}${c.gp_near_retirement_estimated ? ' (estimated)' : ''}`;
   });
   map.on('mouseleave', 'communes-fill', () => { tooltip.hidden = true; });
 }

@@ -40,7 +40,7 @@ pub const BASIN_LEVEL: &str = "basin";
 pub const FORMULAS: [(&str, &str); 9] = [
     ("population", "Σ population municipale of the area's communes"),
     ("gp", "Σ GP head counts over the communes with counts (a commune without counts adds its population, not GPs)"),
-    ("gp_near_retirement", "Σ GPs aged 55+; null when a commune with GPs lacks the count"),
+    ("gp_near_retirement", "Σ GPs aged 55+ (counted, or estimated per commune as GPs × département share of physicians aged 55+, DREES 2025: then gp_near_retirement_estimated, a fraction); null when a commune with GPs lacks the value"),
     ("gp_per_10k", "Σ gp / Σ population × 10,000 (a ratio of sums, not a mean of commune densities)"),
     ("near_retirement_share", "Σ gp_near_retirement / Σ gp"),
     ("gp_per_10k_projected", "Σ projected GPs / Σ population × 10,000, population held constant (see projection.model)"),
@@ -242,9 +242,12 @@ pub struct AreaIndicators {
     pub commune_count: usize,
     /// Σ GP head counts over the communes that have counts.
     pub gp: Option<u64>,
-    /// Σ GPs near retirement; null when a commune with GPs lacks the count, because a partial
-    /// sum would understate it.
-    pub gp_near_retirement: Option<u64>,
+    /// Σ GPs near retirement; null when a commune with GPs lacks the value, because a partial
+    /// sum would understate it. A fraction when any commune's value is estimated.
+    pub gp_near_retirement: Option<f64>,
+    /// True when any commune's near-retirement value in the sum is an estimate (GPs ×
+    /// département share of physicians aged 55+): then the sum is an estimate too.
+    pub gp_near_retirement_estimated: bool,
     /// Σ gp / Σ population × 10,000.
     pub gp_per_10k: Option<f64>,
     /// Σ gp_near_retirement / Σ gp.
@@ -379,8 +382,9 @@ struct Sums {
     population: u64,
     gp: u64,
     any_gp_counts: bool,
-    near: u64,
+    near: f64,
     near_unknown: bool,
+    near_estimated: bool,
     synthetic: bool,
     msp: u64,
     apl_weighted: f64,
@@ -411,7 +415,10 @@ impl Sums {
             self.synthetic |= g.synthetic;
             match g.gp_near_retirement {
                 // More near retirement than GPs is a source error: capped so the share stays ≤ 1.
-                Some(n) => self.near += u64::from(n.min(g.gp)),
+                Some(n) => {
+                    self.near += n.min(f64::from(g.gp));
+                    self.near_estimated |= g.gp_near_retirement_estimated;
+                }
                 // With no GPs there is nobody to retire: the missing count changes nothing.
                 None if g.gp > 0 => self.near_unknown = true,
                 None => {}
@@ -494,7 +501,7 @@ fn aggregate(
         }
     };
     let near_retirement_share = match (gp, near) {
-        (Some(g), Some(n)) if g > 0 => finite(n as f64 / g as f64),
+        (Some(g), Some(n)) if g > 0 => finite(n / g as f64),
         (Some(_), Some(_)) => {
             absent("near_retirement_share", reason::NO_GPS);
             None
@@ -549,6 +556,7 @@ fn aggregate(
         commune_count: communes.len(),
         gp,
         gp_near_retirement: near,
+        gp_near_retirement_estimated: near.is_some() && s.near_estimated,
         gp_per_10k,
         near_retirement_share,
         msp_count: s.msp,
@@ -592,7 +600,7 @@ mod tests {
             town_hall: None,
             repr_point: Point::new(x + 0.5, 0.5),
             arrondissements: vec![],
-            gp: gp.map(|(gp, near)| GpStats { gp, gp_near_retirement: near, synthetic: false, source: "hand".into(), gp_by_mode: None }),
+            gp: gp.map(|(gp, near)| GpStats::counted(gp, near, false, "hand")),
             zoning: None,
             extra: BTreeMap::new(),
             apl_official: None,
@@ -661,7 +669,7 @@ mod tests {
         assert_eq!(a.population, pop);
         assert_eq!(a.gp, Some(gp));
         assert!(close(a.gp_per_10k, gp as f64 * 10_000.0 / pop as f64));
-        assert!(a.synthetic);
+        assert!(!a.synthetic, "the default's GP counts are real (SanteScope 2026)");
         assert_eq!(basin(atlas, &[], "x", None, &DensityOptions::default()), Err(BasinError::Empty));
         assert_eq!(basin(atlas, &[usize::MAX], "x", None, &DensityOptions::default()), Err(BasinError::CommuneIndex(usize::MAX)));
     }
@@ -677,17 +685,22 @@ mod tests {
         assert_eq!(members.len(), 317);
         let pop: u64 = members.iter().map(|(_, c)| u64::from(c.population)).sum();
         let gp: u64 = members.iter().filter_map(|(_, c)| c.gp.as_ref()).map(|g| u64::from(g.gp)).sum();
-        let near: u64 = members.iter().filter_map(|(_, c)| c.gp.as_ref()?.gp_near_retirement).map(u64::from).sum();
+        let near: f64 = members.iter().filter_map(|(_, c)| c.gp.as_ref()?.gp_near_retirement).sum();
         let msp: u64 = members.iter().map(|(i, _)| u64::from(atlas.msp_count(*i))).sum();
         assert_eq!((a.code.as_str(), a.name.as_deref(), a.level), ("03", Some("Allier"), "departement"));
         assert_eq!(a.commune_count, 317);
         assert_eq!(a.population, pop);
         assert_eq!(a.gp, Some(gp));
-        assert_eq!(gp, 254, "the calibration total of Allier");
-        assert_eq!(a.gp_near_retirement, Some(near));
+        // Σ nb_generalistes of the rows of dept 03 in geodata/santescope_auvergne_2026.csv
+        // (awk -F';' '$3=="03"{s+=$6} END{print s}'), and Allier's share of physicians aged 55+
+        // as written in geodata/medecins_55plus_2025.csv (line 4).
+        assert_eq!(gp, 477);
+        assert!(close(a.gp_near_retirement, near));
+        assert!(close(a.gp_near_retirement, 477.0 * 0.47418335089567965));
+        assert!(a.gp_near_retirement_estimated);
         assert_eq!(a.msp_count, msp);
         assert!(close(a.gp_per_10k, gp as f64 * 10_000.0 / pop as f64));
-        assert!(close(a.near_retirement_share, near as f64 / gp as f64));
+        assert!(close(a.near_retirement_share, near / gp as f64));
         let mean_of_densities = members.iter().filter_map(|(_, c)| c.gp_per_10k()).sum::<f64>() / 317.0;
         assert!(!close(a.gp_per_10k, mean_of_densities));
         assert!(!a.low_population);

@@ -92,15 +92,16 @@ impl RetirementParams {
     }
 
     /// GPs left after `years`: `gp − near × departed_fraction × (1 − replacement_rate)`.
-    /// `near` above `gp` (inconsistent input) is capped at `gp`, so the result is never negative.
-    pub fn projected_gp(&self, gp: u64, near: u64) -> f64 {
-        let near = near.min(gp) as f64;
+    /// `near` is a count or an estimated expected value (a fraction); above `gp` (inconsistent
+    /// input) it is capped at `gp`, so the result is never negative.
+    pub fn projected_gp(&self, gp: u64, near: f64) -> f64 {
+        let near = near.clamp(0.0, gp as f64);
         let kept = 1.0 - self.replacement_rate.clamp(0.0, 1.0);
         gp as f64 - near * self.departed_fraction() * kept
     }
 
     /// Projected GPs per 10,000 inhabitants; `None` without population.
-    pub fn gp_per_10k_projected(&self, gp: u64, near: u64, population: u64) -> Option<f64> {
+    pub fn gp_per_10k_projected(&self, gp: u64, near: f64, population: u64) -> Option<f64> {
         (population > 0).then(|| self.projected_gp(gp, near) * 10_000.0 / population as f64)
     }
 }
@@ -117,30 +118,30 @@ mod tests {
     fn ten_gps_four_near_retirement() {
         let p = RetirementParams::default();
         // 5 of 10 years: half of the 4 leave, none replaced.
-        assert!(close(p.projected_gp(10, 4), 8.0));
+        assert!(close(p.projected_gp(10, 4.0), 8.0));
         let half = RetirementParams { replacement_rate: 0.5, ..p };
-        assert!(close(half.projected_gp(10, 4), 9.0));
+        assert!(close(half.projected_gp(10, 4.0), 9.0));
         // Beyond the horizon all 4 have left, no more.
         let twenty = RetirementParams { years: 20.0, ..p };
-        assert!(close(twenty.projected_gp(10, 4), 6.0));
+        assert!(close(twenty.projected_gp(10, 4.0), 6.0));
         let full = RetirementParams { replacement_rate: 1.0, ..twenty };
-        assert!(close(full.projected_gp(10, 4), 10.0));
+        assert!(close(full.projected_gp(10, 4.0), 10.0));
         let now = RetirementParams { years: 0.0, ..p };
-        assert!(close(now.projected_gp(10, 4), 10.0));
+        assert!(close(now.projected_gp(10, 4.0), 10.0));
     }
 
     #[test]
     fn density_uses_the_constant_population() {
         let p = RetirementParams::default();
         // 8 projected GPs for 20,000 inhabitants.
-        assert!(close(p.gp_per_10k_projected(10, 4, 20_000).unwrap_or(f64::NAN), 4.0));
-        assert_eq!(p.gp_per_10k_projected(10, 4, 0), None);
+        assert!(close(p.gp_per_10k_projected(10, 4.0, 20_000).unwrap_or(f64::NAN), 4.0));
+        assert_eq!(p.gp_per_10k_projected(10, 4.0, 0), None);
     }
 
     #[test]
     fn inconsistent_near_count_never_gives_negative_gps() {
         let p = RetirementParams { years: 10.0, ..RetirementParams::default() };
-        assert!(close(p.projected_gp(3, 7), 0.0));
+        assert!(close(p.projected_gp(3, 7.0), 0.0));
     }
 
     #[test]

@@ -743,7 +743,7 @@ mod tests {
             Change::Retire { commune: "63113".into(), gps: MAX_GPS_PER_CHANGE },
         ]);
         let impact = assert_equals_full_recompute(atlas, b, &s);
-        assert!(impact.gps_not_removable > 0.0, "Clermont has fewer than 500 synthetic GPs");
+        assert!(impact.gps_not_removable > 0.0, "Clermont has fewer than 500 GPs (379 in SanteScope 2026)");
         assert!(!impact.nearest_msp.is_empty());
         assert!(impact.communes_recomputed < atlas.communes().len() / 2);
     }

@@ -11,6 +11,31 @@ use geo::{MultiPolygon, Point};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
+/// `provides` of the source of the département shares of physicians aged 55+.
+pub const NEAR_RETIREMENT_SHARE_PROVIDES: &str = "near-retirement estimate (département share of physicians aged 55+)";
+
+/// Estimates the near-retirement value of every commune with a GP count and none given, from
+/// its département's share; returns how many communes were estimated.
+fn estimate_near_retirement(communes: &mut [Commune], shares: Option<&NearRetirementShares>) -> usize {
+    let Some(shares) = shares else { return 0 };
+    let mut estimated = 0;
+    for c in communes {
+        let Some(g) = &mut c.gp else { continue };
+        if g.gp_near_retirement.is_some() && !g.gp_near_retirement_estimated {
+            continue;
+        }
+        let Some(&share) = shares.shares.get(&c.dep) else { continue };
+        g.estimate_near_retirement(NearRetirementEstimate {
+            share,
+            dep: c.dep.clone(),
+            method: NEAR_RETIREMENT_ESTIMATE_METHOD,
+            source: shares.source.clone(),
+        });
+        estimated += 1;
+    }
+    estimated
+}
+
 /// Collects geography, health data, sites and policies, then builds the [`Atlas`].
 pub struct AtlasBuilder {
     geo: Geography,
@@ -21,6 +46,18 @@ pub struct AtlasBuilder {
     sources: Vec<SourceInfo>,
     reports: Vec<ImportReport>,
     name: String,
+    /// Département share of physicians aged 55+, for estimating near-retirement counts.
+    near_retirement_shares: Option<NearRetirementShares>,
+}
+
+/// Département shares of physicians aged 55+ (in [0, 1]) and where they come from: what
+/// [`AtlasBuilder::finish`] estimates near-retirement counts from.
+#[derive(Debug, Clone, Default)]
+pub struct NearRetirementShares {
+    /// Share by département code.
+    pub shares: BTreeMap<String, f64>,
+    /// Source of the shares, as records and metadata name it.
+    pub source: String,
 }
 
 impl AtlasBuilder {
@@ -37,6 +74,7 @@ impl AtlasBuilder {
             sources: vec![geography_source],
             reports: vec![report],
             name: name.into(),
+            near_retirement_shares: None,
         }
     }
 
@@ -51,6 +89,9 @@ impl AtlasBuilder {
     /// Joins per-commune values. Several records for one commune add up (the arrondissements
     /// of a city); the same source code twice is a conflict and the later row is rejected.
     /// Counts from this source replace those of an earlier source for the communes it covers.
+    /// A source that gives near-retirement counts without GP counts sets them on the GP
+    /// counts the commune already has (a real count replaces an estimate); with no GP count
+    /// to attach to, or more than it, the row is rejected.
     /// Returns the MSP-present flags (commune codes) the source gave, for the caller to place.
     pub fn join_values(&mut self, imported: Imported<CommuneValues>, source: SourceInfo) -> Vec<String> {
         let Imported { records, mut report } = imported;
@@ -59,6 +100,8 @@ impl AtlasBuilder {
         // The modes of a commune's GPs, `None` once a record of it has no split (a city whose
         // arrondissements came split and unsplit would otherwise show a split of part of it).
         let mut modes: HashMap<usize, Option<GpByMode>> = HashMap::new();
+        // Near-retirement counts given without a GP count, with their line.
+        let mut near_only: HashMap<usize, (u32, u64)> = HashMap::new();
         let mut zoning_from: HashMap<usize, (Zoning, u64)> = HashMap::new();
         let mut msp_flags = Vec::new();
         for rec in records {
@@ -89,6 +132,9 @@ impl AtlasBuilder {
                     (Some(sum), Some(split)) if split.total() == gp => sum.add(split),
                     _ => *m = None,
                 }
+            } else if let Some(n) = rec.gp_near_retirement {
+                let e = near_only.entry(idx).or_insert((0, rec.line));
+                e.0 += n;
             }
             if let Some(z) = rec.zoning {
                 match zoning_from.get(&idx) {
@@ -120,13 +166,31 @@ impl AtlasBuilder {
             report.note(format!("GP counts of {replaced} communes replaced those of an earlier source"));
         }
         for (idx, (gp, near)) in gp_sum {
-            self.geo.communes[idx].gp = Some(GpStats {
-                gp,
-                gp_near_retirement: near,
-                synthetic: source.synthetic,
-                source: source.name.clone(),
-                gp_by_mode: modes.get(&idx).copied().flatten(),
-            });
+            let mut stats = GpStats::counted(gp, near, source.synthetic, source.name.clone());
+            stats.gp_by_mode = modes.get(&idx).copied().flatten();
+            self.geo.communes[idx].gp = Some(stats);
+        }
+        for (idx, (near, line)) in near_only {
+            let commune = &mut self.geo.communes[idx];
+            match &mut commune.gp {
+                Some(g) if near <= g.gp => {
+                    g.gp_near_retirement = Some(f64::from(near));
+                    g.gp_near_retirement_estimated = false;
+                    g.near_retirement_estimate = None;
+                    g.source = format!("{} (near retirement: {})", g.source, source.name);
+                }
+                other => {
+                    let expected = match other {
+                        Some(g) => format!("at most the commune's GP count ({})", g.gp),
+                        None => "a GP count for the commune (none is loaded)".to_string(),
+                    };
+                    report.rows_used = report.rows_used.saturating_sub(1);
+                    report.reject(
+                        line,
+                        RejectReason::InvalidValue { field: "gp_near_retirement".into(), value: near.to_string(), expected },
+                    );
+                }
+            }
         }
         for (idx, (z, _)) in zoning_from {
             self.geo.communes[idx].zoning = Some(z);
@@ -222,6 +286,15 @@ impl AtlasBuilder {
         self.sources.push(source);
     }
 
+    /// Sets the département shares of physicians aged 55+: when the atlas is built, every
+    /// commune with a GP count and no near-retirement count gets the estimate
+    /// `gp × share of its département` (see [`GpStats::estimate_near_retirement`]).
+    pub fn set_near_retirement_shares(&mut self, shares: NearRetirementShares, report: ImportReport, source: SourceInfo) {
+        self.near_retirement_shares = Some(shares);
+        self.reports.push(report);
+        self.sources.push(source);
+    }
+
     /// Sets the 2022 departmental aids, by département code.
     pub fn set_aids(&mut self, aids: BTreeMap<String, DepartmentAids>, report: ImportReport, source: SourceInfo) {
         self.aids = aids;
@@ -231,7 +304,14 @@ impl AtlasBuilder {
 
     /// Dissolves départements from their communes and builds the indexes.
     pub fn finish(self) -> Atlas {
-        let AtlasBuilder { geo, by_code, registry, sites, mut aids, sources, reports, name } = self;
+        let AtlasBuilder { mut geo, by_code, registry, sites, mut aids, mut sources, reports, name, near_retirement_shares } =
+            self;
+        let estimated = estimate_near_retirement(&mut geo.communes, near_retirement_shares.as_ref());
+        if estimated == 0 {
+            // Shares that estimated nothing (every count was given, or no GP counts) are not a
+            // source of this atlas's values.
+            sources.retain(|s| s.provides != NEAR_RETIREMENT_SHARE_PROVIDES);
+        }
         let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, c) in geo.communes.iter().enumerate() {
             members.entry(c.dep.as_str()).or_default().push(i);
@@ -269,7 +349,8 @@ impl AtlasBuilder {
                 }
         }
         let synthetic_gp = geo.communes.iter().any(|c| c.gp.as_ref().is_some_and(|g| g.synthetic));
-        let meta = AtlasMeta { name, sources, synthetic_gp };
+        let near_retirement_estimated = estimated > 0;
+        let meta = AtlasMeta { name, sources, synthetic_gp, near_retirement_estimated };
         Atlas {
             meta,
             communes: geo.communes,

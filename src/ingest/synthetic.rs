@@ -1,8 +1,7 @@
-//! A seeded model of per-commune GP counts, for the embedded default only.
-//!
-//! GP counts per commune, and above all counts of GPs near retirement, are not published
-//! per commune. The default data set needs plausible values to draw maps, so they are
-//! generated — and flagged `synthetic` everywhere they appear.
+//! A seeded model of per-commune GP counts, used only when asked for
+//! (`LoadConfig::synthetic_gp_seed`, CLI `--synthetic-gps SEED`), never by default: the
+//! embedded default carries real GP counts (SanteScope 2026). It stays for tests and
+//! demonstrations of the `synthetic` flag, which it sets everywhere its values appear.
 //!
 //! Model, per département `d` with a published total `T_d` of GPs and a published share
 //! `s_d` of physicians near retirement:

@@ -59,8 +59,15 @@ impl Zoning {
 pub struct GpStats {
     /// Number of GPs practising in the commune (head count).
     pub gp: u32,
-    /// Of those, how many are near retirement (when known).
-    pub gp_near_retirement: Option<u32>,
+    /// Of those, how many are near retirement (aged 55+), when known: a head count from a
+    /// source, or, when `gp_near_retirement_estimated`, an expected value (a fraction, never
+    /// rounded) computed by [`NearRetirementEstimate`].
+    pub gp_near_retirement: Option<f64>,
+    /// True when `gp_near_retirement` is an estimate, not a count: no public file gives GP
+    /// ages per commune.
+    pub gp_near_retirement_estimated: bool,
+    /// How the estimate was made (null when `gp_near_retirement` is a count or unknown).
+    pub near_retirement_estimate: Option<NearRetirementEstimate>,
     /// True when the counts come from a model, not from a published source.
     pub synthetic: bool,
     /// Name of the source (file or model) the counts come from.
@@ -108,6 +115,49 @@ impl GpByMode {
         self.volunteer += other.volunteer;
         self.unknown += other.unknown;
     }
+}
+
+impl GpStats {
+    /// Counts from a source: near-retirement a head count (or unknown), nothing estimated.
+    pub fn counted(gp: u32, gp_near_retirement: Option<u32>, synthetic: bool, source: impl Into<String>) -> Self {
+        GpStats {
+            gp,
+            gp_near_retirement: gp_near_retirement.map(f64::from),
+            gp_near_retirement_estimated: false,
+            near_retirement_estimate: None,
+            synthetic,
+            source: source.into(),
+            gp_by_mode: None,
+        }
+    }
+
+    /// Sets the near-retirement value to the expected number of GPs aged 55+ under `estimate`:
+    /// `gp × estimate.share`, a fraction, flagged estimated.
+    pub fn estimate_near_retirement(&mut self, estimate: NearRetirementEstimate) {
+        self.gp_near_retirement = Some(f64::from(self.gp) * estimate.share);
+        self.gp_near_retirement_estimated = true;
+        self.near_retirement_estimate = Some(estimate);
+    }
+}
+
+/// The formula of estimated near-retirement counts, for metadata, legends and records.
+pub const NEAR_RETIREMENT_ESTIMATE_METHOD: &str =
+    "estimated: GPs × the département's share of physicians aged 55+ (all specialties, DREES 2025), an expected value";
+
+/// How an estimated near-retirement value was made: the commune's GP count times its
+/// département's share of physicians aged 55+. The share is of ALL physicians (DREES publishes
+/// no GP-specific share by département), so the estimate assumes GPs are as old as physicians
+/// in general there, and spreads the département's age structure evenly over its communes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NearRetirementEstimate {
+    /// Share applied, in [0, 1].
+    pub share: f64,
+    /// Département whose share was used.
+    pub dep: String,
+    /// The formula ([`NEAR_RETIREMENT_ESTIMATE_METHOD`]).
+    pub method: &'static str,
+    /// Where the share comes from.
+    pub source: String,
 }
 
 /// A commune of the current geography (type COM in the COG).
@@ -170,7 +220,7 @@ impl Commune {
     /// Share of the commune's GPs near retirement (none without GPs or without the count).
     pub fn near_retirement_share(&self) -> Option<f64> {
         self.gp.as_ref().and_then(|g| match (g.gp, g.gp_near_retirement) {
-            (gp, Some(n)) if gp > 0 => Some(f64::from(n) / f64::from(gp)),
+            (gp, Some(n)) if gp > 0 => Some(n / f64::from(gp)),
             _ => None,
         })
     }

@@ -138,6 +138,8 @@ fn meta(atlas: &Atlas, opts: &DensityOptions, access: Option<&CommuneAccess>) ->
     json!({
         "atlas": atlas.meta.name,
         "synthetic_gp": atlas.meta.synthetic_gp,
+        "near_retirement_estimated": atlas.meta.near_retirement_estimated,
+        "gp_notes": atlas.meta.gp_notes(),
         "projection": {
             "years": p.years,
             "departure_horizon_years": p.departure_horizon_years,

@@ -215,6 +215,8 @@ fn meta_json(atlas: &Atlas) -> Value {
     json!({
         "name": atlas.meta.name,
         "synthetic_gp": atlas.meta.synthetic_gp,
+        "near_retirement_estimated": atlas.meta.near_retirement_estimated,
+        "gp_notes": atlas.meta.gp_notes(),
         "sources": atlas.meta.sources,
         "travel_times": atlas.travel_times().info(),
         "apl_official_years": official_years,

@@ -55,7 +55,8 @@ pub(super) async fn panorama(
     })?;
     // GPs near retirement are summed only when every commune with GPs says how many: a partial
     // sum would read as "few near retirement".
-    let mut totals = (0u64, 0u32, Some(0u32));
+    let mut totals = (0u64, 0u32, Some(0.0f64));
+    let mut near_estimated = false;
     let communes: Vec<Value> = p
         .communes
         .iter()
@@ -65,6 +66,7 @@ pub(super) async fn panorama(
             match &c.gp {
                 Some(g) => {
                     totals.1 += g.gp;
+                    near_estimated |= g.gp_near_retirement_estimated;
                     totals.2 = match (totals.2, g.gp_near_retirement) {
                         (Some(t), Some(n)) => Some(t + n),
                         (t, None) if g.gp == 0 => t,
@@ -81,6 +83,7 @@ pub(super) async fn panorama(
                 "zoning": c.zoning.as_ref().map(|z| z.as_str()),
                 "gp": c.gp.as_ref().map(|g| g.gp),
                 "gp_near_retirement": c.gp.as_ref().and_then(|g| g.gp_near_retirement),
+                "gp_near_retirement_estimated": c.gp.as_ref().is_some_and(|g| g.gp_near_retirement_estimated),
                 "position": [c.repr_point.x(), c.repr_point.y()],
                 "labelled": p.labelled.contains(&i),
             })
@@ -93,7 +96,12 @@ pub(super) async fn panorama(
         "rejected": p.rejected,
         "zoning": p.zoning,
         "reference": p.reference,
-        "totals": { "population": totals.0, "gp": totals.1, "gp_near_retirement": totals.2 },
+        "totals": {
+            "population": totals.0,
+            "gp": totals.1,
+            "gp_near_retirement": totals.2,
+            "gp_near_retirement_estimated": totals.2.is_some() && near_estimated,
+        },
         "bbox": communes_bounds(&atlas, p.communes.iter().copied()),
         "meta": meta_json(&atlas),
     })))

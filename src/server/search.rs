@@ -59,7 +59,8 @@ pub(super) async fn search(
 }
 
 /// The fields of [`density::AreaIndicators`] the département panel shows.
-const GP_FIELDS: [&str; 5] = ["gp", "gp_near_retirement", "gp_per_10k", "near_retirement_share", "synthetic"];
+const GP_FIELDS: [&str; 6] =
+    ["gp", "gp_near_retirement", "gp_near_retirement_estimated", "gp_per_10k", "near_retirement_share", "synthetic"];
 
 /// `GET /api/departements/{code}`: the département as the atlas holds it (with `aids_2022`,
 /// null when the aids table does not list it) and its GP totals over its communes.

@@ -69,7 +69,7 @@ impl<'a> CommuneRow<'a> {
     fn gp_per_10k_in_5y(&self) -> Option<f64> {
         let g = self.commune.gp.as_ref()?;
         let near = g.gp_near_retirement?;
-        RetirementParams::default().gp_per_10k_projected(u64::from(g.gp), u64::from(near), u64::from(self.commune.population))
+        RetirementParams::default().gp_per_10k_projected(u64::from(g.gp), near, u64::from(self.commune.population))
     }
 }
 
@@ -84,7 +84,10 @@ pub struct DepartmentRow<'a> {
 pub struct GpTotals {
     pub population: u64,
     pub gp: u64,
-    pub gp_near_retirement: u64,
+    /// A fraction when any commune's value is estimated.
+    pub gp_near_retirement: f64,
+    /// True when any commune's near-retirement value is an estimate.
+    pub gp_near_retirement_estimated: bool,
     pub communes_with_gp: usize,
     pub synthetic: bool,
     pub msp_count: u64,
@@ -103,7 +106,7 @@ impl GpTotals {
     }
 
     pub fn near_retirement_share(&self) -> Option<f64> {
-        (self.gp > 0).then(|| self.gp_near_retirement as f64 / self.gp as f64)
+        (self.gp > 0).then(|| self.gp_near_retirement / self.gp as f64)
     }
 
     pub fn apl(&self) -> Option<f64> {
@@ -132,6 +135,19 @@ fn share(v: Option<f64>) -> Option<AttrValue> {
     v.map(|x| AttrValue::Double((x * 1000.0).round() / 1000.0))
 }
 
+/// GPs near retirement: a head count as an integer; an estimate (an expected value, a
+/// fraction) to two decimals, beside the `gp_near_retirement_estimated` flag.
+fn near_retirement(v: f64, estimated: bool) -> Option<AttrValue> {
+    if !v.is_finite() {
+        return None;
+    }
+    if estimated || v.fract() != 0.0 {
+        Some(AttrValue::Double((v * 100.0).round() / 100.0))
+    } else {
+        Some(AttrValue::Uint(v.max(0.0) as u64))
+    }
+}
+
 fn text(s: &str) -> Option<AttrValue> {
     Some(AttrValue::Str(s.to_string()))
 }
@@ -146,7 +162,8 @@ pub static COMMUNE_FIELDS: &[CommuneField] = &[
     Field { name: "dep", kind: FieldType::String, description: "Département code", value: |r| text(&r.commune.dep) },
     Field { name: "population", kind: FieldType::Number, description: "Population municipale", value: |r| count(r.commune.population) },
     Field { name: "gp", kind: FieldType::Number, description: "General practitioners (head count)", value: |r| r.commune.gp.as_ref().and_then(|g| count(g.gp)) },
-    Field { name: "gp_near_retirement", kind: FieldType::Number, description: "GPs near retirement", value: |r| r.commune.gp.as_ref().and_then(|g| g.gp_near_retirement).and_then(count) },
+    Field { name: "gp_near_retirement", kind: FieldType::Number, description: "GPs near retirement (55+): a count, or when gp_near_retirement_estimated an expected value (2 decimals)", value: |r| r.commune.gp.as_ref().and_then(|g| near_retirement(g.gp_near_retirement?, g.gp_near_retirement_estimated)) },
+    Field { name: "gp_near_retirement_estimated", kind: FieldType::Boolean, description: "True when gp_near_retirement is estimated: GPs × département share of physicians aged 55+ (all specialties, DREES 2025)", value: |r| r.commune.gp.as_ref().filter(|g| g.gp_near_retirement.is_some()).map(|g| AttrValue::Bool(g.gp_near_retirement_estimated)) },
     Field { name: "gp_per_10k", kind: FieldType::Number, description: "GPs per 10,000 inhabitants (1 decimal)", value: |r| density(r.commune.gp_per_10k()) },
     Field { name: "near_retirement_share", kind: FieldType::Number, description: "Share of GPs near retirement, 0-1 (3 decimals)", value: |r| share(r.commune.near_retirement_share()) },
     Field { name: "gp_per_10k_in_5y", kind: FieldType::Number, description: "GPs per 10,000 in 5 years if the near-retirement GPs (55+) leave evenly over 10 years, unreplaced (1 decimal)", value: |r| density(r.gp_per_10k_in_5y()) },
@@ -164,7 +181,8 @@ pub static DEPARTMENT_FIELDS: &[DepartmentField] = &[
     Field { name: "population", kind: FieldType::Number, description: "Population municipale", value: |r| count(r.department.population) },
     Field { name: "communes", kind: FieldType::Number, description: "Number of communes", value: |r| count(r.department.commune_count as u64) },
     Field { name: "gp", kind: FieldType::Number, description: "General practitioners (head count)", value: |r| (r.totals.communes_with_gp > 0).then_some(AttrValue::Uint(r.totals.gp)) },
-    Field { name: "gp_near_retirement", kind: FieldType::Number, description: "GPs near retirement", value: |r| (r.totals.communes_with_gp > 0).then_some(AttrValue::Uint(r.totals.gp_near_retirement)) },
+    Field { name: "gp_near_retirement", kind: FieldType::Number, description: "GPs near retirement (55+), summed over its communes: an expected value (2 decimals) when gp_near_retirement_estimated", value: |r| (r.totals.communes_with_gp > 0).then(|| near_retirement(r.totals.gp_near_retirement, r.totals.gp_near_retirement_estimated)).flatten() },
+    Field { name: "gp_near_retirement_estimated", kind: FieldType::Boolean, description: "True when any commune's near-retirement value is estimated (GPs × département share of physicians aged 55+, DREES 2025)", value: |r| (r.totals.communes_with_gp > 0).then_some(AttrValue::Bool(r.totals.gp_near_retirement_estimated)) },
     Field { name: "gp_per_10k", kind: FieldType::Number, description: "GPs per 10,000 inhabitants (1 decimal)", value: |r| density(r.totals.gp_per_10k()) },
     Field { name: "near_retirement_share", kind: FieldType::Number, description: "Share of GPs near retirement, 0-1 (3 decimals)", value: |r| share(r.totals.near_retirement_share()) },
     Field { name: "apl", kind: FieldType::Number, description: "APL computed by medatlas, of its communes weighted by population (DREES rule; 2 decimals)", value: |r| apl(r.totals.apl()) },
@@ -298,7 +316,8 @@ pub fn department_totals<'a>(atlas: &'a Atlas, access: Option<&CommuneAccess>) -
         t.msp_count += u64::from(atlas.msp_count(i));
         if let Some(g) = &c.gp {
             t.gp += u64::from(g.gp);
-            t.gp_near_retirement += u64::from(g.gp_near_retirement.unwrap_or(0));
+            t.gp_near_retirement += g.gp_near_retirement.unwrap_or(0.0);
+            t.gp_near_retirement_estimated |= g.gp_near_retirement_estimated;
             t.communes_with_gp += 1;
             t.synthetic |= g.synthetic;
         }

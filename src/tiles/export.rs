@@ -493,7 +493,9 @@ mod tests {
         }
         assert_eq!((m["minzoom"].as_u64(), m["maxzoom"].as_u64()), (Some(2), Some(6)));
         assert!(m.get("tiles").is_none());
-        assert!(m["attribution"].as_str().unwrap().contains("SYNTHETIC"), "the embedded GP counts are flagged as synthetic");
+        let attribution = m["attribution"].as_str().unwrap();
+        assert!(attribution.contains("SanteScope 2026") && attribution.contains("estimated"), "{attribution}");
+        assert!(!attribution.to_lowercase().contains("synthetic"), "the embedded GP counts are real: {attribution}");
 
         // Each tile holds the layers in the order asked, like the server's URL.
         let t = a.tiles();

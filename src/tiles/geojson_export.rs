@@ -139,7 +139,8 @@ mod tests {
         assert_eq!(p["name"], "Montluçon");
         assert_eq!(p["dep"], "03");
         assert_eq!(p["zoning"], "ZAC");
-        assert_eq!(p["synthetic"], true);
+        assert_eq!(p["synthetic"], false);
+        assert_eq!(p["gp_near_retirement_estimated"], true);
         let c = atlas().commune("03185").unwrap();
         assert_eq!(p["population"], u64::from(c.population));
         assert_eq!(p["gp"], u64::from(c.gp.as_ref().unwrap().gp));

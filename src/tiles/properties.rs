@@ -158,7 +158,8 @@ pub static AREA_COLUMNS: &[AreaColumn] = &[
     Column { name: "population", description: "Σ population municipale", value: |r| Prop::Uint(r.area.population) },
     Column { name: "commune_count", description: "Number of communes aggregated", value: |r| Prop::Uint(r.area.commune_count as u64) },
     Column { name: "gp", description: "Σ GP head counts", value: |r| Prop::optional(r.area.gp, Prop::Uint) },
-    Column { name: "gp_near_retirement", description: "Σ GPs near retirement", value: |r| Prop::optional(r.area.gp_near_retirement, Prop::Uint) },
+    Column { name: "gp_near_retirement", description: "Σ GPs near retirement (an expected value when estimated)", value: |r| Prop::optional(r.area.gp_near_retirement, Prop::Number) },
+    Column { name: "gp_near_retirement_estimated", description: "True when any commune's near-retirement count is estimated (GPs × département share of physicians aged 55+)", value: |r| Prop::Bool(r.area.gp_near_retirement_estimated) },
     Column { name: "gp_per_10k", description: "GPs per 10,000 inhabitants", value: |r| Prop::optional(r.area.gp_per_10k, Prop::Number) },
     Column { name: "near_retirement_share", description: "Share of GPs near retirement, 0-1", value: |r| Prop::optional(r.area.near_retirement_share, Prop::Number) },
     Column { name: "msp_count", description: "Σ MSP sites", value: |r| Prop::Uint(r.area.msp_count) },
@@ -524,6 +525,7 @@ mod tests {
             commune_count: 3,
             gp,
             gp_near_retirement: None,
+            gp_near_retirement_estimated: false,
             gp_per_10k: gp.map(|g| g as f64 * 10_000.0 / 1200.0),
             near_retirement_share: None,
             msp_count: 1,
@@ -563,9 +565,9 @@ mod tests {
         write_areas_csv(&areas, None, &mut out).expect("written");
         let text = String::from_utf8(out).expect("utf-8");
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "code,name,level,population,commune_count,gp,gp_near_retirement,gp_per_10k,near_retirement_share,msp_count,gp_projected,gp_per_10k_projected,apl,apl_official,apl_official_year,synthetic,low_population,missing");
-        assert_eq!(lines[1], "A,Area A,epci,1200,3,3,,25,,1,,,2.75,,,false,true,");
-        assert_eq!(lines[2], "B,,epci,1200,3,,,,,1,,,2.75,,,false,true,apl: not computed; gp: no GP count");
+        assert_eq!(lines[0], "code,name,level,population,commune_count,gp,gp_near_retirement,gp_near_retirement_estimated,gp_per_10k,near_retirement_share,msp_count,gp_projected,gp_per_10k_projected,apl,apl_official,apl_official_year,synthetic,low_population,missing");
+        assert_eq!(lines[1], "A,Area A,epci,1200,3,3,,false,25,,1,,,2.75,,,false,true,");
+        assert_eq!(lines[2], "B,,epci,1200,3,,,false,,,1,,,2.75,,,false,true,apl: not computed; gp: no GP count");
         assert_eq!(lines.len(), 3);
 
         let codes = vec!["03095".to_string(), "03185".to_string()];

@@ -32,13 +32,17 @@ fn vector_layer(id: LayerId) -> Value {
     })
 }
 
-/// Attribution naming the sources, and saying when GP counts are synthetic.
+/// Attribution naming the sources, and saying when GP counts are synthetic and when
+/// near-retirement counts are estimated.
 fn attribution(atlas: &Atlas) -> String {
     let mut names: Vec<String> = atlas.meta.sources.iter().map(|s| format!("{} ({})", s.name, s.publisher)).collect();
     names.dedup();
     let mut text = names.join("; ");
     if atlas.meta.synthetic_gp {
         text.push_str(" — GP counts are SYNTHETIC (seeded model), not observed");
+    }
+    if atlas.meta.near_retirement_estimated {
+        text.push_str(" — GPs near retirement are estimated: GPs × département share of physicians aged 55+ (DREES 2025)");
     }
     text
 }

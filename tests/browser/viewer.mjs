@@ -94,7 +94,8 @@ process.on('uncaughtException', async (e) => {
   results.pixels = await pixels(page);
   check(results.pixels.painted > 0.15 && results.pixels.colours >= 5, `the map looks blank: ${JSON.stringify(results.pixels)}`);
   const legend = await page.textContent('#legend');
-  check(legend.includes('GPs per 10,000') && legend.includes('SYNTHETIC') && legend.includes('MSP'), `legend: ${legend}`);
+  check(legend.includes('GPs per 10,000') && legend.includes('GP counts: SanteScope 2026') && legend.includes('estimated') && legend.includes('MSP'), `legend: ${legend}`);
+  check(!legend.toLowerCase().includes('synthetic'), `the legend calls real counts synthetic: ${legend}`);
   await page.screenshot({ path: `${out}/index.png` });
 
   // 2. Click Montluçon: its panel with indicators, nearest MSP, aids and downloads.
@@ -105,6 +106,8 @@ process.on('uncaughtException', async (e) => {
   for (const text of ['GPs per 10,000', 'APL', 'Zoning', 'ZAC', 'MSP Montluçon (Bien-Assis)', 'departmental aids in 2022']) check(panel.includes(text), `panel lacks "${text}": ${panel}`);
   // Both APLs side by side: ours and DREES's published 2023 value for Montluçon (3.25 in the sheet).
   check(panel.includes('APL computed by medatlas') && /APL official, DREES 2023\s*3\.25/.test(panel), `panel lacks the two APLs: ${panel}`);
+  // 55 GPs (SanteScope 2026) of which 55 × 0.474… = 26.1 near retirement, estimated.
+  for (const text of ['GP counts: SanteScope 2026', '26.1 estimated']) check(panel.includes(text), `panel lacks "${text}": ${panel}`);
   const csv = await page.evaluate(async () => (await fetch(document.getElementById('download-csv').href)).text());
   check(csv.split('\n')[1]?.startsWith('03185,Montluçon'), `CSV download: ${csv}`);
   await page.screenshot({ path: `${out}/panel.png` });
@@ -213,6 +216,8 @@ let shared = null;
   }
   const legend = await page.textContent('#legend');
   check(legend.includes('Hors zonage') && legend.includes('56 ZIP, 27 ZAC, 7 HZ'), `panorama legend: ${legend}`);
+  const definition = await page.textContent('#definition');
+  check(definition.includes('near retirement (55+, estimated'), `panorama totals say the near-retirement count is estimated: ${definition}`);
   results.panorama_pixels = await pixels(page);
   check(results.panorama_pixels.painted > 0.15, `panorama looks blank: ${JSON.stringify(results.panorama_pixels)}`);
   await page.screenshot({ path: `${out}/panorama-montlucon.png` });

@@ -38,9 +38,9 @@ EXTENT = 4096
 # Clip margin around each tile, in tile units (src/tiles/encode.rs BUFFER).
 BUFFER = 64
 COMMUNE_FIELDS = {
-    "code", "name", "dep", "population", "gp", "gp_near_retirement", "gp_per_10k",
-    "gp_per_10k_in_5y", "apl", "apl_official", "apl_official_year", "near_retirement_share", "zoning",
-    "msp_count", "synthetic",
+    "code", "name", "dep", "population", "gp", "gp_near_retirement", "gp_near_retirement_estimated",
+    "gp_per_10k", "gp_per_10k_in_5y", "apl", "apl_official", "apl_official_year", "near_retirement_share",
+    "zoning", "msp_count", "synthetic",
 }
 # Present on every commune feature (the others are absent where the value is unknown).
 COMMUNE_ALWAYS = {"code", "name", "dep", "population", "msp_count"}
@@ -177,7 +177,9 @@ def test_header_and_metadata(archive, export):
     assert [l["id"] for l in m["vector_layers"]] == LAYERS.split(",")
     communes = m["vector_layers"][0]
     assert set(communes["fields"]) == COMMUNE_FIELDS
-    assert "SYNTHETIC" in m["attribution"], "the embedded GP counts are synthetic and say so"
+    assert "SanteScope 2026" in m["attribution"], "the embedded GP counts name their source"
+    assert "estimated" in m["attribution"], "near-retirement counts say they are estimated"
+    assert "synthetic" not in m["attribution"].lower(), "the embedded GP counts are real"
 
 
 def test_stats_match_the_archive_and_stay_small(archive, export):
@@ -258,7 +260,13 @@ def test_montlucon_at_z12(archive):
     assert p["zoning"] == "ZAC"
     assert p["dep"] == "03"
     assert set(p) == COMMUNE_FIELDS, "Montluçon has every commune field"
-    assert p["synthetic"] is True
+    assert p["synthetic"] is False
+    # geodata/santescope_auvergne_2026.csv line 184: 03185;Montluçon;03;84;33147;55;167;...
+    assert p["gp"] == 55
+    # × Allier's share of physicians aged 55+, geodata/medecins_55plus_2025.csv line 4
+    # (0.47418335089567965): 26.08, 2 decimals in tiles, flagged estimated.
+    assert abs(p["gp_near_retirement"] - 55 * 0.47418335089567965) <= 0.005
+    assert p["gp_near_retirement_estimated"] is True
     # Half the near-retirement GPs gone in 5 years (10-year horizon, no replacement).
     expected = (p["gp"] - p["gp_near_retirement"] / 2) * 10_000 / p["population"]
     assert abs(p["gp_per_10k_in_5y"] - expected) <= 0.05 + 1e-9
