@@ -447,6 +447,13 @@ impl Sums {
     }
 }
 
+/// `numerator / denominator × scale`, or why not: the numerator's own reason when it is
+/// unknown, `zero` when the denominator is not > 0.
+fn ratio(numerator: Result<f64, &'static str>, denominator: f64, zero: &'static str, scale: f64) -> Result<f64, &'static str> {
+    let n = numerator?;
+    if denominator > 0.0 { Ok(n * scale / denominator) } else { Err(zero) }
+}
+
 /// Keeps a ratio only when it is a number: guards the output against NaN and infinity even if
 /// an input (an access result) carries them.
 fn finite(v: f64) -> Option<f64> {
@@ -489,65 +496,35 @@ fn aggregate(
         absent("gp_near_retirement", why);
     }
 
-    let gp_per_10k = match (gp, pop) {
-        (Some(g), p) if p > 0 => finite(g as f64 * 10_000.0 / p as f64),
-        (Some(_), _) => {
-            absent("gp_per_10k", reason::NO_POPULATION);
-            None
-        }
-        (None, _) => {
-            absent("gp_per_10k", reason::NO_GP_COUNTS);
+    let mut keep = |field: &'static str, value: Result<f64, &'static str>| match value {
+        Ok(v) => finite(v),
+        Err(why) => {
+            absent(field, why);
             None
         }
     };
-    let near_retirement_share = match (gp, near) {
-        (Some(g), Some(n)) if g > 0 => finite(n / g as f64),
-        (Some(_), Some(_)) => {
-            absent("near_retirement_share", reason::NO_GPS);
-            None
-        }
-        _ => {
-            absent("near_retirement_share", near_reason.unwrap_or(reason::NEAR_UNKNOWN));
-            None
-        }
-    };
-    let gp_projected = match (gp, near) {
-        (Some(g), Some(n)) => finite(opts.retirement.projected_gp(g, n)),
-        _ => {
-            absent("gp_projected", near_reason.unwrap_or(reason::NEAR_UNKNOWN));
-            None
-        }
-    };
-    let gp_per_10k_projected = match gp_projected {
-        Some(p) if pop > 0 => finite(p * 10_000.0 / pop as f64),
-        Some(_) => {
-            absent("gp_per_10k_projected", reason::NO_POPULATION);
-            None
-        }
-        None => {
-            absent("gp_per_10k_projected", near_reason.unwrap_or(reason::NEAR_UNKNOWN));
-            None
-        }
-    };
-    let apl = match access {
-        None => {
-            absent("apl", reason::ACCESS_NOT_COMPUTED);
-            None
-        }
-        Some(_) if s.apl_weight > 0.0 => finite(s.apl_weighted / s.apl_weight),
-        Some(_) => {
-            let why = match s.apl_reason {
-                Some(r) if !s.apl_reasons_differ => r,
-                _ => reason::NO_APL,
-            };
-            absent("apl", why);
-            None
-        }
-    };
-    let apl_official = finite(s.official_weighted / s.official_weight).filter(|_| s.official_weight > 0.0);
-    if apl_official.is_none() {
-        absent("apl_official", reason::NO_OFFICIAL_APL);
-    }
+    let near_why = near_reason.unwrap_or(reason::NEAR_UNKNOWN);
+    let gp_per_10k = keep("gp_per_10k", ratio(gp.map(|g| g as f64).ok_or(reason::NO_GP_COUNTS), pop as f64, reason::NO_POPULATION, 10_000.0));
+    // `near` is known only where GP counts are, so its denominator is a count.
+    let near_retirement_share =
+        keep("near_retirement_share", ratio(near.ok_or(near_why), gp.unwrap_or(0) as f64, reason::NO_GPS, 1.0));
+    let gp_projected = keep("gp_projected", gp.zip(near).map(|(g, n)| opts.retirement.projected_gp(g, n)).ok_or(near_why));
+    let gp_per_10k_projected =
+        keep("gp_per_10k_projected", ratio(gp_projected.ok_or(near_why), pop as f64, reason::NO_POPULATION, 10_000.0));
+    let apl = keep(
+        "apl",
+        match access {
+            None => Err(reason::ACCESS_NOT_COMPUTED),
+            Some(_) => {
+                let why = match s.apl_reason {
+                    Some(r) if !s.apl_reasons_differ => r,
+                    _ => reason::NO_APL,
+                };
+                ratio(Ok(s.apl_weighted), s.apl_weight, why, 1.0)
+            }
+        },
+    );
+    let apl_official = keep("apl_official", ratio(Ok(s.official_weighted), s.official_weight, reason::NO_OFFICIAL_APL, 1.0));
     AreaIndicators {
         code,
         name,
