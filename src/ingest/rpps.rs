@@ -89,6 +89,7 @@
 //! The extraction has no age or birth-date column: near-retirement counts
 //! (`gp_near_retirement`) cannot come from it and stay `None`.
 
+use super::Reader;
 use super::CommuneValues;
 use crate::model::GpByMode;
 use crate::model::report::{ImportReport, Imported, RejectReason};
@@ -231,10 +232,28 @@ pub fn read_rpps(
     registry: &CommuneRegistry,
     opts: &RppsOptions,
 ) -> Result<Imported<CommuneValues>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let decoded = decode(&bytes);
-    drop(bytes);
-    parse_text(&path.display().to_string(), &decoded, registry, opts)
+    RppsReader::read(path, registry, opts)
+}
+
+/// The rpps format behind the [`Reader`] trait.
+pub struct RppsReader;
+
+impl Reader for RppsReader {
+    type Record = CommuneValues;
+    type Options = RppsOptions;
+    const KIND: &'static str = FORMAT;
+
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &RppsOptions) -> Result<Imported<CommuneValues>> {
+        parse_rpps(name, bytes, registry, options)
+    }
+
+    /// Decodes, then frees the raw bytes before parsing: a national extraction is large.
+    fn read(path: &Path, registry: &CommuneRegistry, options: &RppsOptions) -> Result<Imported<CommuneValues>> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let decoded = decode(&bytes);
+        drop(bytes);
+        parse_text(&path.display().to_string(), &decoded, registry, options)
+    }
 }
 
 /// Reads an extraction already in memory; `name` is used in errors and the report.
