@@ -33,3 +33,28 @@ pub trait Reader {
         Self::parse(&Self::source_name(path), &bytes, registry, options)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::generic_csv::GenericCsvReader;
+
+    #[test]
+    fn read_parses_the_file_under_its_path_and_names_a_missing_one() {
+        let registry = CommuneRegistry::default();
+        let dir = std::env::temp_dir().join(format!("medatlas-reader-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("values.csv");
+        std::fs::write(&path, "code,gp_count\n99999,3\n").unwrap();
+        let imported = GenericCsvReader::read(&path, &registry, &Default::default()).unwrap();
+        assert_eq!(imported.report.source, path.display().to_string());
+        assert_eq!(imported.report.rows_read, 1);
+        assert_eq!(imported.report.format, GenericCsvReader::KIND);
+        let missing = dir.join("missing.csv");
+        match GenericCsvReader::read(&missing, &registry, &Default::default()) {
+            Err(Error::Io { path, .. }) => assert_eq!(path, missing),
+            other => panic!("expected an I/O error naming the file, got {:?}", other.map(|i| i.report.rows_read)),
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
