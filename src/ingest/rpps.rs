@@ -776,7 +776,7 @@ fn place(
         Ok(p) => Some(p),
         Err(reason) => {
             report.reject(line_no, reason);
-            return None;
+            None
         }
     }
 }
