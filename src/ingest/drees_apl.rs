@@ -52,6 +52,7 @@
 //! A folded record whose parts include a rejected row is named in a note: its value covers only
 //! the parts that could be read.
 
+use super::reader::Reader as SourceReader;
 use super::generic_csv::{Placement, ResolveCounters, resolve_code};
 use crate::model::report::{ImportReport, Imported, RejectReason};
 use crate::model::CommuneRegistry;
@@ -133,8 +134,20 @@ fn expected_header(year: u16) -> [String; 6] {
 
 /// Reads the official APL of one vintage from a DREES workbook. See the [module documentation](self).
 pub fn read_drees_apl(path: &Path, registry: &CommuneRegistry, opts: &DreesAplOptions) -> Result<Imported<OfficialApl>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_drees_apl(&path.display().to_string(), &bytes, registry, opts)
+    DreesAplReader::read(path, registry, opts)
+}
+
+/// The DREES APL workbook behind the [`Reader`](SourceReader) trait.
+pub struct DreesAplReader;
+
+impl SourceReader for DreesAplReader {
+    type Record = OfficialApl;
+    type Options = DreesAplOptions;
+    const KIND: &'static str = FORMAT;
+
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &DreesAplOptions) -> Result<Imported<OfficialApl>> {
+        parse_drees_apl(name, bytes, registry, options)
+    }
 }
 
 /// The vintages a DREES workbook holds (its `APL YYYY` sheets), ascending; `name` names the source.

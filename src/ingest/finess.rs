@@ -21,6 +21,7 @@
 //! usable coordinates is still returned, flagged [`FinessSite::needs_town_hall`], for the join
 //! to place at its commune's town hall.
 
+use super::Reader;
 use crate::model::{LocationQuality, Site, SiteKind};
 use crate::model::registry::CommuneRegistry;
 use crate::error::{Error, Result};
@@ -315,9 +316,25 @@ pub fn finess_insee_code(departement: &str, commune: &str) -> Result<String, Rej
 
 /// Reads a FINESS file (layout A or B, see the module documentation).
 pub fn read_finess(path: &Path, registry: &CommuneRegistry, opts: &FinessOptions) -> Result<Imported<FinessSite>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
-    parse_finess(&name, &bytes, registry, opts)
+    FinessReader::read(path, registry, opts)
+}
+
+/// The finess format behind the [`Reader`] trait.
+pub struct FinessReader;
+
+impl Reader for FinessReader {
+    type Record = FinessSite;
+    type Options = FinessOptions;
+    const KIND: &'static str = "finess";
+
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &FinessOptions) -> Result<Imported<FinessSite>> {
+        parse_finess(name, bytes, registry, options)
+    }
+
+    /// The file name alone: it becomes every site's `Site::source`.
+    fn source_name(path: &Path) -> String {
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+    }
 }
 
 /// Parses the bytes of a FINESS file named `name` (used in the report, the errors and as

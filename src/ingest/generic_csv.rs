@@ -43,6 +43,7 @@
 //!
 //! Whether counts are synthetic is not this reader's business: the join decides.
 
+use super::Reader;
 use super::CommuneValues;
 use crate::model::report::{ImportReport, Imported, RejectReason};
 use super::text::{self, Encoding};
@@ -73,8 +74,20 @@ pub fn read_generic_csv(
     registry: &CommuneRegistry,
     opts: &GenericCsvOptions,
 ) -> Result<Imported<CommuneValues>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_generic_csv(&path.display().to_string(), &bytes, registry, opts)
+    GenericCsvReader::read(path, registry, opts)
+}
+
+/// The generic csv format behind the [`Reader`] trait.
+pub struct GenericCsvReader;
+
+impl Reader for GenericCsvReader {
+    type Record = CommuneValues;
+    type Options = GenericCsvOptions;
+    const KIND: &'static str = "generic_csv";
+
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &GenericCsvOptions) -> Result<Imported<CommuneValues>> {
+        parse_generic_csv(name, bytes, registry, options)
+    }
 }
 
 /// Parses the bytes of a generic per-commune CSV; `name` names the source in the report and

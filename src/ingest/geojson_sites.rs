@@ -30,6 +30,7 @@
 //! parts...). Kept geometries are oriented with counter-clockwise exterior rings, as in the
 //! atlas.
 
+use super::Reader;
 use crate::model::report::{ImportReport, Imported, RejectReason};
 use super::text;
 use crate::model::CommuneRegistry;
@@ -57,8 +58,20 @@ pub fn read_geojson_sites(
     registry: &CommuneRegistry,
     opts: &GeoJsonSitesOptions,
 ) -> Result<Imported<Site>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_geojson_sites(&path.display().to_string(), &bytes, registry, opts)
+    GeoJsonSitesReader::read(path, registry, opts)
+}
+
+/// The geojson sites format behind the [`Reader`] trait.
+pub struct GeoJsonSitesReader;
+
+impl Reader for GeoJsonSitesReader {
+    type Record = Site;
+    type Options = GeoJsonSitesOptions;
+    const KIND: &'static str = "geojson_sites";
+
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &GeoJsonSitesOptions) -> Result<Imported<Site>> {
+        parse_geojson_sites(name, bytes, registry, options)
+    }
 }
 
 /// Parses the bytes of a `FeatureCollection` of point sites; `name` names the source.

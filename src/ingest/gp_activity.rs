@@ -36,11 +36,12 @@
 //! command prints how many).
 //!
 
+use super::Reader;
 use super::generic_csv::{CODE_COLUMNS, ResolveCounters, Table, header_key, parse_number, resolve_code};
 use crate::model::report::{ImportReport, Imported, RejectReason};
 use crate::model::practice::Practice;
 use crate::model::CommuneRegistry;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -67,8 +68,20 @@ pub struct GpRow {
 
 /// Reads a GP list. See the [module documentation](self).
 pub fn read_gp_activity(path: &Path, registry: &CommuneRegistry, remap_merged: bool) -> Result<Imported<GpRow>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_gp_activity(&path.display().to_string(), &bytes, registry, remap_merged)
+    GpActivityReader::read(path, registry, &remap_merged)
+}
+
+/// The gp activity format behind the [`Reader`] trait (`remap_merged`: count rows under a former commune's code in its successor).
+pub struct GpActivityReader;
+
+impl Reader for GpActivityReader {
+    type Record = GpRow;
+    type Options = bool;
+    const KIND: &'static str = "gp-activity";
+
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, remap_merged: &bool) -> Result<Imported<GpRow>> {
+        parse_gp_activity(name, bytes, registry, *remap_merged)
+    }
 }
 
 /// The practice a value names (see the module documentation), `None` if it names none.

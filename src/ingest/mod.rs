@@ -2,6 +2,9 @@
 //! of a current commune (resolved through [`CommuneRegistry`](crate::model::CommuneRegistry)),
 //! plus an [`ImportReport`](report::ImportReport) that accounts for every row.
 //!
+//! Every per-commune reader implements [`Reader`]: its kind, its record type, how it parses
+//! bytes; reading a file is written once there.
+//!
 //! Readers do not touch the atlas: the join (`crate::atlas::AtlasBuilder`) applies records.
 
 pub mod age_pyramid;
@@ -16,6 +19,7 @@ pub mod gdal;
 pub mod generic_csv;
 pub mod geojson_sites;
 pub mod gp_activity;
+pub mod reader;
 pub mod rpps;
 pub mod santescope;
 pub mod sites_csv;
@@ -24,6 +28,8 @@ pub mod text;
 pub mod time_matrix;
 pub mod wide_matrix;
 pub mod zoning;
+
+pub use reader::Reader;
 
 use crate::model::{GpByMode, Site, Zoning};
 use std::collections::BTreeMap;

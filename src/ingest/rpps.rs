@@ -89,6 +89,7 @@
 //! The extraction has no age or birth-date column: near-retirement counts
 //! (`gp_near_retirement`) cannot come from it and stay `None`.
 
+use super::Reader;
 use super::CommuneValues;
 use crate::model::GpByMode;
 use crate::model::report::{ImportReport, Imported, RejectReason};
@@ -231,10 +232,28 @@ pub fn read_rpps(
     registry: &CommuneRegistry,
     opts: &RppsOptions,
 ) -> Result<Imported<CommuneValues>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let decoded = decode(&bytes);
-    drop(bytes);
-    parse_text(&path.display().to_string(), &decoded, registry, opts)
+    RppsReader::read(path, registry, opts)
+}
+
+/// The rpps format behind the [`Reader`] trait.
+pub struct RppsReader;
+
+impl Reader for RppsReader {
+    type Record = CommuneValues;
+    type Options = RppsOptions;
+    const KIND: &'static str = FORMAT;
+
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &RppsOptions) -> Result<Imported<CommuneValues>> {
+        parse_rpps(name, bytes, registry, options)
+    }
+
+    /// Decodes, then frees the raw bytes before parsing: a national extraction is large.
+    fn read(path: &Path, registry: &CommuneRegistry, options: &RppsOptions) -> Result<Imported<CommuneValues>> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let decoded = decode(&bytes);
+        drop(bytes);
+        parse_text(&path.display().to_string(), &decoded, registry, options)
+    }
 }
 
 /// Reads an extraction already in memory; `name` is used in errors and the report.
@@ -462,17 +481,8 @@ fn parse_text(
         report.note("the file ends inside a UTF-8 character: it looks truncated");
     }
 
-    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    // (GP, commune) -> the mode they count in there (the first in `Mode` order).
-    let mut seen: HashMap<(String, String), Mode> = HashMap::new();
     let has_modes = cols.mode.is_some() || cols.mode_label.is_some();
-    let mut unknown_modes: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    let mut communes_per_gp: HashMap<String, u32> = HashMap::new();
-    let mut duplicates = 0u64;
-    let mut empty_savoir_faire = 0u64;
-    let mut via_former_name = 0u64;
-    let mut blank_lines = 0u64;
-    let mut truncated_last_line: Option<u64> = None;
+    let mut scan = Scan::default();
     let ends_with_newline = text.ends_with('\n');
     let last_line = last_line_number(text);
     let mut fields: Vec<&str> = Vec::with_capacity(cols.width() + 1);
@@ -484,7 +494,7 @@ fn parse_text(
         if line.trim().is_empty() {
             // The empty segment after the final newline is not a line of the file.
             if !(ends_with_newline && line_no == last_line) {
-                blank_lines += 1;
+                scan.blank_lines += 1;
             }
             continue;
         }
@@ -499,7 +509,7 @@ fn parse_text(
             let field = cols.names.get(fields.len()).cloned().unwrap_or_default();
             report.reject(line_no, RejectReason::MissingField { field });
             if !ends_with_newline && line_no == last_line {
-                truncated_last_line = Some(line_no);
+                scan.truncated_last_line = Some(line_no);
             }
             continue;
         }
@@ -515,81 +525,37 @@ fn parse_text(
             );
             continue;
         }
-        let get = |i: usize| fields.get(i).map(|s| s.trim()).unwrap_or_default();
-
-        if get(cols.profession) != PHYSICIAN {
-            report.skip(SKIP_NOT_PHYSICIAN);
-            continue;
-        }
-        let (sf_code, sf_label) = (get(cols.sf_code), get(cols.sf_label));
-        if !is_general_practice(sf_code, sf_label) {
-            if sf_code.is_empty() && sf_label.is_empty() {
-                empty_savoir_faire += 1;
-            }
-            report.skip(SKIP_NOT_GP);
-            continue;
-        }
-        let id = get(cols.id);
-        if id.is_empty() {
-            report.reject(
-                line_no,
-                RejectReason::MissingField {
-                    field: COL_ID.into(),
-                },
-            );
-            continue;
-        }
-        if let Some(country) = cols.country.map(get)
-            && !is_french_country(country)
-        {
-            let detail = match cols.country_name.map(get).unwrap_or_default() {
-                "" => format!("foreign address (Code pays {country})"),
-                label => format!("foreign address (Code pays {country}, {label})"),
-            };
-            report.reject(line_no, RejectReason::NoLocation { detail });
-            continue;
-        }
-
-        let code = get(cols.commune_code);
-        let placed = if !code.is_empty() {
-            registry
-                .commune_for_code(code, opts.remap_merged)
-                .map(|commune| {
-                    let source = crate::model::registry::normalize_insee_code(code)
-                        .unwrap_or_else(|| code.to_string());
-                    (commune, source)
-                })
-        } else {
-            let postal = get(cols.postal);
-            if postal.is_empty() {
-                report.reject(
-                    line_no,
-                    RejectReason::NoLocation {
-                        detail: "no commune code and no postal code".into(),
-                    },
-                );
-                continue;
-            }
-            let town = match get(cols.commune_name) {
-                "" => town_from_cedex(get(cols.cedex), postal),
-                named => named,
-            };
-            registry.commune_for_postal(postal, town).map(|m| {
-                if m.via_former_name {
-                    via_former_name += 1;
-                }
-                (m.code.clone(), m.code)
-            })
-        };
-        let (commune, source) = match placed {
-            Ok(p) => p,
-            Err(reason) => {
-                report.reject(line_no, reason);
-                continue;
-            }
-        };
-
+        let Some(id) = gp_id(&fields, &cols, line_no, &mut scan, &mut report) else { continue };
+        let Some((commune, source)) = place(&fields, &cols, line_no, registry, opts, &mut scan, &mut report) else { continue };
         report.rows_used += 1;
+        scan.count(&fields, &cols, line_no, id, commune, source);
+    }
+
+    let (tallies, splits) = scan.finish(has_modes, &mut report);
+    let records = records_of(tallies, &splits, has_modes);
+    Ok(Imported { records, report })
+}
+
+/// What the row loop of [`parse_text`] accumulates.
+#[derive(Default)]
+struct Scan {
+    tallies: BTreeMap<String, Tally>,
+    /// (GP, commune) -> the mode they count in there (the first in `Mode` order).
+    seen: HashMap<(String, String), Mode>,
+    unknown_modes: BTreeMap<String, Vec<u64>>,
+    communes_per_gp: HashMap<String, u32>,
+    duplicates: u64,
+    empty_savoir_faire: u64,
+    via_former_name: u64,
+    blank_lines: u64,
+    truncated_last_line: Option<u64>,
+}
+
+impl Scan {
+    /// Counts a placed GP row once per (GP, commune), in the mode it is found under first in
+    /// `Mode` order.
+    fn count(&mut self, fields: &[&str], cols: &Columns, line_no: u64, id: &str, commune: String, source: String) {
+        let get = |i: usize| fields.get(i).map(|s| s.trim()).unwrap_or_default();
         let mode = match mode_of(
             cols.mode.map(get).unwrap_or_default(),
             cols.mode_label.map(get).unwrap_or_default(),
@@ -598,24 +564,24 @@ fn parse_text(
         ) {
             Ok(mode) => mode,
             Err(code) => {
-                unknown_modes.entry(code).or_default().push(line_no);
+                self.unknown_modes.entry(code).or_default().push(line_no);
                 Mode::Unknown
             }
         };
-        match seen.entry((id.to_string(), commune.clone())) {
+        match self.seen.entry((id.to_string(), commune.clone())) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
-                duplicates += 1;
+                self.duplicates += 1;
                 if mode < *e.get() {
                     e.insert(mode);
                 }
-                continue;
+                return;
             }
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(mode);
             }
         }
-        *communes_per_gp.entry(id.to_string()).or_default() += 1;
-        let tally = tallies.entry(commune).or_insert_with(|| Tally {
+        *self.communes_per_gp.entry(id.to_string()).or_default() += 1;
+        let tally = self.tallies.entry(commune).or_insert_with(|| Tally {
             gp: 0,
             first_line: line_no,
             source_codes: BTreeSet::new(),
@@ -624,72 +590,80 @@ fn parse_text(
         tally.source_codes.insert(source);
     }
 
-    let mut splits: HashMap<String, GpByMode> = HashMap::new();
-    for ((_, commune), mode) in seen {
-        mode.count_in(splits.entry(commune).or_default());
-    }
-    if has_modes {
-        let mut all = GpByMode::default();
-        for s in splits.values() {
-            all.add(s);
+    /// The report's notes on what the loop saw; returns the per-commune split by mode.
+    fn finish(self, has_modes: bool, report: &mut ImportReport) -> (BTreeMap<String, Tally>, HashMap<String, GpByMode>) {
+        let Scan { tallies, seen, unknown_modes, communes_per_gp, duplicates, empty_savoir_faire, via_former_name, blank_lines, truncated_last_line } = self;
+        let mut splits: HashMap<String, GpByMode> = HashMap::new();
+        for ((_, commune), mode) in seen {
+            mode.count_in(splits.entry(commune).or_default());
         }
-        report.note(format!(
-            "GPs by mode (once per commune): {} liberal, {} salaried in a centre de santé, {} other salaried, \
-             {} volunteer, {} without a known mode; {} in the DREES APL field (liberal + centre de santé)",
-            all.liberal,
-            all.health_centre,
-            all.other_salaried,
-            all.volunteer,
-            all.unknown,
-            all.drees_field()
-        ));
-    } else {
-        report.note(format!("no {COL_MODE:?} column: GP totals only, no split by mode of practice"));
+        if has_modes {
+            let mut all = GpByMode::default();
+            for s in splits.values() {
+                all.add(s);
+            }
+            report.note(format!(
+                "GPs by mode (once per commune): {} liberal, {} salaried in a centre de santé, {} other salaried, \
+                 {} volunteer, {} without a known mode; {} in the DREES APL field (liberal + centre de santé)",
+                all.liberal,
+                all.health_centre,
+                all.other_salaried,
+                all.volunteer,
+                all.unknown,
+                all.drees_field()
+            ));
+        } else {
+            report.note(format!("no {COL_MODE:?} column: GP totals only, no split by mode of practice"));
+        }
+        for (code, lines) in &unknown_modes {
+            // Every line up to a bound, so a national file with a new code keeps a readable report.
+            const SHOWN: usize = 20;
+            let shown: Vec<String> = lines.iter().take(SHOWN).map(u64::to_string).collect();
+            let more = lines.len().saturating_sub(SHOWN);
+            report.note(format!(
+                "unknown {COL_MODE} {code:?} on {} GP rows, counted in the total without a mode: line(s) {}{}",
+                lines.len(),
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ));
+        }
+        if duplicates > 0 {
+            report.note(format!(
+                "{duplicates} duplicate activity rows of the same GP in the same commune merged"
+            ));
+        }
+        let multi = communes_per_gp.values().filter(|n| **n > 1).count();
+        if multi > 0 {
+            report.note(format!(
+                "{multi} GPs practise in more than one commune and count in each ({} distinct GPs placed)",
+                communes_per_gp.len()
+            ));
+        }
+        if empty_savoir_faire > 0 {
+            report.note(format!(
+                "{empty_savoir_faire} physician rows with no savoir-faire were not counted as GPs"
+            ));
+        }
+        if via_former_name > 0 {
+            report.note(format!(
+                "{via_former_name} GP rows placed through a former commune's name under its successor's postal code"
+            ));
+        }
+        if blank_lines > 0 {
+            report.note(format!("{blank_lines} blank lines ignored"));
+        }
+        if let Some(line) = truncated_last_line {
+            report.note(format!(
+                "last line {line} is incomplete and has no end of line: the file looks truncated"
+            ));
+        }
+        (tallies, splits)
     }
-    for (code, lines) in &unknown_modes {
-        // Every line up to a bound, so a national file with a new code keeps a readable report.
-        const SHOWN: usize = 20;
-        let shown: Vec<String> = lines.iter().take(SHOWN).map(u64::to_string).collect();
-        let more = lines.len().saturating_sub(SHOWN);
-        report.note(format!(
-            "unknown {COL_MODE} {code:?} on {} GP rows, counted in the total without a mode: line(s) {}{}",
-            lines.len(),
-            shown.join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() }
-        ));
-    }
-    if duplicates > 0 {
-        report.note(format!(
-            "{duplicates} duplicate activity rows of the same GP in the same commune merged"
-        ));
-    }
-    let multi = communes_per_gp.values().filter(|n| **n > 1).count();
-    if multi > 0 {
-        report.note(format!(
-            "{multi} GPs practise in more than one commune and count in each ({} distinct GPs placed)",
-            communes_per_gp.len()
-        ));
-    }
-    if empty_savoir_faire > 0 {
-        report.note(format!(
-            "{empty_savoir_faire} physician rows with no savoir-faire were not counted as GPs"
-        ));
-    }
-    if via_former_name > 0 {
-        report.note(format!(
-            "{via_former_name} GP rows placed through a former commune's name under its successor's postal code"
-        ));
-    }
-    if blank_lines > 0 {
-        report.note(format!("{blank_lines} blank lines ignored"));
-    }
-    if let Some(line) = truncated_last_line {
-        report.note(format!(
-            "last line {line} is incomplete and has no end of line: the file looks truncated"
-        ));
-    }
+}
 
-    let records = tallies
+/// One record per commune: its GP count, and its split by mode when the file gives modes.
+fn records_of(tallies: BTreeMap<String, Tally>, splits: &HashMap<String, GpByMode>, has_modes: bool) -> Vec<CommuneValues> {
+    tallies
         .into_iter()
         .map(|(commune, t)| {
             // One source code when every row named the commune the same way, so the join can
@@ -712,8 +686,99 @@ fn parse_text(
                 ..Default::default()
             }
         })
-        .collect();
-    Ok(Imported { records, report })
+        .collect()
+}
+
+/// The RPPS id of a row when it is a GP practising in France; otherwise the row is skipped or
+/// rejected in `report` and `None` returned.
+fn gp_id<'r>(fields: &[&'r str], cols: &Columns, line_no: u64, scan: &mut Scan, report: &mut ImportReport) -> Option<&'r str> {
+    let get = |i: usize| fields.get(i).map(|s| s.trim()).unwrap_or_default();
+    if get(cols.profession) != PHYSICIAN {
+        report.skip(SKIP_NOT_PHYSICIAN);
+        return None;
+    }
+    let (sf_code, sf_label) = (get(cols.sf_code), get(cols.sf_label));
+    if !is_general_practice(sf_code, sf_label) {
+        if sf_code.is_empty() && sf_label.is_empty() {
+            scan.empty_savoir_faire += 1;
+        }
+        report.skip(SKIP_NOT_GP);
+        return None;
+    }
+    let id = get(cols.id);
+    if id.is_empty() {
+        report.reject(
+            line_no,
+            RejectReason::MissingField {
+                field: COL_ID.into(),
+            },
+        );
+        return None;
+    }
+    if let Some(country) = cols.country.map(get)
+        && !is_french_country(country)
+    {
+        let detail = match cols.country_name.map(get).unwrap_or_default() {
+            "" => format!("foreign address (Code pays {country})"),
+            label => format!("foreign address (Code pays {country}, {label})"),
+        };
+        report.reject(line_no, RejectReason::NoLocation { detail });
+        return None;
+    }
+
+    Some(id)
+}
+
+/// The current commune a row counts in and the code it was given under (its commune code, or its
+/// postal code and town); a row that cannot be placed is rejected in `report`.
+fn place(
+    fields: &[&str],
+    cols: &Columns,
+    line_no: u64,
+    registry: &CommuneRegistry,
+    opts: &RppsOptions,
+    scan: &mut Scan,
+    report: &mut ImportReport,
+) -> Option<(String, String)> {
+    let get = |i: usize| fields.get(i).map(|s| s.trim()).unwrap_or_default();
+    let code = get(cols.commune_code);
+    let placed = if !code.is_empty() {
+        registry
+            .commune_for_code(code, opts.remap_merged)
+            .map(|commune| {
+                let source = crate::model::registry::normalize_insee_code(code)
+                    .unwrap_or_else(|| code.to_string());
+                (commune, source)
+            })
+    } else {
+        let postal = get(cols.postal);
+        if postal.is_empty() {
+            report.reject(
+                line_no,
+                RejectReason::NoLocation {
+                    detail: "no commune code and no postal code".into(),
+                },
+            );
+            return None;
+        }
+        let town = match get(cols.commune_name) {
+            "" => town_from_cedex(get(cols.cedex), postal),
+            named => named,
+        };
+        registry.commune_for_postal(postal, town).map(|m| {
+            if m.via_former_name {
+                scan.via_former_name += 1;
+            }
+            (m.code.clone(), m.code)
+        })
+    };
+    match placed {
+        Ok(p) => Some(p),
+        Err(reason) => {
+            report.reject(line_no, reason);
+            None
+        }
+    }
 }
 
 /// 1-based number of the last line of `text` (the line after the last newline).

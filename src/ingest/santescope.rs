@@ -43,11 +43,12 @@
 //! share. An empty share (975, 977, 978, 98) is skipped; a non-number or a share outside
 //! [0, 1] is rejected, and so is a département given twice.
 
+use super::Reader;
 use super::CommuneValues;
 use super::generic_csv::{CODE_COLUMNS, PlacedRow, ResolveCounters, Table, parse_count, parse_number, place_coded_row};
 use crate::model::report::{ImportReport, Imported, RejectReason};
 use crate::model::CommuneRegistry;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -139,8 +140,20 @@ pub fn read_santescope(
     registry: &CommuneRegistry,
     opts: &SantescopeOptions,
 ) -> Result<Imported<CommuneValues>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_santescope(&path.display().to_string(), &bytes, registry, opts)
+    SantescopeReader::read(path, registry, opts)
+}
+
+/// The santescope format behind the [`Reader`] trait.
+pub struct SantescopeReader;
+
+impl Reader for SantescopeReader {
+    type Record = CommuneValues;
+    type Options = SantescopeOptions;
+    const KIND: &'static str = "santescope";
+
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &SantescopeOptions) -> Result<Imported<CommuneValues>> {
+        parse_santescope(name, bytes, registry, options)
+    }
 }
 
 /// Parses the bytes of a SanteScope per-commune table; `name` names the source.

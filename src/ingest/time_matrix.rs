@@ -8,10 +8,11 @@
 //! reason: unknown code, time not a number, negative or not finite, a pair given twice with
 //! two different times.
 
+use super::Reader;
 use super::generic_csv::{Placement, Table, parse_number, resolve_code};
 use crate::model::report::{ImportReport, Imported, RejectReason};
 use crate::model::CommuneRegistry;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -26,8 +27,20 @@ pub struct TimeRow {
 
 /// Reads a matrix file. See the [module documentation](self).
 pub fn read_time_matrix(path: &Path, registry: &CommuneRegistry, remap_merged: bool) -> Result<Imported<TimeRow>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_time_matrix(&path.display().to_string(), &bytes, registry, remap_merged)
+    TimeMatrixReader::read(path, registry, &remap_merged)
+}
+
+/// The time matrix format behind the [`Reader`] trait (`remap_merged`: count rows under a former commune's code in its successor).
+pub struct TimeMatrixReader;
+
+impl Reader for TimeMatrixReader {
+    type Record = TimeRow;
+    type Options = bool;
+    const KIND: &'static str = "time-matrix";
+
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, remap_merged: &bool) -> Result<Imported<TimeRow>> {
+        parse_time_matrix(name, bytes, registry, *remap_merged)
+    }
 }
 
 /// Parses the bytes of a matrix file; `name` names the source.

@@ -47,13 +47,14 @@
 //! `source_code` of a record is the code of its first row (padded) when keyed by code, and
 //! the resolved commune code when keyed by postal code + name (the source has no code).
 
+use super::Reader;
 use super::CommuneValues;
 use super::generic_csv::{CODE_COLUMNS, Placement, ResolveCounters, Table, resolve_code};
 use crate::model::report::{ImportReport, Imported, RejectReason};
 use crate::model::CommuneRegistry;
 use crate::model::Zoning;
 use crate::model::registry::{normalize_insee_code, normalize_postal_code};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -90,8 +91,20 @@ pub struct ZoningRow {
 
 /// Reads a zoning file and places its rows. See the [module documentation](self).
 pub fn read_zoning(path: &Path, registry: &CommuneRegistry, opts: &ZoningOptions) -> Result<Imported<CommuneValues>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_zoning(&path.display().to_string(), &bytes, registry, opts)
+    ZoningReader::read(path, registry, opts)
+}
+
+/// The zoning format behind the [`Reader`] trait.
+pub struct ZoningReader;
+
+impl Reader for ZoningReader {
+    type Record = CommuneValues;
+    type Options = ZoningOptions;
+    const KIND: &'static str = "zoning";
+
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &ZoningOptions) -> Result<Imported<CommuneValues>> {
+        parse_zoning(name, bytes, registry, options)
+    }
 }
 
 /// Parses the rows of a zoning file without placing them (no registry needed): `records` are
