@@ -3,6 +3,7 @@
 //! or GeoJSON. Handlers parse, call [`crate::analysis::density`] and render; they compute no
 //! indicator themselves.
 
+use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState};
 use crate::analysis::CommuneAccess;
 use crate::analysis::density::{self, AreaFilter, AreaIndicators, BasinError, DensityError, DensityOptions, Level};
@@ -10,8 +11,8 @@ use crate::analysis::retirement::{self, RetirementError, RetirementParams};
 use crate::atlas::Atlas;
 use crate::tiles::properties;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
@@ -166,9 +167,9 @@ residents and GPs at the town hall; aggregates weighted by population",
 pub(super) async fn indicators(
     State(state): State<AppState>,
     headers: HeaderMap,
-    q: Result<Query<IndicatorsQuery>, QueryRejection>,
+    q: ApiQuery<IndicatorsQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiQuery(q) = q;
     let level = match given(&q.level) {
         None => Level::Departement,
         Some(s) => s.parse::<Level>().map_err(|e| ApiError::bad_request(e.to_string()))?,
@@ -202,11 +203,11 @@ pub(super) async fn indicators(
 pub(super) async fn commune(
     State(state): State<AppState>,
     headers: HeaderMap,
-    code: Result<Path<String>, PathRejection>,
-    q: Result<Query<OptionsQuery>, QueryRejection>,
+    code: ApiPath<String>,
+    q: ApiQuery<OptionsQuery>,
 ) -> Result<Response, ApiError> {
-    let Path(code) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiPath(code) = code;
+    let ApiQuery(q) = q;
     let format = format_of(given(&q.format), &headers)?;
     let opts = options(&q)?;
     let snapshot = state.snapshot();
@@ -234,10 +235,10 @@ pub(super) struct BasinRequest {
 pub(super) async fn basin(
     State(state): State<AppState>,
     headers: HeaderMap,
-    q: Result<Query<OptionsQuery>, QueryRejection>,
+    q: ApiQuery<OptionsQuery>,
     body: Result<Json<BasinRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiQuery(q) = q;
     let format = format_of(given(&q.format), &headers)?;
     let opts = options(&q)?;
     let Json(body) = body.map_err(|e| super::error::json_body_error(e, ""))?;

@@ -2,6 +2,7 @@
 //! Every error is JSON with a fitting status; no handler panics on user input.
 
 mod error;
+mod extract;
 mod indicators;
 mod nearest;
 mod panorama;
@@ -12,6 +13,7 @@ mod tiles;
 pub mod web;
 
 pub use error::ApiError;
+use extract::{ApiPath, ApiQuery};
 
 use crate::analysis::CommuneAccess;
 use crate::analysis::scenario::{Baseline, Scenario};
@@ -20,8 +22,7 @@ use crate::tiles::cache::TileCache;
 use crate::tiles::{LayerAttributes, TileSet};
 use scenario_store::ScenarioStore;
 use arc_swap::ArcSwap;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -245,9 +246,9 @@ async fn meta(State(state): State<AppState>) -> Json<Value> {
 
 async fn commune(
     State(state): State<AppState>,
-    code: Result<Path<String>, PathRejection>,
+    code: ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let Path(code) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiPath(code) = code;
     let atlas = state.snapshot();
     let resolved = &atlas.communes()[resolve_commune(&atlas, &code)?].code;
     let view = atlas.commune_view(resolved).ok_or_else(|| ApiError::not_found(format!("no commune {resolved}")))?;
@@ -282,9 +283,9 @@ fn parse_coord(value: Option<&str>, name: &str, range: f64) -> Result<f64, ApiEr
 
 async fn locate(
     State(state): State<AppState>,
-    q: Result<Query<LocateQuery>, QueryRejection>,
+    q: ApiQuery<LocateQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiQuery(q) = q;
     let lon = parse_coord(q.lon.as_deref(), "lon", 180.0)?;
     let lat = parse_coord(q.lat.as_deref(), "lat", 90.0)?;
     let atlas = state.snapshot();

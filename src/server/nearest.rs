@@ -3,12 +3,12 @@
 //! parse, call [`crate::analysis::nearest`] and render; distances, minutes and order come from
 //! there.
 
+use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState, parse_coord, resolve_commune};
 use crate::analysis::nearest::{self, DEFAULT_K, MAX_K, NearestError, NearestSite, OriginKind};
 use crate::atlas::Atlas;
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use geo::Point;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -79,11 +79,11 @@ fn body(atlas: &Atlas, from: Value, k: usize, found: &[NearestSite]) -> Value {
 /// `GET /api/communes/{code}/nearest-msp?k=`: from the commune's representative point.
 pub(super) async fn from_commune(
     State(state): State<AppState>,
-    code: Result<Path<String>, PathRejection>,
-    q: Result<Query<CommuneQuery>, QueryRejection>,
+    code: ApiPath<String>,
+    q: ApiQuery<CommuneQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Path(code) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiPath(code) = code;
+    let ApiQuery(q) = q;
     let k = parse_k(q.k.as_deref())?;
     let atlas = state.snapshot();
     let idx = resolve_commune(&atlas, &code)?;
@@ -101,9 +101,9 @@ pub(super) async fn from_commune(
 /// `GET /api/nearest-msp?lon=&lat=&k=`: from a point on the atlas's territory.
 pub(super) async fn from_point(
     State(state): State<AppState>,
-    q: Result<Query<PointQuery>, QueryRejection>,
+    q: ApiQuery<PointQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiQuery(q) = q;
     let lon = parse_coord(q.lon.as_deref(), "lon", 180.0)?;
     let lat = parse_coord(q.lat.as_deref(), "lat", 90.0)?;
     let k = parse_k(q.k.as_deref())?;

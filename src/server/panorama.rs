@@ -3,12 +3,12 @@
 //! web/panorama.html. Codes that name no commune are listed with their reason, so the page can
 //! say which ones it left out instead of drawing a blank map.
 
+use super::extract::ApiQuery;
 use super::{ApiError, AppState, meta_json};
 use crate::analysis::panorama::{self, PanoramaError, Selection};
 use crate::tiles::communes_bounds;
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -43,9 +43,9 @@ fn selection(q: PanoramaQuery) -> Result<Selection, ApiError> {
 
 pub(super) async fn panorama(
     State(state): State<AppState>,
-    q: Result<Query<PanoramaQuery>, QueryRejection>,
+    q: ApiQuery<PanoramaQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiQuery(q) = q;
     let selection = selection(q)?;
     let atlas = state.snapshot();
     let p = panorama::panorama(&atlas, &selection).map_err(|e| match e {

@@ -3,13 +3,13 @@
 //! `GET /api/departements/{code}` (the département's record, its 2022 aids and GP totals from
 //! [`crate::analysis::density`]). Handlers parse, call and render.
 
+use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState, meta_json};
 use crate::analysis::density::{self, AreaFilter, DensityOptions, Level};
 use crate::model::registry::normalize_department_code;
 use crate::atlas::search::fold;
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -42,9 +42,9 @@ fn parse_limit(value: Option<&str>) -> Result<usize, ApiError> {
 /// error.
 pub(super) async fn search(
     State(state): State<AppState>,
-    q: Result<Query<SearchQuery>, QueryRejection>,
+    q: ApiQuery<SearchQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiQuery(q) = q;
     let query = q.q.ok_or_else(|| ApiError::bad_request("missing parameter q (a commune name, INSEE code or postal code)"))?;
     if query.trim().is_empty() {
         return Err(ApiError::bad_request("q is blank: give a commune name, INSEE code or postal code"));
@@ -66,9 +66,9 @@ const GP_FIELDS: [&str; 6] =
 /// null when the aids table does not list it) and its GP totals over its communes.
 pub(super) async fn departement(
     State(state): State<AppState>,
-    code: Result<Path<String>, PathRejection>,
+    code: ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let Path(raw) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiPath(raw) = code;
     let code = normalize_department_code(&raw).ok_or_else(|| {
         ApiError::bad_request(format!("{raw:?} is not a département code (01 to 95 except 20, 2A, 2B, 971 to 976)"))
     })?;
