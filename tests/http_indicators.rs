@@ -62,7 +62,7 @@ fn assert_no_nan(what: &str, body: &str) {
 }
 
 fn allier_epcis() -> BTreeSet<String> {
-    atlas().communes().iter().filter(|c| c.dep == "03").filter_map(|c| c.epci.clone()).collect()
+    atlas().atlas.communes().iter().filter(|c| c.dep == "03").filter_map(|c| c.epci.clone()).collect()
 }
 
 #[tokio::test]
@@ -113,7 +113,7 @@ async fn montlucon_row_has_its_santescope_gps_and_an_estimated_near_retirement_c
 #[tokio::test]
 async fn allier_aggregate_is_the_sum_of_its_communes_with_metadata() {
     let snapshot = atlas();
-    let members: Vec<_> = snapshot.communes().iter().filter(|c| c.dep == "03").collect();
+    let members: Vec<_> = snapshot.atlas.communes().iter().filter(|c| c.dep == "03").collect();
     let population: u64 = members.iter().map(|c| u64::from(c.population)).sum();
     let gp: u64 = members.iter().filter_map(|c| c.gp.as_ref()).map(|g| u64::from(g.gp)).sum();
     let body = get("/api/indicators?level=departement&dep=03").await.json();
@@ -139,9 +139,9 @@ async fn allier_aggregate_is_the_sum_of_its_communes_with_metadata() {
     let meta = &body["meta"];
     // APL of the département: its communes' APL weighted by (standardised) population,
     // recomputed here from the analysis function the server uses.
-    let access = medatlas::analysis::apl::default_access(&snapshot).expect("APL computes");
+    let access = medatlas::analysis::apl::default_access(&snapshot.atlas).expect("APL computes");
     let (mut weighted, mut weight) = (0.0, 0.0);
-    for (i, c) in snapshot.communes().iter().enumerate().filter(|(_, c)| c.dep == "03") {
+    for (i, c) in snapshot.atlas.communes().iter().enumerate().filter(|(_, c)| c.dep == "03") {
         if let Some(v) = access.apl[i] {
             weighted += v * f64::from(c.population);
             weight += f64::from(c.population);
@@ -249,7 +249,7 @@ async fn geojson_is_a_feature_collection_with_geometries() {
 async fn basin_by_codes_sums_its_communes() {
     let snapshot = atlas();
     let codes = ["03185", "03095", "03321"];
-    let population: u64 = codes.iter().map(|c| snapshot.commune(c).map(|c| u64::from(c.population)).expect("commune exists")).sum();
+    let population: u64 = codes.iter().map(|c| snapshot.atlas.commune(c).map(|c| u64::from(c.population)).expect("commune exists")).sum();
     // A repeated code, and one without its leading zero, count once.
     let a = post_json("/api/indicators/basin", &json!({"name": "Montluçon", "codes": ["03185", "03095", "03321", "03185", "3185"]})).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
@@ -320,7 +320,7 @@ async fn bad_requests_get_json_errors_with_fitting_statuses() {
 
 #[tokio::test]
 async fn bad_basins_get_json_errors_with_fitting_statuses() {
-    let merged = atlas().former_communes().first().map(|f| (f.code.clone(), f.successor.clone()));
+    let merged = atlas().atlas.former_communes().first().map(|f| (f.code.clone(), f.successor.clone()));
     let bowtie = json!({"type": "Polygon", "coordinates": [[[2.5, 46.3], [2.7, 46.4], [2.7, 46.3], [2.5, 46.4], [2.5, 46.3]]]});
     let at_sea = json!({"type": "Polygon", "coordinates": [[[-5.0, 46.0], [-4.9, 46.0], [-4.9, 46.1], [-5.0, 46.0]]]});
     let mut cases = vec![

@@ -96,7 +96,8 @@ async fn montlucon_is_nearest_to_the_montlucon_bien_assis_msp() {
 
 #[tokio::test]
 async fn from_the_commune_farthest_from_any_msp_distances_are_haversine_and_ordered() {
-    let atlas = atlas();
+    let snapshot = atlas();
+    let atlas = &snapshot.atlas;
     // The commune of Cantal or Haute-Loire whose nearest MSP is farthest: found by scanning.
     let (far, far_km) = atlas
         .communes()
@@ -130,7 +131,8 @@ async fn from_the_commune_farthest_from_any_msp_distances_are_haversine_and_orde
 
 #[tokio::test]
 async fn answers_equal_a_full_scan_for_50_random_communes() {
-    let atlas = atlas();
+    let snapshot = atlas();
+    let atlas = &snapshot.atlas;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20_241_122);
     for _ in 0..50 {
         let c = &atlas.communes()[rng.random_range(0..atlas.communes().len())];
@@ -151,7 +153,8 @@ async fn answers_equal_a_full_scan_for_50_random_communes() {
 
 #[tokio::test]
 async fn k_above_the_msp_count_returns_every_msp() {
-    let atlas = atlas();
+    let snapshot = atlas();
+    let atlas = &snapshot.atlas;
     let total = msp_count(&atlas);
     assert_eq!(total, 29, "the embedded default lists 29 MSP sites");
     for uri in ["/api/communes/15014/nearest-msp?k=100", "/api/nearest-msp?lon=3.08&lat=45.78&k=100"] {
@@ -163,7 +166,8 @@ async fn k_above_the_msp_count_returns_every_msp() {
 
 #[tokio::test]
 async fn bad_parameters_get_json_errors_with_fitting_statuses() {
-    let atlas = atlas();
+    let snapshot = atlas();
+    let atlas = &snapshot.atlas;
     let merged = atlas
         .former_communes()
         .iter()

@@ -153,7 +153,8 @@ async fn bad_panorama_requests_are_json_errors() {
 /// The classed styles: breaks from the loaded atlas, written into the legend and the fill.
 #[tokio::test]
 async fn classed_styles_carry_breaks_of_the_loaded_atlas() {
-    let atlas = state().snapshot();
+    let snapshot = state().snapshot();
+    let atlas = &snapshot.atlas;
     // Communes of at least 1,000 inhabitants set the breaks (the styles' min_population).
     let with_density = atlas.communes().iter().filter(|c| c.gp.is_some() && c.population >= 1_000).count() as u64;
     let legend_of = |style: &Value| style["metadata"]["medatlas:legend"].clone();
@@ -198,7 +199,7 @@ async fn classed_styles_carry_breaks_of_the_loaded_atlas() {
 async fn an_atlas_without_gp_counts_still_gets_its_maps() {
     let config = medatlas::atlas::LoadConfig { no_default_health: true, ..Default::default() };
     let bare = AppState::new(Atlas::load(&config, &|_, _| {}).expect("geography loads"));
-    assert!(bare.snapshot().communes().iter().all(|c| c.gp.is_none()), "the fixture has no GP counts");
+    assert!(bare.snapshot().atlas.communes().iter().all(|c| c.gp.is_none()), "the fixture has no GP counts");
     for name in ["gp_density", "near_retirement"] {
         let (status, style) = json_from(bare.clone(), &format!("/styles/{name}.json")).await;
         assert_eq!(status, StatusCode::OK, "{name}: {style}");

@@ -179,18 +179,18 @@ pub(super) async fn indicators(
     let filter = AreaFilter { dep: given(&q.dep).map(str::to_string), region: given(&q.region).map(str::to_string) };
     let snapshot = state.snapshot();
     let access = snapshot.access();
-    let areas = density::areas(&snapshot, level, &filter, access, &opts).map_err(density_error)?;
-    let mut meta = meta(&snapshot, &opts, access);
+    let areas = density::areas(&snapshot.atlas, level, &filter, access, &opts).map_err(density_error)?;
+    let mut meta = meta(&snapshot.atlas, &opts, access);
     meta["filter"] = json!({ "dep": filter.dep, "region": filter.region });
     // Communes in no area of this level (no EPCI...) are named, not silently dropped.
     meta["communes_without_area"] = json!(
-        density::communes_without_area(&snapshot, level, &filter).iter().map(|&i| snapshot.communes()[i].code.as_str()).collect::<Vec<_>>()
+        density::communes_without_area(&snapshot.atlas, level, &filter).iter().map(|&i| snapshot.atlas.communes()[i].code.as_str()).collect::<Vec<_>>()
     );
     match format {
         Format::Json => Ok(Json(json!({ "level": level, "count": areas.len(), "meta": meta, "areas": areas })).into_response()),
         Format::Csv => csv_response(&areas, None),
         Format::GeoJson => {
-            let body = tokio::task::spawn_blocking(move || geojson_response(&snapshot, Some(level), &areas, None, meta))
+            let body = tokio::task::spawn_blocking(move || geojson_response(&snapshot.atlas, Some(level), &areas, None, meta))
                 .await
                 .map_err(ApiError::internal)??;
             Ok(body)
@@ -211,14 +211,14 @@ pub(super) async fn commune(
     let format = format_of(given(&q.format), &headers)?;
     let opts = options(&q)?;
     let snapshot = state.snapshot();
-    let i = super::resolve_commune(&snapshot, &code)?;
+    let i = super::communes::resolve_commune(&snapshot.atlas, &code)?;
     let access = snapshot.access();
-    let area = density::commune(&snapshot, i, access, &opts).map_err(density_error)?;
-    let meta = meta(&snapshot, &opts, access);
+    let area = density::commune(&snapshot.atlas, i, access, &opts).map_err(density_error)?;
+    let meta = meta(&snapshot.atlas, &opts, access);
     match format {
         Format::Json => Ok(Json(json!({ "level": Level::Commune, "meta": meta, "area": area })).into_response()),
         Format::Csv => csv_response(std::slice::from_ref(&area), None),
-        Format::GeoJson => geojson_response(&snapshot, Some(Level::Commune), std::slice::from_ref(&area), None, meta),
+        Format::GeoJson => geojson_response(&snapshot.atlas, Some(Level::Commune), std::slice::from_ref(&area), None, meta),
     }
 }
 
@@ -254,12 +254,12 @@ pub(super) async fn basin(
                 "give codes (a list of INSEE commune codes) or polygon (a GeoJSON Polygon or MultiPolygon, or a Feature holding one)",
             ));
         }
-        (Some(codes), None) => (resolve_codes(&snapshot, &codes)?, json!({ "by": "codes" })),
+        (Some(codes), None) => (resolve_codes(&snapshot.atlas, &codes)?, json!({ "by": "codes" })),
         (None, Some(polygon)) => {
             let polygon = polygon_of(&polygon, true).map_err(|e| ApiError::bad_request(format!("polygon: {e}")))?;
             let snap = Arc::clone(&snapshot);
             // Validating a large polygon is quadratic at worst: off the async workers.
-            let found = tokio::task::spawn_blocking(move || density::communes_in_polygon(&snap, &polygon))
+            let found = tokio::task::spawn_blocking(move || density::communes_in_polygon(&snap.atlas, &polygon))
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(basin_error)?;
@@ -268,9 +268,9 @@ pub(super) async fn basin(
         }
     };
     let access = snapshot.access();
-    let area = density::basin(&snapshot, &communes, &name, access, &opts).map_err(basin_error)?;
-    let codes: Vec<String> = area.communes.iter().map(|&i| snapshot.communes()[i].code.clone()).collect();
-    let mut meta = meta(&snapshot, &opts, access);
+    let area = density::basin(&snapshot.atlas, &communes, &name, access, &opts).map_err(basin_error)?;
+    let codes: Vec<String> = area.communes.iter().map(|&i| snapshot.atlas.communes()[i].code.clone()).collect();
+    let mut meta = meta(&snapshot.atlas, &opts, access);
     meta["selection"] = selection;
     match format {
         Format::Json => {
@@ -278,7 +278,7 @@ pub(super) async fn basin(
         }
         Format::Csv => csv_response(std::slice::from_ref(&area), Some(&codes)),
         Format::GeoJson => {
-            let body = tokio::task::spawn_blocking(move || geojson_response(&snapshot, None, std::slice::from_ref(&area), Some(&codes), meta))
+            let body = tokio::task::spawn_blocking(move || geojson_response(&snapshot.atlas, None, std::slice::from_ref(&area), Some(&codes), meta))
                 .await
                 .map_err(ApiError::internal)??;
             Ok(body)

@@ -4,7 +4,8 @@
 //! there.
 
 use super::extract::{ApiPath, ApiQuery};
-use super::{ApiError, AppState, parse_coord, resolve_commune};
+use super::communes::{parse_coord, resolve_commune};
+use super::{ApiError, AppState};
 use crate::analysis::nearest::{self, DEFAULT_K, MAX_K, NearestError, NearestSite, OriginKind};
 use crate::atlas::Atlas;
 use axum::Json;
@@ -85,7 +86,8 @@ pub(super) async fn from_commune(
     let ApiPath(code) = code;
     let ApiQuery(q) = q;
     let k = parse_k(q.k.as_deref())?;
-    let atlas = state.snapshot();
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
     let idx = resolve_commune(&atlas, &code)?;
     let found = nearest::nearest_msp_from_commune(&atlas, idx, k).map_err(nearest_error)?;
     let c = &atlas.communes()[idx];
@@ -107,7 +109,8 @@ pub(super) async fn from_point(
     let lon = parse_coord(q.lon.as_deref(), "lon", 180.0)?;
     let lat = parse_coord(q.lat.as_deref(), "lat", 90.0)?;
     let k = parse_k(q.k.as_deref())?;
-    let atlas = state.snapshot();
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
     let point = Point::new(lon, lat);
     let commune = nearest::check_on_territory(&atlas, point).map_err(nearest_error)?;
     let found = nearest::nearest_msp(&atlas, point, k).map_err(nearest_error)?;

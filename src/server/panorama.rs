@@ -4,7 +4,8 @@
 //! say which ones it left out instead of drawing a blank map.
 
 use super::extract::ApiQuery;
-use super::{ApiError, AppState, meta_json};
+use super::communes::meta_json;
+use super::{ApiError, AppState};
 use crate::analysis::panorama::{self, PanoramaError, Selection};
 use crate::tiles::communes_bounds;
 use axum::Json;
@@ -47,7 +48,8 @@ pub(super) async fn panorama(
 ) -> Result<Json<Value>, ApiError> {
     let ApiQuery(q) = q;
     let selection = selection(q)?;
-    let atlas = state.snapshot();
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
     let p = panorama::panorama(&atlas, &selection).map_err(|e| match e {
         PanoramaError::UnknownDepartement(_) => ApiError::not_found(e.to_string()),
         PanoramaError::PresetOutsideAtlas { .. } => ApiError::not_found(e.to_string()),

@@ -4,7 +4,8 @@
 //! [`crate::analysis::density`]). Handlers parse, call and render.
 
 use super::extract::{ApiPath, ApiQuery};
-use super::{ApiError, AppState, meta_json};
+use super::communes::meta_json;
+use super::{ApiError, AppState};
 use crate::analysis::density::{self, AreaFilter, DensityOptions, Level};
 use crate::model::registry::normalize_department_code;
 use crate::atlas::search::fold;
@@ -72,7 +73,8 @@ pub(super) async fn departement(
     let code = normalize_department_code(&raw).ok_or_else(|| {
         ApiError::bad_request(format!("{raw:?} is not a département code (01 to 95 except 20, 2A, 2B, 971 to 976)"))
     })?;
-    let atlas = state.snapshot();
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
     let dep = atlas
         .department(&code)
         .ok_or_else(|| ApiError::not_found(format!("no département {code} in this atlas ({})", atlas.meta.name)))?;
