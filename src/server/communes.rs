@@ -4,10 +4,12 @@
 
 use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState};
-use crate::atlas::{Atlas, CommuneCodeError};
+use crate::atlas::{Atlas, CommuneCodeError, CommuneView, SourceInfo};
+use crate::model::travel::TravelInfo;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
@@ -16,19 +18,55 @@ pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "status": "ok", "communes": atlas.communes().len(), "sites": atlas.sites().len() }))
 }
 
-pub(super) fn meta_json(atlas: &Atlas) -> Value {
+/// What an answer says about the atlas it comes from (its `meta`, or `/api/meta` itself).
+#[derive(Serialize)]
+pub(super) struct AtlasMetaAnswer<'a> {
+    name: &'a str,
+    synthetic_gp: bool,
+    near_retirement_estimated: bool,
+    gp_notes: Vec<String>,
+    sources: &'a [SourceInfo],
+    travel_times: TravelInfo,
+    /// Vintages of the official DREES APL the communes carry, each once, in order.
+    apl_official_years: Vec<u16>,
+}
+
+pub(super) fn meta_json(atlas: &Atlas) -> AtlasMetaAnswer<'_> {
     let mut official_years: Vec<u16> = atlas.communes().iter().filter_map(|c| c.apl_official.as_ref().map(|o| o.year)).collect();
     official_years.sort_unstable();
     official_years.dedup();
-    json!({
-        "name": atlas.meta.name,
-        "synthetic_gp": atlas.meta.synthetic_gp,
-        "near_retirement_estimated": atlas.meta.near_retirement_estimated,
-        "gp_notes": atlas.meta.gp_notes(),
-        "sources": atlas.meta.sources,
-        "travel_times": atlas.travel_times().info(),
-        "apl_official_years": official_years,
-    })
+    AtlasMetaAnswer {
+        name: &atlas.meta.name,
+        synthetic_gp: atlas.meta.synthetic_gp,
+        near_retirement_estimated: atlas.meta.near_retirement_estimated,
+        gp_notes: atlas.meta.gp_notes(),
+        sources: &atlas.meta.sources,
+        travel_times: atlas.travel_times().info(),
+        apl_official_years: official_years,
+    }
+}
+
+/// `GET /api/meta`: the atlas's meta with its commune count and its départements.
+#[derive(Serialize)]
+struct MetaAnswer<'a> {
+    #[serde(flatten)]
+    atlas: AtlasMetaAnswer<'a>,
+    communes: usize,
+    departements: Vec<DepartementName<'a>>,
+}
+
+#[derive(Serialize)]
+struct DepartementName<'a> {
+    code: &'a str,
+    name: &'a str,
+}
+
+/// `GET /api/communes/{code}`: everything the atlas knows about the commune, and its `meta`.
+#[derive(Serialize)]
+struct CommuneAnswer<'a> {
+    #[serde(flatten)]
+    view: CommuneView<'a>,
+    meta: AtlasMetaAnswer<'a>,
 }
 
 /// `GET /api/access/compare-official`: our APL against DREES's published one, over the
@@ -43,27 +81,19 @@ pub(super) async fn compare_official(State(state): State<AppState>) -> Result<Js
     Ok(Json(found))
 }
 
-pub(super) async fn meta(State(state): State<AppState>) -> Json<Value> {
+pub(super) async fn meta(State(state): State<AppState>) -> Response {
     let snapshot = state.snapshot();
     let atlas = &snapshot.atlas;
-    let mut m = meta_json(&atlas);
-    m["communes"] = json!(atlas.communes().len());
-    m["departements"] = json!(atlas.departments().iter().map(|d| json!({"code": d.code, "name": d.name})).collect::<Vec<_>>());
-    Json(m)
+    let departements = atlas.departments().iter().map(|d| DepartementName { code: &d.code, name: &d.name }).collect();
+    Json(MetaAnswer { atlas: meta_json(atlas), communes: atlas.communes().len(), departements }).into_response()
 }
 
-pub(super) async fn commune(
-    State(state): State<AppState>,
-    code: ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
-    let ApiPath(code) = code;
+pub(super) async fn commune(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> Result<Response, ApiError> {
     let snapshot = state.snapshot();
     let atlas = &snapshot.atlas;
-    let resolved = &atlas.communes()[resolve_commune(&atlas, &code)?].code;
+    let resolved = &atlas.communes()[resolve_commune(atlas, &code)?].code;
     let view = atlas.commune_view(resolved).ok_or_else(|| ApiError::not_found(format!("no commune {resolved}")))?;
-    let mut body = serde_json::to_value(&view).map_err(ApiError::internal)?;
-    body["meta"] = meta_json(&atlas);
-    Ok(Json(body))
+    Ok(Json(CommuneAnswer { view, meta: meta_json(atlas) }).into_response())
 }
 
 /// A commune code from a URL to the commune's position, for every `/api/communes/{code}/...`
