@@ -11,7 +11,7 @@ use crate::atlas::Atlas;
 use axum::Json;
 use axum::extract::State;
 use geo::Point;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// Query of `/api/communes/{code}/nearest-msp`. Strings, so that a bad value gets our message
@@ -61,20 +61,32 @@ fn site_json(atlas: &Atlas, s: &NearestSite) -> Value {
     })
 }
 
-/// The answer shared by both endpoints; `note` says why `sites` is empty.
-fn body(atlas: &Atlas, from: Value, k: usize, found: &[NearestSite]) -> Value {
-    let mut body = json!({
-        "from": from,
-        "k": k,
-        "travel_times": atlas.travel_times().kind(),
-        "travel_model": atlas.travel_times().describe(),
-        "distance": "great-circle (haversine) metres from the origin point to the site's location",
-        "sites": found.iter().map(|s| site_json(atlas, s)).collect::<Vec<_>>(),
+/// The answer shared by both endpoints; `note` (absent otherwise) says why `sites` is empty.
+#[derive(Serialize)]
+pub(super) struct NearestAnswer {
+    from: Value,
+    k: usize,
+    travel_times: &'static str,
+    travel_model: String,
+    distance: &'static str,
+    sites: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+fn body(atlas: &Atlas, from: Value, k: usize, found: &[NearestSite]) -> Json<NearestAnswer> {
+    let note = found.is_empty().then(|| {
+        format!("this atlas ({}) holds no MSP site: load some (FINESS, GeoJSON sites, SanteScope) to get an answer", atlas.meta.name)
     });
-    if found.is_empty() {
-        body["note"] = json!(format!("this atlas ({}) holds no MSP site: load some (FINESS, GeoJSON sites, SanteScope) to get an answer", atlas.meta.name));
-    }
-    body
+    Json(NearestAnswer {
+        from,
+        k,
+        travel_times: atlas.travel_times().kind(),
+        travel_model: atlas.travel_times().describe(),
+        distance: "great-circle (haversine) metres from the origin point to the site's location",
+        sites: found.iter().map(|s| site_json(atlas, s)).collect(),
+        note,
+    })
 }
 
 /// `GET /api/communes/{code}/nearest-msp?k=`: from the commune's representative point.
@@ -82,7 +94,7 @@ pub(super) async fn from_commune(
     State(state): State<AppState>,
     code: ApiPath<String>,
     q: ApiQuery<CommuneQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NearestAnswer>, ApiError> {
     let ApiPath(code) = code;
     let ApiQuery(q) = q;
     let k = parse_k(q.k.as_deref())?;
@@ -97,14 +109,14 @@ pub(super) async fn from_commune(
         "point": [c.repr_point.x(), c.repr_point.y()],
         "point_kind": OriginKind::of(c).as_str(),
     });
-    Ok(Json(body(&atlas, from, k, &found)))
+    Ok(body(atlas, from, k, &found))
 }
 
 /// `GET /api/nearest-msp?lon=&lat=&k=`: from a point on the atlas's territory.
 pub(super) async fn from_point(
     State(state): State<AppState>,
     q: ApiQuery<PointQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NearestAnswer>, ApiError> {
     let ApiQuery(q) = q;
     let lon = parse_coord(q.lon.as_deref(), "lon", 180.0)?;
     let lat = parse_coord(q.lat.as_deref(), "lat", 90.0)?;
@@ -119,5 +131,5 @@ pub(super) async fn from_point(
         "commune": commune.map(|c| c.code.as_str()),
         "name": commune.map(|c| c.name.as_str()),
     });
-    Ok(Json(body(&atlas, from, k, &found)))
+    Ok(body(atlas, from, k, &found))
 }
