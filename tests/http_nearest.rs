@@ -1,17 +1,16 @@
 //! The nearest-MSP endpoints over the embedded default (29 ARS-labelled MSP of Allier, 2022),
 //! driven in-process (no socket), checked against distances recomputed here.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::StatusCode;
 use medatlas::model::RoadEstimate;
 use medatlas::atlas::{Atlas, LoadConfig};
 use medatlas::index::haversine_m;
-use medatlas::server::{AppState, router};
+use medatlas::server::AppState;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use std::sync::OnceLock;
-use tower::ServiceExt;
 
 fn state() -> AppState {
     static STATE: OnceLock<AppState> = OnceLock::new();
@@ -23,11 +22,7 @@ fn atlas() -> std::sync::Arc<medatlas::server::Snapshot> {
 }
 
 async fn get_from(state: AppState, uri: &str) -> (StatusCode, Value) {
-    let response = router(state).oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("answer");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{uri}: body is not JSON ({e}): {bytes:?}"));
-    (status, json)
+    common::get_json(&state, uri).await
 }
 
 async fn get(uri: &str) -> (StatusCode, Value) {

@@ -1,15 +1,14 @@
 //! The search box and département panel endpoints over the embedded default (former Auvergne
 //! region: 03, 15, 43, 63), driven in-process (no socket), checked against the atlas.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::StatusCode;
 use medatlas::atlas::{Atlas, LoadConfig};
-use medatlas::server::{AppState, router};
+use medatlas::server::AppState;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
-use tower::ServiceExt;
 
 fn state() -> AppState {
     static STATE: OnceLock<AppState> = OnceLock::new();
@@ -21,11 +20,7 @@ fn atlas() -> std::sync::Arc<medatlas::server::Snapshot> {
 }
 
 async fn get_from(state: AppState, uri: &str) -> (StatusCode, Value) {
-    let response = router(state).oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("answer");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{uri}: body is not JSON ({e}): {bytes:?}"));
-    (status, json)
+    common::get_json(&state, uri).await
 }
 
 async fn get(uri: &str) -> (StatusCode, Value) {
