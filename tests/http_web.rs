@@ -1,15 +1,14 @@
 //! The viewer's side of the server: pages, styles and the panorama API, driven in-process over
 //! the embedded default; and the rule that nothing the browser loads names another origin.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::{StatusCode, header};
 use medatlas::atlas::Atlas;
-use medatlas::server::{AppState, router};
+use medatlas::server::AppState;
 use serde_json::Value;
 use std::path::Path;
 use std::sync::OnceLock;
-use tower::ServiceExt;
 
 fn state() -> AppState {
     static STATE: OnceLock<AppState> = OnceLock::new();
@@ -21,12 +20,8 @@ async fn fetch(uri: &str) -> (StatusCode, String, String) {
 }
 
 async fn fetch_from(state: AppState, uri: &str) -> (StatusCode, String, String) {
-    let request = Request::get(uri).header(header::HOST, "atlas.test:8080").body(Body::empty()).expect("request");
-    let response = router(state).oneshot(request).await.expect("answer");
-    let status = response.status();
-    let kind = response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, kind, String::from_utf8(bytes.to_vec()).expect("utf-8 body"))
+    let answer = common::get_with(&state, uri, &[(header::HOST, "atlas.test:8080")]).await;
+    (answer.status, answer.content_type, String::from_utf8(answer.body).expect("utf-8 body"))
 }
 
 async fn json(uri: &str) -> (StatusCode, Value) {
