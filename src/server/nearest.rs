@@ -100,8 +100,8 @@ pub(super) async fn from_commune(
     let k = parse_k(q.k.as_deref())?;
     let snapshot = state.snapshot();
     let atlas = &snapshot.atlas;
-    let idx = resolve_commune(&atlas, &code)?;
-    let found = nearest::nearest_msp_from_commune(&atlas, idx, k).map_err(nearest_error)?;
+    let idx = resolve_commune(atlas, &code)?;
+    let found = nearest::nearest_msp_from_commune(atlas, idx, k).map_err(nearest_error)?;
     let c = &atlas.communes()[idx];
     let from = json!({
         "commune": c.code,
@@ -124,8 +124,8 @@ pub(super) async fn from_point(
     let snapshot = state.snapshot();
     let atlas = &snapshot.atlas;
     let point = Point::new(lon, lat);
-    let commune = nearest::check_on_territory(&atlas, point).map_err(nearest_error)?;
-    let found = nearest::nearest_msp(&atlas, point, k).map_err(nearest_error)?;
+    let commune = nearest::check_on_territory(atlas, point).map_err(nearest_error)?;
+    let found = nearest::nearest_msp(atlas, point, k).map_err(nearest_error)?;
     let from = json!({
         "point": [lon, lat],
         "commune": commune.map(|c| c.code.as_str()),

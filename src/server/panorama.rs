@@ -50,7 +50,7 @@ pub(super) async fn panorama(
     let selection = selection(q)?;
     let snapshot = state.snapshot();
     let atlas = &snapshot.atlas;
-    let p = panorama::panorama(&atlas, &selection).map_err(|e| match e {
+    let p = panorama::panorama(atlas, &selection).map_err(|e| match e {
         PanoramaError::UnknownDepartement(_) => ApiError::not_found(e.to_string()),
         PanoramaError::PresetOutsideAtlas { .. } => ApiError::not_found(e.to_string()),
         PanoramaError::TooManyCodes { .. } | PanoramaError::NoCodes => ApiError::bad_request(e.to_string()),
@@ -104,7 +104,7 @@ pub(super) async fn panorama(
             "gp_near_retirement": totals.2,
             "gp_near_retirement_estimated": totals.2.is_some() && near_estimated,
         },
-        "bbox": communes_bounds(&atlas, p.communes.iter().copied()),
-        "meta": meta_json(&atlas),
+        "bbox": communes_bounds(atlas, p.communes.iter().copied()),
+        "meta": meta_json(atlas),
     })))
 }
