@@ -1,13 +1,12 @@
 //! The HTTP API over the embedded default, driven in-process (no socket).
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::StatusCode;
 use medatlas::atlas::Atlas;
-use medatlas::server::{AppState, router};
+use medatlas::server::AppState;
 use serde_json::Value;
 use std::sync::OnceLock;
-use tower::ServiceExt;
 
 fn state() -> AppState {
     static STATE: OnceLock<AppState> = OnceLock::new();
@@ -15,11 +14,7 @@ fn state() -> AppState {
 }
 
 async fn get(uri: &str) -> (StatusCode, Value) {
-    let response = router(state()).oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("answer");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{uri}: body is not JSON ({e}): {bytes:?}"));
-    (status, json)
+    common::get_json(&state(), uri).await
 }
 
 #[tokio::test]

@@ -1,14 +1,15 @@
 //! The indicator endpoints over the embedded default, driven in-process (no socket).
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use medatlas::atlas::Atlas;
-use medatlas::server::{AppState, router};
+use common::Answer;
+use medatlas::server::AppState;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
-use tower::ServiceExt;
 
 fn state() -> AppState {
     static STATE: OnceLock<AppState> = OnceLock::new();
@@ -19,24 +20,8 @@ fn atlas() -> std::sync::Arc<medatlas::server::Snapshot> {
     state().snapshot()
 }
 
-struct Answer {
-    status: StatusCode,
-    content_type: String,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
-    }
-}
-
 async fn send(request: Request<Body>) -> Answer {
-    let response = router(state()).oneshot(request).await.expect("answer");
-    let status = response.status();
-    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    Answer { status, content_type, body: String::from_utf8_lossy(&bytes).into_owned() }
+    common::send(&state(), request).await
 }
 
 async fn get(uri: &str) -> Answer {
@@ -62,7 +47,7 @@ fn assert_no_nan(what: &str, body: &str) {
 }
 
 fn allier_epcis() -> BTreeSet<String> {
-    atlas().communes().iter().filter(|c| c.dep == "03").filter_map(|c| c.epci.clone()).collect()
+    atlas().atlas.communes().iter().filter(|c| c.dep == "03").filter_map(|c| c.epci.clone()).collect()
 }
 
 #[tokio::test]
@@ -71,7 +56,7 @@ async fn each_level_lists_the_areas_of_allier() {
     assert!(epcis.len() > 5, "{epcis:?}");
     for (level, count) in [("commune", 317), ("epci", epcis.len()), ("departement", 1), ("region", 1)] {
         let a = get(&format!("/api/indicators?level={level}&dep=03")).await;
-        assert_eq!(a.status, StatusCode::OK, "{level}: {}", a.body);
+        assert_eq!(a.status, StatusCode::OK, "{level}: {}", a.text());
         assert!(a.content_type.starts_with("application/json"), "{}", a.content_type);
         let body = a.json();
         assert_eq!(body["level"], level);
@@ -100,7 +85,7 @@ async fn montlucon_row_has_its_santescope_gps_and_an_estimated_near_retirement_c
     assert_eq!(row["synthetic"], false);
     // The CSV says it too.
     let csv = get("/api/indicators?level=commune&dep=03&format=csv").await;
-    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    let mut reader = csv::Reader::from_reader(csv.body.as_slice());
     let headers = reader.headers().expect("header").clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
     let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
@@ -113,7 +98,7 @@ async fn montlucon_row_has_its_santescope_gps_and_an_estimated_near_retirement_c
 #[tokio::test]
 async fn allier_aggregate_is_the_sum_of_its_communes_with_metadata() {
     let snapshot = atlas();
-    let members: Vec<_> = snapshot.communes().iter().filter(|c| c.dep == "03").collect();
+    let members: Vec<_> = snapshot.atlas.communes().iter().filter(|c| c.dep == "03").collect();
     let population: u64 = members.iter().map(|c| u64::from(c.population)).sum();
     let gp: u64 = members.iter().filter_map(|c| c.gp.as_ref()).map(|g| u64::from(g.gp)).sum();
     let body = get("/api/indicators?level=departement&dep=03").await.json();
@@ -139,9 +124,9 @@ async fn allier_aggregate_is_the_sum_of_its_communes_with_metadata() {
     let meta = &body["meta"];
     // APL of the département: its communes' APL weighted by (standardised) population,
     // recomputed here from the analysis function the server uses.
-    let access = medatlas::analysis::apl::default_access(&snapshot).expect("APL computes");
+    let access = medatlas::analysis::apl::default_access(&snapshot.atlas).expect("APL computes");
     let (mut weighted, mut weight) = (0.0, 0.0);
-    for (i, c) in snapshot.communes().iter().enumerate().filter(|(_, c)| c.dep == "03") {
+    for (i, c) in snapshot.atlas.communes().iter().enumerate().filter(|(_, c)| c.dep == "03") {
         if let Some(v) = access.apl[i] {
             weighted += v * f64::from(c.population);
             weight += f64::from(c.population);
@@ -184,9 +169,9 @@ async fn projection_and_threshold_follow_the_parameters() {
 #[tokio::test]
 async fn csv_has_a_header_and_one_row_per_area() {
     for a in [get("/api/indicators?level=commune&dep=03&format=csv").await, get_accept("/api/indicators?level=commune&dep=03", "text/csv").await] {
-        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text());
         assert_eq!(a.content_type, "text/csv; charset=utf-8");
-        let mut reader = csv::Reader::from_reader(a.body.as_bytes());
+        let mut reader = csv::Reader::from_reader(a.body.as_slice());
         let headers = reader.headers().expect("header").clone();
         assert_eq!(&headers[0], "code");
         assert!(headers.iter().any(|h| h == "gp_per_10k") && headers.iter().any(|h| h == "missing"));
@@ -209,11 +194,11 @@ async fn one_communes_row_equals_its_row_in_the_departement() {
     for code in ["03185", "03084", "03001"] {
         let expected = all["areas"].as_array().unwrap().iter().find(|a| a["code"] == code).expect("in Allier").clone();
         let one = get(&format!("/api/communes/{code}/indicators")).await;
-        assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+        assert_eq!(one.status, StatusCode::OK, "{}", one.text());
         assert_eq!(one.json()["area"], expected, "{code}");
         let csv = get(&format!("/api/communes/{code}/indicators?format=csv")).await;
         assert_eq!(csv.content_type, "text/csv; charset=utf-8");
-        let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.body.as_bytes()).records().collect::<Result<_, _>>().unwrap();
+        let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.body.as_slice()).records().collect::<Result<_, _>>().unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(&rows[0][0], code);
     }
@@ -232,9 +217,9 @@ async fn geojson_is_a_feature_collection_with_geometries() {
         ("/api/indicators?level=commune&dep=03", "application/geo+json, application/json;q=0.5", 317),
     ] {
         let a = get_accept(uri, accept).await;
-        assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.body);
+        assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.text());
         assert_eq!(a.content_type, "application/geo+json", "{uri}");
-        let fc: geojson::FeatureCollection = a.body.parse::<geojson::GeoJson>().ok().and_then(|g| g.try_into().ok()).expect("a FeatureCollection");
+        let fc: geojson::FeatureCollection = a.text().parse::<geojson::GeoJson>().ok().and_then(|g| g.try_into().ok()).expect("a FeatureCollection");
         assert_eq!(fc.features.len(), count, "{uri}");
         for f in &fc.features {
             let g = f.geometry.as_ref().expect("a geometry");
@@ -249,10 +234,10 @@ async fn geojson_is_a_feature_collection_with_geometries() {
 async fn basin_by_codes_sums_its_communes() {
     let snapshot = atlas();
     let codes = ["03185", "03095", "03321"];
-    let population: u64 = codes.iter().map(|c| snapshot.commune(c).map(|c| u64::from(c.population)).expect("commune exists")).sum();
+    let population: u64 = codes.iter().map(|c| snapshot.atlas.commune(c).map(|c| u64::from(c.population)).expect("commune exists")).sum();
     // A repeated code, and one without its leading zero, count once.
     let a = post_json("/api/indicators/basin", &json!({"name": "Montluçon", "codes": ["03185", "03095", "03321", "03185", "3185"]})).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     let body = a.json();
     assert_eq!(body["level"], "basin");
     assert_eq!(body["area"]["name"], "Montluçon");
@@ -263,9 +248,9 @@ async fn basin_by_codes_sums_its_communes() {
     assert_eq!(body["meta"]["synthetic_gp"], false);
 
     let csv = post("/api/indicators/basin?format=csv", "application/json", json!({"codes": codes}).to_string()).await;
-    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
-    assert_eq!(csv.body.lines().count(), 2, "{}", csv.body);
-    assert!(csv.body.contains("03095 03185 03321"), "{}", csv.body);
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text());
+    assert_eq!(csv.text().lines().count(), 2, "{}", csv.text());
+    assert!(csv.text().contains("03095 03185 03321"), "{}", csv.text());
 
     let gj = send(
         Request::post("/api/indicators/basin")
@@ -275,8 +260,8 @@ async fn basin_by_codes_sums_its_communes() {
             .expect("request"),
     )
     .await;
-    assert_eq!(gj.status, StatusCode::OK, "{}", gj.body);
-    let fc: geojson::FeatureCollection = gj.body.parse::<geojson::GeoJson>().ok().and_then(|g| g.try_into().ok()).expect("a FeatureCollection");
+    assert_eq!(gj.status, StatusCode::OK, "{}", gj.text());
+    let fc: geojson::FeatureCollection = gj.text().parse::<geojson::GeoJson>().ok().and_then(|g| g.try_into().ok()).expect("a FeatureCollection");
     assert_eq!(fc.features.len(), 1);
     assert!(fc.features[0].geometry.is_some());
 }
@@ -286,7 +271,7 @@ async fn basin_by_polygon_holds_montlucon() {
     let square = json!({"type": "Polygon", "coordinates": [[[2.58, 46.32], [2.62, 46.32], [2.62, 46.36], [2.58, 46.36], [2.58, 46.32]]]});
     for polygon in [square.clone(), json!({"type": "Feature", "properties": {"n": 1}, "geometry": square})] {
         let a = post_json("/api/indicators/basin", &json!({"name": "around Montluçon", "polygon": polygon})).await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text());
         let body = a.json();
         assert!(body["communes"].as_array().is_some_and(|c| c.contains(&json!("03185"))), "{body}");
         assert_eq!(body["meta"]["selection"]["by"], "polygon");
@@ -312,7 +297,7 @@ async fn bad_requests_get_json_errors_with_fitting_statuses() {
         ("/api/indicators/basin", StatusCode::METHOD_NOT_ALLOWED, "POST only"),
     ] {
         let a = get(uri).await;
-        assert_eq!(a.status, status, "{uri}: {}", a.body);
+        assert_eq!(a.status, status, "{uri}: {}", a.text());
         let body = a.json();
         assert!(body["error"].as_str().is_some_and(|e| e.contains(says)), "{uri}: {body}");
     }
@@ -320,7 +305,7 @@ async fn bad_requests_get_json_errors_with_fitting_statuses() {
 
 #[tokio::test]
 async fn bad_basins_get_json_errors_with_fitting_statuses() {
-    let merged = atlas().former_communes().first().map(|f| (f.code.clone(), f.successor.clone()));
+    let merged = atlas().atlas.former_communes().first().map(|f| (f.code.clone(), f.successor.clone()));
     let bowtie = json!({"type": "Polygon", "coordinates": [[[2.5, 46.3], [2.7, 46.4], [2.7, 46.3], [2.5, 46.4], [2.5, 46.3]]]});
     let at_sea = json!({"type": "Polygon", "coordinates": [[[-5.0, 46.0], [-4.9, 46.0], [-4.9, 46.1], [-5.0, 46.0]]]});
     let mut cases = vec![
@@ -342,7 +327,7 @@ async fn bad_basins_get_json_errors_with_fitting_statuses() {
     }
     for (body, says) in cases {
         let a = post_json("/api/indicators/basin", &body).await;
-        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{body}: {}", a.body);
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{body}: {}", a.text());
         let err = a.json();
         assert!(err["error"].as_str().is_some_and(|e| e.contains(&says)), "{body}: {err}");
     }
@@ -356,11 +341,11 @@ async fn bad_basins_get_json_errors_with_fitting_statuses() {
         ("text/plain", "{\"codes\": [\"03185\"]}", StatusCode::UNSUPPORTED_MEDIA_TYPE),
     ] {
         let a = post("/api/indicators/basin", content_type, body).await;
-        assert_eq!(a.status, status, "{content_type} {body}: {}", a.body);
+        assert_eq!(a.status, status, "{content_type} {body}: {}", a.text());
         assert!(a.json()["error"].as_str().is_some_and(|e| !e.is_empty()));
     }
     let query = post("/api/indicators/basin?replacement=2", "application/json", json!({"codes": ["03185"]}).to_string()).await;
-    assert_eq!(query.status, StatusCode::BAD_REQUEST, "{}", query.body);
+    assert_eq!(query.status, StatusCode::BAD_REQUEST, "{}", query.text());
 }
 
 #[tokio::test]
@@ -369,7 +354,7 @@ async fn a_body_over_one_mebibyte_is_refused_with_413() {
     let body = json!({ "codes": codes }).to_string();
     assert!(body.len() > 1024 * 1024);
     let a = post("/api/indicators/basin", "application/json", body).await;
-    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.body);
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
     assert!(a.json()["error"].as_str().is_some_and(|e| !e.is_empty()));
 }
 
@@ -380,17 +365,17 @@ async fn no_answer_holds_nan_or_infinity() {
             for params in ["", "&years=0&min_population=0", "&years=1000&replacement=1&horizon=0.001"] {
                 let uri = format!("/api/indicators?level={level}&format={format}{params}");
                 let a = get(&uri).await;
-                assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.body);
-                assert_no_nan(&uri, &a.body);
+                assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.text());
+                assert_no_nan(&uri, &a.text());
             }
         }
     }
     let a = get("/api/indicators?level=epci&dep=15&format=geojson").await;
     assert_eq!(a.status, StatusCode::OK);
-    assert_no_nan("geojson", &a.body);
+    assert_no_nan("geojson", &a.text());
     let b = post_json("/api/indicators/basin", &json!({"codes": ["03185", "15014"]})).await;
-    assert_eq!(b.status, StatusCode::OK, "{}", b.body);
-    assert_no_nan("basin", &b.body);
+    assert_eq!(b.status, StatusCode::OK, "{}", b.text());
+    assert_no_nan("basin", &b.text());
 }
 
 #[tokio::test]
@@ -399,11 +384,10 @@ async fn wrong_methods_get_405_with_allow_and_a_json_body() {
         (Request::get("/api/indicators/basin").body(Body::empty()), "POST"),
         (Request::post("/api/indicators").body(Body::empty()), "GET, HEAD"),
     ] {
-        let response = router(state()).oneshot(request.expect("request")).await.expect("answer");
-        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(response.headers().get(header::ALLOW).and_then(|v| v.to_str().ok()), Some(allow));
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        let body: Value = serde_json::from_slice(&bytes).expect("JSON");
+        let response = send(request.expect("request")).await;
+        assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()), Some(allow));
+        let body: Value = serde_json::from_slice(&response.body).expect("JSON");
         assert!(body["error"].as_str().is_some_and(|e| e.contains(allow)), "{body}");
     }
 }

@@ -1,17 +1,16 @@
 //! The nearest-MSP endpoints over the embedded default (29 ARS-labelled MSP of Allier, 2022),
 //! driven in-process (no socket), checked against distances recomputed here.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::StatusCode;
 use medatlas::model::RoadEstimate;
 use medatlas::atlas::{Atlas, LoadConfig};
 use medatlas::index::haversine_m;
-use medatlas::server::{AppState, router};
+use medatlas::server::AppState;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use std::sync::OnceLock;
-use tower::ServiceExt;
 
 fn state() -> AppState {
     static STATE: OnceLock<AppState> = OnceLock::new();
@@ -23,11 +22,7 @@ fn atlas() -> std::sync::Arc<medatlas::server::Snapshot> {
 }
 
 async fn get_from(state: AppState, uri: &str) -> (StatusCode, Value) {
-    let response = router(state).oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("answer");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{uri}: body is not JSON ({e}): {bytes:?}"));
-    (status, json)
+    common::get_json(&state, uri).await
 }
 
 async fn get(uri: &str) -> (StatusCode, Value) {
@@ -96,7 +91,8 @@ async fn montlucon_is_nearest_to_the_montlucon_bien_assis_msp() {
 
 #[tokio::test]
 async fn from_the_commune_farthest_from_any_msp_distances_are_haversine_and_ordered() {
-    let atlas = atlas();
+    let snapshot = atlas();
+    let atlas = &snapshot.atlas;
     // The commune of Cantal or Haute-Loire whose nearest MSP is farthest: found by scanning.
     let (far, far_km) = atlas
         .communes()
@@ -130,7 +126,8 @@ async fn from_the_commune_farthest_from_any_msp_distances_are_haversine_and_orde
 
 #[tokio::test]
 async fn answers_equal_a_full_scan_for_50_random_communes() {
-    let atlas = atlas();
+    let snapshot = atlas();
+    let atlas = &snapshot.atlas;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20_241_122);
     for _ in 0..50 {
         let c = &atlas.communes()[rng.random_range(0..atlas.communes().len())];
@@ -151,7 +148,8 @@ async fn answers_equal_a_full_scan_for_50_random_communes() {
 
 #[tokio::test]
 async fn k_above_the_msp_count_returns_every_msp() {
-    let atlas = atlas();
+    let snapshot = atlas();
+    let atlas = &snapshot.atlas;
     let total = msp_count(&atlas);
     assert_eq!(total, 29, "the embedded default lists 29 MSP sites");
     for uri in ["/api/communes/15014/nearest-msp?k=100", "/api/nearest-msp?lon=3.08&lat=45.78&k=100"] {
@@ -163,7 +161,8 @@ async fn k_above_the_msp_count_returns_every_msp() {
 
 #[tokio::test]
 async fn bad_parameters_get_json_errors_with_fitting_statuses() {
-    let atlas = atlas();
+    let snapshot = atlas();
+    let atlas = &snapshot.atlas;
     let merged = atlas
         .former_communes()
         .iter()

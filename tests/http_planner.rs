@@ -1,15 +1,15 @@
 //! Planner API over the embedded default, in-process: scenarios (stored, persisted, their
 //! impact) and site suggestions, with every bad input answered by a JSON error.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use medatlas::atlas::Atlas;
 use medatlas::server::scenario_store::ScenarioStore;
-use medatlas::server::{AppState, router};
+use medatlas::server::AppState;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
-use tower::ServiceExt;
 
 fn atlas() -> Atlas {
     Atlas::load_default().expect("default loads")
@@ -21,11 +21,7 @@ fn state() -> AppState {
 }
 
 async fn send(state: AppState, request: Request<Body>) -> (StatusCode, Value) {
-    let response = router(state).oneshot(request).await.expect("answer");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("body is not JSON ({e}): {bytes:?}"));
-    (status, json)
+    common::send_json(&state, request).await
 }
 
 async fn get(uri: &str) -> (StatusCode, Value) {
@@ -161,10 +157,9 @@ async fn scenario_tiles_carry_the_scenario_values_and_their_own_etag() {
     let id = created["id"].as_str().unwrap().to_string();
 
     let fetch = |uri: String| async move {
-        let response = router(state()).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
-        let status = response.status();
-        let etag = response.headers().get(header::ETAG).map(|v| v.to_str().unwrap().to_string());
-        (status, etag, response.into_body().collect().await.unwrap().to_bytes())
+        let answer = common::get(&state(), &uri).await;
+        let etag = answer.headers.get(header::ETAG).map(|v| v.to_str().unwrap().to_string());
+        (answer.status, etag, answer.body)
     };
     let (status, plain_etag, plain) = fetch(url.clone()).await;
     assert_eq!(status, StatusCode::OK);

@@ -1,15 +1,14 @@
 //! The search box and département panel endpoints over the embedded default (former Auvergne
 //! region: 03, 15, 43, 63), driven in-process (no socket), checked against the atlas.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::StatusCode;
 use medatlas::atlas::{Atlas, LoadConfig};
-use medatlas::server::{AppState, router};
+use medatlas::server::AppState;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
-use tower::ServiceExt;
 
 fn state() -> AppState {
     static STATE: OnceLock<AppState> = OnceLock::new();
@@ -21,11 +20,7 @@ fn atlas() -> std::sync::Arc<medatlas::server::Snapshot> {
 }
 
 async fn get_from(state: AppState, uri: &str) -> (StatusCode, Value) {
-    let response = router(state).oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("answer");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{uri}: body is not JSON ({e}): {bytes:?}"));
-    (status, json)
+    common::get_json(&state, uri).await
 }
 
 async fn get(uri: &str) -> (StatusCode, Value) {
@@ -58,7 +53,7 @@ async fn montlucon_is_found_by_name_with_or_without_accents_and_by_code() {
     let body = search("Montlu%C3%A7on").await;
     assert_eq!(body["query"], "Montluçon");
     let hit = &hits(&body)[0];
-    let c = atlas().commune("03185").cloned().expect("Montluçon");
+    let c = atlas().atlas.commune("03185").cloned().expect("Montluçon");
     // The shape the viewer reads, exactly.
     let keys: BTreeSet<&str> = hit.as_object().expect("object").keys().map(String::as_str).collect();
     assert_eq!(keys, BTreeSet::from(["code", "name", "dep", "population", "matched", "former_name", "center", "bbox"]));
@@ -107,6 +102,7 @@ async fn no_match_is_an_empty_200() {
 async fn prefix_hits_come_by_population_and_limit_is_applied() {
     let snapshot = atlas();
     let biggest = snapshot
+        .atlas
         .communes()
         .iter()
         .filter(|c| medatlas::atlas::search::fold(&c.name).starts_with("saint"))
@@ -190,7 +186,7 @@ async fn allier_has_its_2022_aids_and_the_gp_totals_of_its_communes() {
     assert_eq!(body["name"], "Allier");
     assert_eq!(body["region"], "84");
     assert_eq!(body["region_name"], "Auvergne-Rhône-Alpes");
-    let communes: Vec<&medatlas::model::Commune> = snapshot.communes().iter().filter(|c| c.dep == "03").collect();
+    let communes: Vec<&medatlas::model::Commune> = snapshot.atlas.communes().iter().filter(|c| c.dep == "03").collect();
     assert_eq!(body["commune_count"], communes.len());
     assert_eq!(body["commune_count"], 317);
     let population: u64 = communes.iter().map(|c| u64::from(c.population)).sum();

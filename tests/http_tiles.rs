@@ -1,15 +1,14 @@
 //! Tile endpoints over the embedded default, in-process: statuses, JSON errors on bad input,
 //! content coding, ETag/304, TileJSON and catalog.
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::{HeaderMap, StatusCode, header};
 use medatlas::atlas::Atlas;
-use medatlas::server::{AppState, router};
+use medatlas::server::AppState;
 use serde_json::Value;
 use std::io::Read;
 use std::sync::OnceLock;
-use tower::ServiceExt;
 
 fn state() -> AppState {
     static STATE: OnceLock<AppState> = OnceLock::new();
@@ -17,15 +16,8 @@ fn state() -> AppState {
 }
 
 async fn get_with(uri: &str, headers: &[(header::HeaderName, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let mut req = Request::get(uri);
-    for (k, v) in headers {
-        req = req.header(k, *v);
-    }
-    let response = router(state()).oneshot(req.body(Body::empty()).expect("request")).await.expect("answer");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes().to_vec();
-    (status, headers, bytes)
+    let answer = common::get_with(&state(), uri, headers).await;
+    (answer.status, answer.headers, answer.body)
 }
 
 const MONTLUCON_Z9: &str = "/tiles/communes/9/259/181.mvt";
@@ -147,8 +139,8 @@ async fn a_new_atlas_is_not_served_from_the_old_cache() {
     use medatlas::atlas::LoadConfig;
     let state = AppState::new(Atlas::load_default().unwrap());
     let etag = |state: AppState| async move {
-        let r = router(state).oneshot(Request::get(MONTLUCON_Z9).body(Body::empty()).unwrap()).await.unwrap();
-        r.headers().get(header::ETAG).unwrap().to_str().unwrap().to_string()
+        let r = common::get(&state, MONTLUCON_Z9).await;
+        r.headers.get(header::ETAG).unwrap().to_str().unwrap().to_string()
     };
     let before = etag(state.clone()).await;
     assert_eq!(etag(state.clone()).await, before, "same atlas, same tile");

@@ -1,15 +1,14 @@
 //! The viewer's side of the server: pages, styles and the panorama API, driven in-process over
 //! the embedded default; and the rule that nothing the browser loads names another origin.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::{StatusCode, header};
 use medatlas::atlas::Atlas;
-use medatlas::server::{AppState, router};
+use medatlas::server::AppState;
 use serde_json::Value;
 use std::path::Path;
 use std::sync::OnceLock;
-use tower::ServiceExt;
 
 fn state() -> AppState {
     static STATE: OnceLock<AppState> = OnceLock::new();
@@ -21,12 +20,8 @@ async fn fetch(uri: &str) -> (StatusCode, String, String) {
 }
 
 async fn fetch_from(state: AppState, uri: &str) -> (StatusCode, String, String) {
-    let request = Request::get(uri).header(header::HOST, "atlas.test:8080").body(Body::empty()).expect("request");
-    let response = router(state).oneshot(request).await.expect("answer");
-    let status = response.status();
-    let kind = response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, kind, String::from_utf8(bytes.to_vec()).expect("utf-8 body"))
+    let answer = common::get_with(&state, uri, &[(header::HOST, "atlas.test:8080")]).await;
+    (answer.status, answer.content_type, String::from_utf8(answer.body).expect("utf-8 body"))
 }
 
 async fn json(uri: &str) -> (StatusCode, Value) {
@@ -153,7 +148,8 @@ async fn bad_panorama_requests_are_json_errors() {
 /// The classed styles: breaks from the loaded atlas, written into the legend and the fill.
 #[tokio::test]
 async fn classed_styles_carry_breaks_of_the_loaded_atlas() {
-    let atlas = state().snapshot();
+    let snapshot = state().snapshot();
+    let atlas = &snapshot.atlas;
     // Communes of at least 1,000 inhabitants set the breaks (the styles' min_population).
     let with_density = atlas.communes().iter().filter(|c| c.gp.is_some() && c.population >= 1_000).count() as u64;
     let legend_of = |style: &Value| style["metadata"]["medatlas:legend"].clone();
@@ -198,7 +194,7 @@ async fn classed_styles_carry_breaks_of_the_loaded_atlas() {
 async fn an_atlas_without_gp_counts_still_gets_its_maps() {
     let config = medatlas::atlas::LoadConfig { no_default_health: true, ..Default::default() };
     let bare = AppState::new(Atlas::load(&config, &|_, _| {}).expect("geography loads"));
-    assert!(bare.snapshot().communes().iter().all(|c| c.gp.is_none()), "the fixture has no GP counts");
+    assert!(bare.snapshot().atlas.communes().iter().all(|c| c.gp.is_none()), "the fixture has no GP counts");
     for name in ["gp_density", "near_retirement"] {
         let (status, style) = json_from(bare.clone(), &format!("/styles/{name}.json")).await;
         assert_eq!(status, StatusCode::OK, "{name}: {style}");

@@ -3,6 +3,7 @@
 //! or GeoJSON. Handlers parse, call [`crate::analysis::density`] and render; they compute no
 //! indicator themselves.
 
+use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState};
 use crate::analysis::CommuneAccess;
 use crate::analysis::density::{self, AreaFilter, AreaIndicators, BasinError, DensityError, DensityOptions, Level};
@@ -10,12 +11,13 @@ use crate::analysis::retirement::{self, RetirementError, RetirementParams};
 use crate::atlas::Atlas;
 use crate::tiles::properties;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -133,42 +135,106 @@ fn basin_error(e: BasinError) -> ApiError {
 }
 
 
-fn meta(atlas: &Atlas, opts: &DensityOptions, access: Option<&CommuneAccess>) -> Value {
+/// The `meta` of every indicator answer: the atlas, the projection's parameters, how the APL
+/// was computed (null without it), the formulas, and what one endpoint adds (`filter` and
+/// `communes_without_area` for `/api/indicators`, `selection` for a basin), absent elsewhere.
+#[derive(Serialize)]
+struct IndicatorsMeta {
+    atlas: String,
+    synthetic_gp: bool,
+    near_retirement_estimated: bool,
+    gp_notes: Vec<String>,
+    projection: ProjectionMeta,
+    low_population_threshold: u64,
+    access: Option<AccessMeta>,
+    formulas: BTreeMap<&'static str, &'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter: Option<FilterMeta>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    communes_without_area: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    selection: Option<SelectionMeta>,
+}
+
+#[derive(Serialize)]
+struct ProjectionMeta {
+    years: f64,
+    departure_horizon_years: f64,
+    replacement_rate: f64,
+    model: &'static str,
+}
+
+#[derive(Serialize)]
+struct AccessMeta {
+    indicator: &'static str,
+    method: &'static str,
+    unit: &'static str,
+    travel_times: &'static str,
+    travel: String,
+    official: &'static str,
+    supply: String,
+}
+
+#[derive(Serialize)]
+struct FilterMeta {
+    dep: Option<String>,
+    region: Option<String>,
+}
+
+/// How a basin's communes were chosen; `rule` only for a polygon.
+#[derive(Serialize)]
+struct SelectionMeta {
+    by: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'static str>,
+}
+
+impl IndicatorsMeta {
+    /// As GeoJSON's foreign member (`properties::write_areas_geojson` takes a JSON value).
+    fn to_value(&self) -> Result<Value, ApiError> {
+        serde_json::to_value(self).map_err(ApiError::internal)
+    }
+}
+
+fn meta(atlas: &Atlas, opts: &DensityOptions, access: Option<&CommuneAccess>) -> IndicatorsMeta {
     let p = &opts.retirement;
-    json!({
-        "atlas": atlas.meta.name,
-        "synthetic_gp": atlas.meta.synthetic_gp,
-        "near_retirement_estimated": atlas.meta.near_retirement_estimated,
-        "gp_notes": atlas.meta.gp_notes(),
-        "projection": {
-            "years": p.years,
-            "departure_horizon_years": p.departure_horizon_years,
-            "replacement_rate": p.replacement_rate,
-            "model": retirement::MODEL,
+    IndicatorsMeta {
+        atlas: atlas.meta.name.clone(),
+        synthetic_gp: atlas.meta.synthetic_gp,
+        near_retirement_estimated: atlas.meta.near_retirement_estimated,
+        gp_notes: atlas.meta.gp_notes(),
+        projection: ProjectionMeta {
+            years: p.years,
+            departure_horizon_years: p.departure_horizon_years,
+            replacement_rate: p.replacement_rate,
+            model: retirement::MODEL,
         },
-        "low_population_threshold": opts.low_population_threshold,
-        "access": access.map(|a| json!({
-            "indicator": "apl",
-            "method": "DREES APL: E2SFCA between communes, decay 1 / 2/3 / 1/3 up to 10 / 15 / 20 min, 0 beyond; \
+        low_population_threshold: opts.low_population_threshold,
+        access: access.map(|a| AccessMeta {
+            indicator: "apl",
+            method: "DREES APL: E2SFCA between communes, decay 1 / 2/3 / 1/3 up to 10 / 15 / 20 min, 0 beyond; \
 each GP counts its activity (which GPs and which activity: see `supply`); \
 residents and GPs at the town hall; aggregates weighted by population",
-            "unit": "consultations per year per standardised inhabitant",
-            "travel_times": atlas.travel_times().kind(),
-            "travel": a.travel,
-            "official": "apl_official: DREES's published APL (vintage in apl_official_year), weighted by the sheet's standardised population",
-            "supply": a.supply,
-        })),
-        "formulas": density::FORMULAS.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-    })
+            unit: "consultations per year per standardised inhabitant",
+            travel_times: atlas.travel_times().kind(),
+            travel: a.travel.clone(),
+            official: "apl_official: DREES's published APL (vintage in apl_official_year), weighted by the sheet's standardised population",
+            supply: a.supply.clone(),
+        }),
+        formulas: density::FORMULAS.iter().copied().collect(),
+        filter: None,
+        communes_without_area: None,
+        selection: None,
+    }
 }
 
 /// `GET /api/indicators`: one row per area of a level.
 pub(super) async fn indicators(
     State(state): State<AppState>,
     headers: HeaderMap,
-    q: Result<Query<IndicatorsQuery>, QueryRejection>,
+    q: ApiQuery<IndicatorsQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiQuery(q) = q;
     let level = match given(&q.level) {
         None => Level::Departement,
         Some(s) => s.parse::<Level>().map_err(|e| ApiError::bad_request(e.to_string()))?,
@@ -178,18 +244,18 @@ pub(super) async fn indicators(
     let filter = AreaFilter { dep: given(&q.dep).map(str::to_string), region: given(&q.region).map(str::to_string) };
     let snapshot = state.snapshot();
     let access = snapshot.access();
-    let areas = density::areas(&snapshot, level, &filter, access, &opts).map_err(density_error)?;
-    let mut meta = meta(&snapshot, &opts, access);
-    meta["filter"] = json!({ "dep": filter.dep, "region": filter.region });
+    let areas = density::areas(&snapshot.atlas, level, &filter, access, &opts).map_err(density_error)?;
+    let mut meta = meta(&snapshot.atlas, &opts, access);
+    meta.filter = Some(FilterMeta { dep: filter.dep.clone(), region: filter.region.clone() });
     // Communes in no area of this level (no EPCI...) are named, not silently dropped.
-    meta["communes_without_area"] = json!(
-        density::communes_without_area(&snapshot, level, &filter).iter().map(|&i| snapshot.communes()[i].code.as_str()).collect::<Vec<_>>()
+    meta.communes_without_area = Some(
+        density::communes_without_area(&snapshot.atlas, level, &filter).iter().map(|&i| snapshot.atlas.communes()[i].code.clone()).collect(),
     );
     match format {
         Format::Json => Ok(Json(json!({ "level": level, "count": areas.len(), "meta": meta, "areas": areas })).into_response()),
         Format::Csv => csv_response(&areas, None),
         Format::GeoJson => {
-            let body = tokio::task::spawn_blocking(move || geojson_response(&snapshot, Some(level), &areas, None, meta))
+            let body = tokio::task::spawn_blocking(move || geojson_response(&snapshot.atlas, Some(level), &areas, None, meta))
                 .await
                 .map_err(ApiError::internal)??;
             Ok(body)
@@ -202,22 +268,22 @@ pub(super) async fn indicators(
 pub(super) async fn commune(
     State(state): State<AppState>,
     headers: HeaderMap,
-    code: Result<Path<String>, PathRejection>,
-    q: Result<Query<OptionsQuery>, QueryRejection>,
+    code: ApiPath<String>,
+    q: ApiQuery<OptionsQuery>,
 ) -> Result<Response, ApiError> {
-    let Path(code) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiPath(code) = code;
+    let ApiQuery(q) = q;
     let format = format_of(given(&q.format), &headers)?;
     let opts = options(&q)?;
     let snapshot = state.snapshot();
-    let i = super::resolve_commune(&snapshot, &code)?;
+    let i = super::communes::resolve_commune(&snapshot.atlas, &code)?;
     let access = snapshot.access();
-    let area = density::commune(&snapshot, i, access, &opts).map_err(density_error)?;
-    let meta = meta(&snapshot, &opts, access);
+    let area = density::commune(&snapshot.atlas, i, access, &opts).map_err(density_error)?;
+    let meta = meta(&snapshot.atlas, &opts, access);
     match format {
         Format::Json => Ok(Json(json!({ "level": Level::Commune, "meta": meta, "area": area })).into_response()),
         Format::Csv => csv_response(std::slice::from_ref(&area), None),
-        Format::GeoJson => geojson_response(&snapshot, Some(Level::Commune), std::slice::from_ref(&area), None, meta),
+        Format::GeoJson => geojson_response(&snapshot.atlas, Some(Level::Commune), std::slice::from_ref(&area), None, meta),
     }
 }
 
@@ -234,10 +300,10 @@ pub(super) struct BasinRequest {
 pub(super) async fn basin(
     State(state): State<AppState>,
     headers: HeaderMap,
-    q: Result<Query<OptionsQuery>, QueryRejection>,
+    q: ApiQuery<OptionsQuery>,
     body: Result<Json<BasinRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiQuery(q) = q;
     let format = format_of(given(&q.format), &headers)?;
     let opts = options(&q)?;
     let Json(body) = body.map_err(|e| super::error::json_body_error(e, ""))?;
@@ -253,31 +319,31 @@ pub(super) async fn basin(
                 "give codes (a list of INSEE commune codes) or polygon (a GeoJSON Polygon or MultiPolygon, or a Feature holding one)",
             ));
         }
-        (Some(codes), None) => (resolve_codes(&snapshot, &codes)?, json!({ "by": "codes" })),
+        (Some(codes), None) => (resolve_codes(&snapshot.atlas, &codes)?, SelectionMeta { by: "codes", rule: None }),
         (None, Some(polygon)) => {
             let polygon = polygon_of(&polygon, true).map_err(|e| ApiError::bad_request(format!("polygon: {e}")))?;
             let snap = Arc::clone(&snapshot);
             // Validating a large polygon is quadratic at worst: off the async workers.
-            let found = tokio::task::spawn_blocking(move || density::communes_in_polygon(&snap, &polygon))
+            let found = tokio::task::spawn_blocking(move || density::communes_in_polygon(&snap.atlas, &polygon))
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(basin_error)?;
             let rule = "a commune is in the basin when its representative point (the town hall, else a point inside it) lies in the polygon or on its edge";
-            (found, json!({ "by": "polygon", "rule": rule }))
+            (found, SelectionMeta { by: "polygon", rule: Some(rule) })
         }
     };
     let access = snapshot.access();
-    let area = density::basin(&snapshot, &communes, &name, access, &opts).map_err(basin_error)?;
-    let codes: Vec<String> = area.communes.iter().map(|&i| snapshot.communes()[i].code.clone()).collect();
-    let mut meta = meta(&snapshot, &opts, access);
-    meta["selection"] = selection;
+    let area = density::basin(&snapshot.atlas, &communes, &name, access, &opts).map_err(basin_error)?;
+    let codes: Vec<String> = area.communes.iter().map(|&i| snapshot.atlas.communes()[i].code.clone()).collect();
+    let mut meta = meta(&snapshot.atlas, &opts, access);
+    meta.selection = Some(selection);
     match format {
         Format::Json => {
             Ok(Json(json!({ "level": density::BASIN_LEVEL, "meta": meta, "area": area, "communes": codes })).into_response())
         }
         Format::Csv => csv_response(std::slice::from_ref(&area), Some(&codes)),
         Format::GeoJson => {
-            let body = tokio::task::spawn_blocking(move || geojson_response(&snapshot, None, std::slice::from_ref(&area), Some(&codes), meta))
+            let body = tokio::task::spawn_blocking(move || geojson_response(&snapshot.atlas, None, std::slice::from_ref(&area), Some(&codes), meta))
                 .await
                 .map_err(ApiError::internal)??;
             Ok(body)
@@ -363,10 +429,10 @@ fn geojson_response(
     level: Option<Level>,
     areas: &[AreaIndicators],
     communes: Option<&[String]>,
-    meta: Value,
+    meta: IndicatorsMeta,
 ) -> Result<Response, ApiError> {
     let mut body = Vec::new();
-    properties::write_areas_geojson(atlas, level, areas, communes, meta, &mut body).map_err(ApiError::internal)?;
+    properties::write_areas_geojson(atlas, level, areas, communes, meta.to_value()?, &mut body).map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"))], body).into_response())
 }
 

@@ -3,14 +3,15 @@
 //! parse, call [`crate::analysis::nearest`] and render; distances, minutes and order come from
 //! there.
 
-use super::{ApiError, AppState, parse_coord, resolve_commune};
+use super::extract::{ApiPath, ApiQuery};
+use super::communes::{parse_coord, resolve_commune};
+use super::{ApiError, AppState};
 use crate::analysis::nearest::{self, DEFAULT_K, MAX_K, NearestError, NearestSite, OriginKind};
 use crate::atlas::Atlas;
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use geo::Point;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// Query of `/api/communes/{code}/nearest-msp`. Strings, so that a bad value gets our message
@@ -60,34 +61,47 @@ fn site_json(atlas: &Atlas, s: &NearestSite) -> Value {
     })
 }
 
-/// The answer shared by both endpoints; `note` says why `sites` is empty.
-fn body(atlas: &Atlas, from: Value, k: usize, found: &[NearestSite]) -> Value {
-    let mut body = json!({
-        "from": from,
-        "k": k,
-        "travel_times": atlas.travel_times().kind(),
-        "travel_model": atlas.travel_times().describe(),
-        "distance": "great-circle (haversine) metres from the origin point to the site's location",
-        "sites": found.iter().map(|s| site_json(atlas, s)).collect::<Vec<_>>(),
+/// The answer shared by both endpoints; `note` (absent otherwise) says why `sites` is empty.
+#[derive(Serialize)]
+pub(super) struct NearestAnswer {
+    from: Value,
+    k: usize,
+    travel_times: &'static str,
+    travel_model: String,
+    distance: &'static str,
+    sites: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+fn body(atlas: &Atlas, from: Value, k: usize, found: &[NearestSite]) -> Json<NearestAnswer> {
+    let note = found.is_empty().then(|| {
+        format!("this atlas ({}) holds no MSP site: load some (FINESS, GeoJSON sites, SanteScope) to get an answer", atlas.meta.name)
     });
-    if found.is_empty() {
-        body["note"] = json!(format!("this atlas ({}) holds no MSP site: load some (FINESS, GeoJSON sites, SanteScope) to get an answer", atlas.meta.name));
-    }
-    body
+    Json(NearestAnswer {
+        from,
+        k,
+        travel_times: atlas.travel_times().kind(),
+        travel_model: atlas.travel_times().describe(),
+        distance: "great-circle (haversine) metres from the origin point to the site's location",
+        sites: found.iter().map(|s| site_json(atlas, s)).collect(),
+        note,
+    })
 }
 
 /// `GET /api/communes/{code}/nearest-msp?k=`: from the commune's representative point.
 pub(super) async fn from_commune(
     State(state): State<AppState>,
-    code: Result<Path<String>, PathRejection>,
-    q: Result<Query<CommuneQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Path(code) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    code: ApiPath<String>,
+    q: ApiQuery<CommuneQuery>,
+) -> Result<Json<NearestAnswer>, ApiError> {
+    let ApiPath(code) = code;
+    let ApiQuery(q) = q;
     let k = parse_k(q.k.as_deref())?;
-    let atlas = state.snapshot();
-    let idx = resolve_commune(&atlas, &code)?;
-    let found = nearest::nearest_msp_from_commune(&atlas, idx, k).map_err(nearest_error)?;
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
+    let idx = resolve_commune(atlas, &code)?;
+    let found = nearest::nearest_msp_from_commune(atlas, idx, k).map_err(nearest_error)?;
     let c = &atlas.communes()[idx];
     let from = json!({
         "commune": c.code,
@@ -95,26 +109,27 @@ pub(super) async fn from_commune(
         "point": [c.repr_point.x(), c.repr_point.y()],
         "point_kind": OriginKind::of(c).as_str(),
     });
-    Ok(Json(body(&atlas, from, k, &found)))
+    Ok(body(atlas, from, k, &found))
 }
 
 /// `GET /api/nearest-msp?lon=&lat=&k=`: from a point on the atlas's territory.
 pub(super) async fn from_point(
     State(state): State<AppState>,
-    q: Result<Query<PointQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    q: ApiQuery<PointQuery>,
+) -> Result<Json<NearestAnswer>, ApiError> {
+    let ApiQuery(q) = q;
     let lon = parse_coord(q.lon.as_deref(), "lon", 180.0)?;
     let lat = parse_coord(q.lat.as_deref(), "lat", 90.0)?;
     let k = parse_k(q.k.as_deref())?;
-    let atlas = state.snapshot();
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
     let point = Point::new(lon, lat);
-    let commune = nearest::check_on_territory(&atlas, point).map_err(nearest_error)?;
-    let found = nearest::nearest_msp(&atlas, point, k).map_err(nearest_error)?;
+    let commune = nearest::check_on_territory(atlas, point).map_err(nearest_error)?;
+    let found = nearest::nearest_msp(atlas, point, k).map_err(nearest_error)?;
     let from = json!({
         "point": [lon, lat],
         "commune": commune.map(|c| c.code.as_str()),
         "name": commune.map(|c| c.name.as_str()),
     });
-    Ok(Json(body(&atlas, from, k, &found)))
+    Ok(body(atlas, from, k, &found))
 }

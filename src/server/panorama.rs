@@ -3,12 +3,13 @@
 //! web/panorama.html. Codes that name no commune are listed with their reason, so the page can
 //! say which ones it left out instead of drawing a blank map.
 
-use super::{ApiError, AppState, meta_json};
+use super::extract::ApiQuery;
+use super::communes::meta_json;
+use super::{ApiError, AppState};
 use crate::analysis::panorama::{self, PanoramaError, Selection};
 use crate::tiles::communes_bounds;
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -43,12 +44,13 @@ fn selection(q: PanoramaQuery) -> Result<Selection, ApiError> {
 
 pub(super) async fn panorama(
     State(state): State<AppState>,
-    q: Result<Query<PanoramaQuery>, QueryRejection>,
+    q: ApiQuery<PanoramaQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiQuery(q) = q;
     let selection = selection(q)?;
-    let atlas = state.snapshot();
-    let p = panorama::panorama(&atlas, &selection).map_err(|e| match e {
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
+    let p = panorama::panorama(atlas, &selection).map_err(|e| match e {
         PanoramaError::UnknownDepartement(_) => ApiError::not_found(e.to_string()),
         PanoramaError::PresetOutsideAtlas { .. } => ApiError::not_found(e.to_string()),
         PanoramaError::TooManyCodes { .. } | PanoramaError::NoCodes => ApiError::bad_request(e.to_string()),
@@ -102,7 +104,7 @@ pub(super) async fn panorama(
             "gp_near_retirement": totals.2,
             "gp_near_retirement_estimated": totals.2.is_some() && near_estimated,
         },
-        "bbox": communes_bounds(&atlas, p.communes.iter().copied()),
-        "meta": meta_json(&atlas),
+        "bbox": communes_bounds(atlas, p.communes.iter().copied()),
+        "meta": meta_json(atlas),
     })))
 }

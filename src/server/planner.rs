@@ -2,12 +2,13 @@
 //! `GET /api/scenarios/{id}/impact`) and site suggestions (`GET /api/suggest`). Handlers parse
 //! and check, then call `analysis::scenario` / `analysis::siting` off the async threads.
 
+use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState};
 use crate::analysis::scenario::{Scenario, ScenarioError};
 use crate::analysis::siting::{self, Objective};
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -53,8 +54,7 @@ pub(super) async fn create(State(state): State<AppState>, body: Result<Json<Scen
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-fn scenario_of(state: &AppState, id: Result<Path<String>, PathRejection>) -> Result<(String, std::sync::Arc<Scenario>), ApiError> {
-    let Path(id) = id.map_err(|e| ApiError::bad_request(e.body_text()))?;
+fn scenario_of(state: &AppState, ApiPath(id): ApiPath<String>) -> Result<(String, std::sync::Arc<Scenario>), ApiError> {
     let scenario = state.scenarios.get(&id).ok_or_else(|| ApiError::not_found(format!("no scenario {id:?}")))?;
     Ok((id, scenario))
 }
@@ -65,13 +65,13 @@ pub(super) async fn post_only() -> Response {
 }
 
 /// `GET /api/scenarios/{id}`: the stored scenario.
-pub(super) async fn get(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> Result<Json<Value>, ApiError> {
+pub(super) async fn get(State(state): State<AppState>, id: ApiPath<String>) -> Result<Json<Value>, ApiError> {
     let (id, scenario) = scenario_of(&state, id)?;
     Ok(Json(json!({ "id": id, "scenario": scenario.as_ref() })))
 }
 
 /// `GET /api/scenarios/{id}/impact`: what the scenario changes against the current atlas.
-pub(super) async fn impact(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> Result<Json<Value>, ApiError> {
+pub(super) async fn impact(State(state): State<AppState>, id: ApiPath<String>) -> Result<Json<Value>, ApiError> {
     let (id, scenario) = scenario_of(&state, id)?;
     let snapshot = state.snapshot();
     let impact = blocking(move || {
@@ -108,8 +108,8 @@ fn parse<T: std::str::FromStr>(v: &Option<String>, name: &str, default: T, ok: i
 }
 
 /// `GET /api/suggest?dep=03&k=3&gps=2&objective=coverage|apl&minutes=15`.
-pub(super) async fn suggest(State(state): State<AppState>, q: Result<Query<SuggestQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+pub(super) async fn suggest(State(state): State<AppState>, q: ApiQuery<SuggestQuery>) -> Result<Json<Value>, ApiError> {
+    let ApiQuery(q) = q;
     let dep = q.dep.as_deref().map(str::trim).filter(|d| !d.is_empty()).ok_or_else(|| ApiError::bad_request("missing parameter dep (a département code, e.g. 03)"))?.to_string();
     let k = parse(&q.k, "k", 3usize, |k| (1..=MAX_SUGGEST_K).contains(k), &format!("a whole number from 1 to {MAX_SUGGEST_K}"))?;
     let gps = parse(&q.gps, "gps", 2.0f64, |g| g.is_finite() && *g > 0.0 && *g <= 50.0, "a number of GPs above 0 and at most 50")?;

@@ -3,15 +3,19 @@
 //! `GET /api/departements/{code}` (the département's record, its 2022 aids and GP totals from
 //! [`crate::analysis::density`]). Handlers parse, call and render.
 
-use super::{ApiError, AppState, meta_json};
+use super::extract::{ApiPath, ApiQuery};
+use super::communes::{AtlasMetaAnswer, meta_json};
+use super::{ApiError, AppState};
 use crate::analysis::density::{self, AreaFilter, DensityOptions, Level};
 use crate::model::registry::normalize_department_code;
 use crate::atlas::search::fold;
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use axum::extract::State;
+use crate::model::Department;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// Longest query accepted, in characters: the longest commune name has 45.
 pub(super) const MAX_QUERY_CHARS: usize = 100;
@@ -42,9 +46,9 @@ fn parse_limit(value: Option<&str>) -> Result<usize, ApiError> {
 /// error.
 pub(super) async fn search(
     State(state): State<AppState>,
-    q: Result<Query<SearchQuery>, QueryRejection>,
+    q: ApiQuery<SearchQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiQuery(q) = q;
     let query = q.q.ok_or_else(|| ApiError::bad_request("missing parameter q (a commune name, INSEE code or postal code)"))?;
     if query.trim().is_empty() {
         return Err(ApiError::bad_request("q is blank: give a commune name, INSEE code or postal code"));
@@ -62,43 +66,56 @@ pub(super) async fn search(
 const GP_FIELDS: [&str; 6] =
     ["gp", "gp_near_retirement", "gp_near_retirement_estimated", "gp_per_10k", "near_retirement_share", "synthetic"];
 
+/// `GET /api/departements/{code}`: the département's record, the name of its region, its GP
+/// totals (the [`GP_FIELDS`] of its [`density::AreaIndicators`], with the reasons of their
+/// nulls and their formulas) and the atlas's meta.
+#[derive(Serialize)]
+struct DepartementAnswer<'a> {
+    #[serde(flatten)]
+    dep: &'a Department,
+    region_name: Option<&'a str>,
+    gp: Option<u64>,
+    gp_near_retirement: Option<f64>,
+    gp_near_retirement_estimated: bool,
+    gp_per_10k: Option<f64>,
+    near_retirement_share: Option<f64>,
+    synthetic: bool,
+    missing: BTreeMap<&'static str, &'static str>,
+    formulas: BTreeMap<&'static str, &'static str>,
+    meta: AtlasMetaAnswer<'a>,
+}
+
 /// `GET /api/departements/{code}`: the département as the atlas holds it (with `aids_2022`,
 /// null when the aids table does not list it) and its GP totals over its communes.
-pub(super) async fn departement(
-    State(state): State<AppState>,
-    code: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Path(raw) = code.map_err(|e| ApiError::bad_request(e.body_text()))?;
+pub(super) async fn departement(State(state): State<AppState>, ApiPath(raw): ApiPath<String>) -> Result<Response, ApiError> {
     let code = normalize_department_code(&raw).ok_or_else(|| {
         ApiError::bad_request(format!("{raw:?} is not a département code (01 to 95 except 20, 2A, 2B, 971 to 976)"))
     })?;
-    let atlas = state.snapshot();
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
     let dep = atlas
         .department(&code)
         .ok_or_else(|| ApiError::not_found(format!("no département {code} in this atlas ({})", atlas.meta.name)))?;
     let filter = AreaFilter { dep: Some(code.clone()), region: None };
-    let area = density::areas(&atlas, Level::Departement, &filter, None, &DensityOptions::default())
+    let area = density::areas(atlas, Level::Departement, &filter, None, &DensityOptions::default())
         .map_err(ApiError::internal)?
         .into_iter()
         .find(|a| a.code == code)
         .ok_or_else(|| ApiError::internal(format!("no indicators for département {code}")))?;
-    let mut body = serde_json::to_value(dep).map_err(ApiError::internal)?;
-    body["region_name"] = json!(dep.region.as_ref().and_then(|r| atlas.regions().iter().find(|x| x.code == *r)).map(|r| &r.name));
-    let indicators = serde_json::to_value(&area).map_err(ApiError::internal)?;
-    for field in GP_FIELDS {
-        body[field] = indicators[field].clone();
-    }
-    let missing: Map<String, Value> =
-        area.missing.iter().filter(|(k, _)| GP_FIELDS.contains(k)).map(|(k, v)| (k.to_string(), json!(v))).collect();
-    body["missing"] = Value::Object(missing);
-    body["formulas"] = density::FORMULAS
-        .iter()
-        .filter(|(k, _)| GP_FIELDS.contains(k))
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect::<Map<_, _>>()
-        .into();
-    body["meta"] = meta_json(&atlas);
-    Ok(Json(body))
+    let answer = DepartementAnswer {
+        dep,
+        region_name: dep.region.as_ref().and_then(|r| atlas.regions().iter().find(|x| x.code == *r)).map(|r| r.name.as_str()),
+        gp: area.gp,
+        gp_near_retirement: area.gp_near_retirement,
+        gp_near_retirement_estimated: area.gp_near_retirement_estimated,
+        gp_per_10k: area.gp_per_10k,
+        near_retirement_share: area.near_retirement_share,
+        synthetic: area.synthetic,
+        missing: area.missing.iter().filter(|(k, _)| GP_FIELDS.contains(k)).map(|(&k, &v)| (k, v)).collect(),
+        formulas: density::FORMULAS.iter().filter(|(k, _)| GP_FIELDS.contains(k)).copied().collect(),
+        meta: meta_json(atlas),
+    };
+    Ok(Json(answer).into_response())
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
 //! Tile endpoints: `/tiles/{layers}/{z}/{x}/{y}.mvt` (or `.pbf`), `/tiles/{layers}.json`,
 //! `/catalog`. Handlers parse, then ask the cache or the tile set; errors are JSON.
 
+use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState};
 use crate::tiles::cache::{CacheKey, EncodedTile};
 use crate::tiles::compress::Coding;
 use crate::tiles::grid::{GridError, TileCoord};
 use crate::tiles::{LayerId, LayerListError, parse_layer_list, tilejson};
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -49,11 +49,12 @@ pub struct TileQuery {
 pub async fn tile(
     State(state): State<AppState>,
     headers: HeaderMap,
-    path: Result<Path<(String, String, String, String)>, PathRejection>,
-    query: Result<Query<TileQuery>, QueryRejection>,
+    // The query before the path: a bad query answers first, as it always has.
+    query: ApiQuery<TileQuery>,
+    path: ApiPath<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let Path((layer_list, z, x, y_ext)) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiQuery(query) = query;
+    let ApiPath((layer_list, z, x, y_ext)) = path;
     let layers = layers(&layer_list)?;
     let y = y_ext
         .strip_suffix(".mvt")
@@ -116,9 +117,9 @@ fn respond(request: &HeaderMap, tile: EncodedTile) -> Response {
 pub async fn tilejson(
     State(state): State<AppState>,
     headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
+    path: ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let Path(name) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiPath(name) = path;
     let list = name
         .strip_suffix(".json")
         .ok_or_else(|| ApiError::not_found(format!("no {name:?}: TileJSON is at /tiles/{{layers}}.json, tiles at /tiles/{{layers}}/{{z}}/{{x}}/{{y}}.mvt")))?;

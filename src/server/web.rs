@@ -3,13 +3,13 @@
 //! `styles/` at `/styles/{name}.json`, with `{origin}` replaced by the server's own origin so
 //! that no request leaves it.
 
+use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState, Snapshot};
 use crate::analysis::classify::{ClassMethod, classify};
 use crate::tiles::attributes;
 use crate::tiles::style::{self, ClassRequest};
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::Value;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -47,7 +47,7 @@ pub async fn panorama() -> Result<Html<String>, ApiError> {
 
 /// `GET /panorama/{name}`: the page of a named panorama; an unknown name is a 404 that still
 /// shows the page, which says so and lists the known ones.
-pub async fn panorama_preset(name: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+pub async fn panorama_preset(name: Result<Path<String>, axum::extract::rejection::PathRejection>) -> Result<Response, ApiError> {
     let html = page("panorama.html").await?;
     let known = name.is_ok_and(|Path(n)| crate::analysis::panorama::preset(&n).is_some());
     let status = if known { StatusCode::OK } else { StatusCode::NOT_FOUND };
@@ -65,11 +65,11 @@ pub struct StyleQuery {
 pub async fn style(
     State(state): State<AppState>,
     headers: HeaderMap,
-    name: Result<Path<String>, PathRejection>,
-    q: Result<Query<StyleQuery>, QueryRejection>,
+    name: ApiPath<String>,
+    q: ApiQuery<StyleQuery>,
 ) -> Result<Response, ApiError> {
-    let Path(name) = name.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let ApiPath(name) = name;
+    let ApiQuery(q) = q;
     let stem = name.strip_suffix(".json").ok_or_else(|| ApiError::not_found(format!("styles are at /styles/{{name}}.json, not {name:?}")))?;
     if stem.is_empty() || !stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         return Err(ApiError::bad_request(format!("{stem:?} is not a style name (letters, digits, _ and -)")));

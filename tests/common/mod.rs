@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses some of these
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use medatlas::server::{AppState, router};
 use serde_json::Value;
@@ -13,6 +13,7 @@ use tower::ServiceExt;
 pub struct Answer {
     pub status: StatusCode,
     pub content_type: String,
+    pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
 
@@ -33,8 +34,9 @@ pub async fn send(state: &AppState, request: Request<Body>) -> Answer {
     let response = router(state.clone()).oneshot(request).await.expect("answer");
     let status = response.status();
     let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let headers = response.headers().clone();
     let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
-    Answer { status, content_type, body }
+    Answer { status, content_type, headers, body }
 }
 
 /// `GET uri`.
@@ -46,4 +48,25 @@ pub async fn get(state: &AppState, uri: &str) -> Answer {
 pub async fn post_json(state: &AppState, uri: &str, body: &Value) -> Answer {
     let request = Request::post(uri).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).expect("request");
     send(state, request).await
+}
+
+/// `GET uri` with extra headers.
+pub async fn get_with(state: &AppState, uri: &str, headers: &[(header::HeaderName, &str)]) -> Answer {
+    let mut request = Request::get(uri);
+    for (name, value) in headers {
+        request = request.header(name, *value);
+    }
+    send(state, request.body(Body::empty()).expect("request")).await
+}
+
+/// `GET uri`: its status and its body as JSON (panics with the body when it is not JSON).
+pub async fn get_json(state: &AppState, uri: &str) -> (StatusCode, Value) {
+    let answer = get(state, uri).await;
+    (answer.status, answer.json())
+}
+
+/// One request: its status and its body as JSON (panics with the body when it is not JSON).
+pub async fn send_json(state: &AppState, request: Request<Body>) -> (StatusCode, Value) {
+    let answer = send(state, request).await;
+    (answer.status, answer.json())
 }

@@ -1,0 +1,134 @@
+//! Commune endpoints and the server's own: `/health`, `/api/meta`, `/api/communes/{code}`,
+//! `/api/locate`, `/api/access/compare-official`, and the helpers other handlers share
+//! (commune codes from a URL, coordinates from a query, the atlas's meta block).
+
+use super::extract::{ApiPath, ApiQuery};
+use super::{ApiError, AppState};
+use crate::atlas::{Atlas, CommuneCodeError, CommuneView, SourceInfo};
+use crate::model::travel::TravelInfo;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
+    Json(json!({ "status": "ok", "communes": atlas.communes().len(), "sites": atlas.sites().len() }))
+}
+
+/// What an answer says about the atlas it comes from (its `meta`, or `/api/meta` itself).
+#[derive(Serialize)]
+pub(super) struct AtlasMetaAnswer<'a> {
+    name: &'a str,
+    synthetic_gp: bool,
+    near_retirement_estimated: bool,
+    gp_notes: Vec<String>,
+    sources: &'a [SourceInfo],
+    travel_times: TravelInfo,
+    /// Vintages of the official DREES APL the communes carry, each once, in order.
+    apl_official_years: Vec<u16>,
+}
+
+pub(super) fn meta_json(atlas: &Atlas) -> AtlasMetaAnswer<'_> {
+    let mut official_years: Vec<u16> = atlas.communes().iter().filter_map(|c| c.apl_official.as_ref().map(|o| o.year)).collect();
+    official_years.sort_unstable();
+    official_years.dedup();
+    AtlasMetaAnswer {
+        name: &atlas.meta.name,
+        synthetic_gp: atlas.meta.synthetic_gp,
+        near_retirement_estimated: atlas.meta.near_retirement_estimated,
+        gp_notes: atlas.meta.gp_notes(),
+        sources: &atlas.meta.sources,
+        travel_times: atlas.travel_times().info(),
+        apl_official_years: official_years,
+    }
+}
+
+/// `GET /api/meta`: the atlas's meta with its commune count and its départements.
+#[derive(Serialize)]
+struct MetaAnswer<'a> {
+    #[serde(flatten)]
+    atlas: AtlasMetaAnswer<'a>,
+    communes: usize,
+    departements: Vec<DepartementName<'a>>,
+}
+
+#[derive(Serialize)]
+struct DepartementName<'a> {
+    code: &'a str,
+    name: &'a str,
+}
+
+/// `GET /api/communes/{code}`: everything the atlas knows about the commune, and its `meta`.
+#[derive(Serialize)]
+struct CommuneAnswer<'a> {
+    #[serde(flatten)]
+    view: CommuneView<'a>,
+    meta: AtlasMetaAnswer<'a>,
+}
+
+/// `GET /api/access/compare-official`: our APL against DREES's published one, over the
+/// communes that have both (404 when the atlas holds no official value).
+pub(super) async fn compare_official(State(state): State<AppState>) -> Result<Json<crate::analysis::compare::OfficialComparison>, ApiError> {
+    use crate::analysis::compare::{self, CompareOptions};
+    let snapshot = state.snapshot();
+    let access = snapshot.access().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
+    let mut found = compare::against_official(&snapshot.atlas, &access.apl, &CompareOptions::default())
+        .ok_or_else(|| ApiError::not_found("this atlas holds no official DREES APL (load a workbook with --drees-apl)"))?;
+    found.rows.clear();
+    Ok(Json(found))
+}
+
+pub(super) async fn meta(State(state): State<AppState>) -> Response {
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
+    let departements = atlas.departments().iter().map(|d| DepartementName { code: &d.code, name: &d.name }).collect();
+    Json(MetaAnswer { atlas: meta_json(atlas), communes: atlas.communes().len(), departements }).into_response()
+}
+
+pub(super) async fn commune(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> Result<Response, ApiError> {
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
+    let resolved = &atlas.communes()[resolve_commune(atlas, &code)?].code;
+    let view = atlas.commune_view(resolved).ok_or_else(|| ApiError::not_found(format!("no commune {resolved}")))?;
+    Ok(Json(CommuneAnswer { view, meta: meta_json(atlas) }).into_response())
+}
+
+/// A commune code from a URL to the commune's position, for every `/api/communes/{code}/...`
+/// route: a malformed code is a bad parameter (400); an arrondissement, a merged commune or
+/// an unknown code names no commune of this atlas (404), with the reason.
+pub(super) fn resolve_commune(atlas: &Atlas, code: &str) -> Result<usize, ApiError> {
+    atlas.resolve_commune(code).map_err(|e| match e {
+        CommuneCodeError::Malformed { .. } => ApiError::bad_request(e.to_string()),
+        _ => ApiError::not_found(e.to_string()),
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct LocateQuery {
+    lon: Option<String>,
+    lat: Option<String>,
+}
+
+pub(super) fn parse_coord(value: Option<&str>, name: &str, range: f64) -> Result<f64, ApiError> {
+    let v = value.ok_or_else(|| ApiError::bad_request(format!("missing parameter {name}")))?;
+    match v.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x.abs() <= range => Ok(x),
+        _ => Err(ApiError::bad_request(format!("{name}={v:?} is not a number within ±{range}"))),
+    }
+}
+
+pub(super) async fn locate(
+    State(state): State<AppState>,
+    q: ApiQuery<LocateQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let ApiQuery(q) = q;
+    let lon = parse_coord(q.lon.as_deref(), "lon", 180.0)?;
+    let lat = parse_coord(q.lat.as_deref(), "lat", 90.0)?;
+    let snapshot = state.snapshot();
+    let atlas = &snapshot.atlas;
+    let c = atlas.locate(lon, lat).ok_or_else(|| ApiError::not_found(format!("no commune of this atlas at {lon}, {lat}")))?;
+    Ok(Json(json!({ "code": c.code, "name": c.name, "dep": c.dep })))
+}

@@ -1,0 +1,49 @@
+//! The router: every route of the API, the tiles and the viewer, and the handler answering it.
+
+use super::{ApiError, AppState, communes, indicators, nearest, panorama, planner, search, tiles, web};
+use axum::Router;
+use axum::routing::get;
+
+/// The application: all routes over `state`, with permissive CORS and request tracing.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(communes::health))
+        .route("/api/meta", get(communes::meta))
+        .route("/api/access/compare-official", get(communes::compare_official))
+        .route("/api/communes/{code}", get(communes::commune))
+        .route("/api/locate", get(communes::locate))
+        .route("/api/search", get(search::search))
+        .route("/api/departements/{code}", get(search::departement))
+        .route("/api/communes/{code}/nearest-msp", get(nearest::from_commune))
+        .route("/api/communes/{code}/indicators", get(indicators::commune))
+        .route("/api/nearest-msp", get(nearest::from_point))
+        .route("/api/indicators", get(indicators::indicators).fallback(indicators::get_only))
+        .route(
+            "/api/indicators/basin",
+            axum::routing::post(indicators::basin)
+                .fallback(indicators::post_only)
+                .layer(axum::extract::DefaultBodyLimit::max(indicators::BASIN_BODY_LIMIT)),
+        )
+        .route(
+            "/api/scenarios",
+            axum::routing::post(planner::create)
+                .fallback(planner::post_only)
+                .layer(axum::extract::DefaultBodyLimit::max(planner::SCENARIO_BODY_LIMIT)),
+        )
+        .route("/api/scenarios/{id}", get(planner::get))
+        .route("/api/scenarios/{id}/impact", get(planner::impact))
+        .route("/api/suggest", get(planner::suggest))
+        .route("/api/panorama", get(panorama::panorama))
+        .route("/", get(web::index))
+        .route("/panorama", get(web::panorama))
+        .route("/panorama/{name}", get(web::panorama_preset))
+        .route("/styles/{name}", get(web::style))
+        .nest_service("/web", tower_http::services::ServeDir::new(web::web_dir()))
+        .route("/catalog", get(tiles::catalog))
+        .route("/tiles/{name}", get(tiles::tilejson))
+        .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .layer(tower_http::cors::CorsLayer::permissive())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
