@@ -169,7 +169,7 @@ pub(crate) enum Command {
         #[command(flatten)]
         load: LoadArgs,
     },
-    /// The MSP nearest to a commune's town hall (or to --lon/--lat), with estimated minutes.
+    /// The MSP nearest to a commune's town hall (or to --lon/--lat), with car minutes from the atlas's travel times (routed or estimated).
     Nearest(NearestArgs),
     /// Where new sites would help most: k town halls of a département (coverage or APL), or
     /// any covering instance given as CSV (--costs, --weights), e.g. to compare with spopt.
