@@ -9,6 +9,9 @@ scripts/setup.sh --gdal
 scripts/setup-osrm.sh
 echo "== cargo test (default features)"
 cargo test --locked
+# The criterion benches are not run here (timings are for BENCHMARKS.md), but they must build.
+echo "== benches build (debug)"
+cargo test --locked --benches --no-run
 echo "== Python tests of the tiles"
 scripts/test-python.sh
 echo "== the viewer in headless Chromium"
