@@ -82,10 +82,12 @@ impl Snapshot {
         Ok(layer)
     }
 
-    /// APL of every commune with the default parameters, taken from the scenario baseline
-    /// (built once, ~0.15 s for France) and shared by the indicators API and the tiles.
+    /// APL of every commune with the default parameters, computed once (~0.1 s for France) and
+    /// shared by the indicators API and the tiles. It does not need the planner's baseline;
+    /// the baseline computes the same values (`tests`: `the_baseline_shows_the_default_apl`),
+    /// so a scenario's map changes only where the scenario does.
     pub fn access(&self) -> Option<&CommuneAccess> {
-        self.access.get_or_init(|| self.baseline().map(Baseline::access)).as_ref()
+        self.access.get_or_init(|| crate::analysis::apl::default_access(&self.atlas)).as_ref()
     }
 }
 
