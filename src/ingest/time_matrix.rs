@@ -57,11 +57,7 @@ pub fn parse_time_matrix(
     let minutes_col = table.require_column(&["minutes", "time", "duration", "cost"], "minutes")?;
     let decimal_comma = table.delimiter != b',';
 
-    let mut records: Vec<TimeRow> = Vec::new();
-    // (from, to) → position in `records` and whether a folded code gave it, for duplicates and
-    // folded arrondissements.
-    let mut seen: HashMap<(String, String), (usize, bool)> = HashMap::new();
-    let mut folded = 0u64;
+    let mut pairs = PairRows::default();
     for row in &table.rows {
         report.rows_read += 1;
         if let Err(reason) = table.check_width(row) {
@@ -97,35 +93,57 @@ pub fn parse_time_matrix(
                 continue;
             }
         };
+        pairs.add(&from, &to, minutes, row.line, &mut report);
+    }
+    if pairs.folded > 0 {
+        report.note(format!("{} rows of municipal arrondissements folded into their city (fastest time kept)", pairs.folded));
+    }
+    Ok(Imported { records: pairs.records, report })
+}
+
+/// Why a row repeating a pair with the same time is skipped.
+const SKIP_SAME_TIME: &str = "same pair given twice with the same time";
+
+/// Time rows, one per ordered pair of current communes, as the matrix readers collect them.
+/// A pair given again through a folded code (an arrondissement, a remapped former commune)
+/// keeps the fastest time whatever the order of the rows; the same pair given twice otherwise
+/// is a conflict, unless the times agree (skipped).
+#[derive(Debug, Default)]
+pub(crate) struct PairRows {
+    pub(crate) records: Vec<TimeRow>,
+    /// (from, to) → position in `records` and whether a folded code gave it.
+    seen: HashMap<(String, String), (usize, bool)>,
+    /// Rows folded into an earlier one of the same pair.
+    pub(crate) folded: u64,
+}
+
+impl PairRows {
+    /// Adds one time; `from` and `to` are current communes with whether a folded code named
+    /// them. Counts the row as used, or rejects or skips it in `report`.
+    pub(crate) fn add(&mut self, from: &(String, bool), to: &(String, bool), minutes: f64, line: u64, report: &mut ImportReport) {
         let key = (from.0.clone(), to.0.clone());
         let folding = from.1 || to.1;
-        match seen.get_mut(&key) {
-            // Either row named a part of the city (its own row may come first or last): the
-            // fastest is kept whatever the order of the rows.
+        match self.seen.get_mut(&key) {
+            // Either row named a part of the commune (its own row may come first or last).
             Some((k, by_folding)) if folding || *by_folding => {
                 *by_folding = true;
                 let k = *k;
-                // Rows of arrondissements of one city: keep the fastest.
-                folded += 1;
-                records[k].minutes = records[k].minutes.min(minutes);
+                self.folded += 1;
+                self.records[k].minutes = self.records[k].minutes.min(minutes);
                 report.rows_used += 1;
             }
-            Some(&mut (k, _)) if records[k].minutes != minutes => {
-                let detail = format!("pair already given on line {} with {} min", records[k].line, records[k].minutes);
-                report.reject(row.line, RejectReason::Conflict { key: format!("{}→{}", key.0, key.1), detail });
+            Some(&mut (k, _)) if self.records[k].minutes != minutes => {
+                let detail = format!("pair already given on line {} with {} min", self.records[k].line, self.records[k].minutes);
+                report.reject(line, RejectReason::Conflict { key: format!("{}→{}", key.0, key.1), detail });
             }
-            Some(_) => report.skip("same pair given twice with the same time"),
+            Some(_) => report.skip(SKIP_SAME_TIME),
             None => {
-                seen.insert(key, (records.len(), folding));
-                records.push(TimeRow { from: from.0, to: to.0, minutes, line: row.line });
+                self.seen.insert(key, (self.records.len(), folding));
+                self.records.push(TimeRow { from: from.0.clone(), to: to.0.clone(), minutes, line });
                 report.rows_used += 1;
             }
         }
     }
-    if folded > 0 {
-        report.note(format!("{folded} rows of municipal arrondissements folded into their city (fastest time kept)"));
-    }
-    Ok(Imported { records, report })
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@
 
 use super::generic_csv::{Placement, Table, parse_number, resolve_code};
 use crate::model::report::{ImportReport, Imported, RejectReason};
-use super::time_matrix::TimeRow;
+use super::time_matrix::{PairRows, TimeRow};
 use crate::model::CommuneRegistry;
 use crate::model::registry::normalize_insee_code;
 use crate::error::{Error, Result};
@@ -129,7 +129,6 @@ fn some_codes(codes: &BTreeSet<&String>) -> String {
 }
 
 const SKIP_NO_TIME: &str = "empty, NA or null cell: no time for the pair";
-const SKIP_SAME_TIME: &str = "same pair given twice with the same time";
 
 /// Parses the bytes of a wide matrix; `name` names the source. See [`read_wide_matrix`].
 pub fn parse_wide_matrix(
@@ -219,11 +218,7 @@ pub fn parse_wide_matrix(
         })
         .collect();
 
-    let mut records: Vec<TimeRow> = Vec::new();
-    // (from, to) → position in `records` and whether a folded code gave it, for folded codes
-    // and conflicts.
-    let mut seen: HashMap<(String, String), (usize, bool)> = HashMap::new();
-    let mut folded = 0u64;
+    let mut pairs = PairRows::default();
     // Cells not used because their origin line or destination column was rejected.
     let mut cells_of_rejected = 0u64;
     for row in &table.rows {
@@ -260,30 +255,7 @@ pub fn parse_wide_matrix(
                 }
             };
             let minutes = unit.to_minutes(value);
-            let key = (from.0.clone(), to.0.clone());
-            let folding = from.1 || to.1;
-            match seen.get_mut(&key) {
-                // Either cell named a part of the commune (its own line may come first or last):
-                // the fastest is kept whatever the order of the lines.
-                Some((k, by_folding)) if folding || *by_folding => {
-                    *by_folding = true;
-                    let k = *k;
-                    // Arrondissements (or remapped former communes) of one commune: keep the fastest.
-                    folded += 1;
-                    records[k].minutes = records[k].minutes.min(minutes);
-                    report.rows_used += 1;
-                }
-                Some(&mut (k, _)) if records[k].minutes != minutes => {
-                    let detail = format!("pair already given on line {} with {} min", records[k].line, records[k].minutes);
-                    report.reject(row.line, RejectReason::Conflict { key: format!("{}→{}", key.0, key.1), detail });
-                }
-                Some(_) => report.skip(SKIP_SAME_TIME),
-                None => {
-                    seen.insert(key, (records.len(), folding));
-                    records.push(TimeRow { from: from.0.clone(), to: to.0.clone(), minutes, line: row.line });
-                    report.rows_used += 1;
-                }
-            }
+            pairs.add(&from, to, minutes, row.line, &mut report);
         }
     }
     report.note(format!(
@@ -295,10 +267,13 @@ pub fn parse_wide_matrix(
     if cells_of_rejected > 0 {
         report.note(format!("{cells_of_rejected} cells not used: their origin line or destination column is rejected (listed once each)"));
     }
-    if folded > 0 {
-        report.note(format!("{folded} cells of municipal arrondissements or former communes folded into their commune (fastest time kept)"));
+    if pairs.folded > 0 {
+        report.note(format!(
+            "{} cells of municipal arrondissements or former communes folded into their commune (fastest time kept)",
+            pairs.folded
+        ));
     }
-    Ok(Imported { records, report })
+    Ok(Imported { records: pairs.records, report })
 }
 
 /// Writes rows as the CSV `from,to,minutes` that [`time_matrix`](super::time_matrix) reads
