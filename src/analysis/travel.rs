@@ -134,10 +134,10 @@ impl DestinationIndex {
                 let mut best: Option<(usize, f64)> = None;
                 for j in matrix.row(from).map(|(j, _)| j).chain(std::iter::once(from)) {
                     for &s in self.by_commune.get(&j).into_iter().flatten().filter(|&&s| !skip(s)) {
-                        if let Some(t) = minutes_to_place(travel, points, from, self.places[s]) {
-                            if best.is_none_or(|(bs, bt)| t < bt || (t == bt && s < bs)) {
-                                best = Some((s, t));
-                            }
+                        if let Some(t) = minutes_to_place(travel, points, from, self.places[s])
+                            && best.is_none_or(|(bs, bt)| t < bt || (t == bt && s < bs))
+                        {
+                            best = Some((s, t));
                         }
                     }
                 }
