@@ -309,12 +309,10 @@ pub struct OfficialComparison {
 /// Compares our APL with the official one over the communes that have both; `None` when the
 /// atlas holds no official value.
 pub fn against_official(atlas: &Atlas, ours: &[Option<f64>], opts: &CompareOptions) -> Option<OfficialComparison> {
-    let mut years: Vec<u16> = atlas.communes().iter().filter_map(|c| c.apl_official.as_ref().map(|o| o.year)).collect();
+    let years = atlas.apl_official_years();
     if years.is_empty() {
         return None;
     }
-    years.sort_unstable();
-    years.dedup();
     let rows = official_rows(atlas, ours);
     Some(OfficialComparison { official_years: years, travel_times: atlas.travel_times().info(), comparison: compare(&rows, opts), rows })
 }

@@ -130,6 +130,13 @@ impl Atlas {
         self
     }
 
+    /// The vintages of DREES's official APL its communes carry, each once, oldest first (empty
+    /// when no workbook was loaded).
+    pub fn apl_official_years(&self) -> Vec<u16> {
+        let years: std::collections::BTreeSet<u16> = self.communes.iter().filter_map(|c| c.apl_official.as_ref().map(|o| o.year)).collect();
+        years.into_iter().collect()
+    }
+
     pub fn communes(&self) -> &[Commune] {
         &self.communes
     }

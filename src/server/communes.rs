@@ -32,9 +32,6 @@ pub(super) struct AtlasMetaAnswer<'a> {
 }
 
 pub(super) fn meta_json(atlas: &Atlas) -> AtlasMetaAnswer<'_> {
-    let mut official_years: Vec<u16> = atlas.communes().iter().filter_map(|c| c.apl_official.as_ref().map(|o| o.year)).collect();
-    official_years.sort_unstable();
-    official_years.dedup();
     AtlasMetaAnswer {
         name: &atlas.meta.name,
         synthetic_gp: atlas.meta.synthetic_gp,
@@ -42,7 +39,7 @@ pub(super) fn meta_json(atlas: &Atlas) -> AtlasMetaAnswer<'_> {
         gp_notes: atlas.meta.gp_notes(),
         sources: &atlas.meta.sources,
         travel_times: atlas.travel_times().info(),
-        apl_official_years: official_years,
+        apl_official_years: atlas.apl_official_years(),
     }
 }
 

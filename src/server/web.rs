@@ -99,7 +99,7 @@ pub async fn style(
 fn fill_placeholders(text: &str, atlas: &crate::atlas::Atlas) -> String {
     // Inside JSON strings: escaped as JSON, without the quotes.
     let escaped = |v: String| serde_json::to_string(&v).map(|q| q[1..q.len() - 1].to_string()).unwrap_or_default();
-    let year = atlas.communes().iter().filter_map(|c| c.apl_official.as_ref().map(|o| o.year)).max();
+    let year = atlas.apl_official_years().last().copied();
     text.replace("{travel_times}", &escaped(atlas.travel_times().describe()))
         .replace("{apl_official_year}", &year.map_or("(non chargée)".to_string(), |y| y.to_string()))
 }
