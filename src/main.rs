@@ -1,5 +1,6 @@
 //! The `medatlas` command line: parses arguments, calls the library, prints.
 
+use medatlas::ingest::Reader;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use cli::args::*;
@@ -304,7 +305,7 @@ fn apl_inputs(args: &AccessArgs, atlas: &Atlas) -> Result<medatlas::analysis::ap
     let scope = if args.under_65 { GpScope::Under65 } else { GpScope::All };
     let mut inputs = AplInputs { age_weights, scope, ..AplInputs::default() };
     if let Some(path) = &args.ages {
-        let imported = age_pyramid::read_age_pyramid(path, atlas.registry(), args.load.remap_merged)?;
+        let imported = age_pyramid::AgePyramidReader::read(path, atlas.registry(), &args.load.remap_merged)?;
         report::print_import_report(&imported.report);
         let (pyramids, outside) = medatlas::analysis::apl::pyramids_by_position(&imported.records, |c| atlas.commune_index(c));
         if !outside.is_empty() {
@@ -313,7 +314,7 @@ fn apl_inputs(args: &AccessArgs, atlas: &Atlas) -> Result<medatlas::analysis::ap
         inputs.pyramids = pyramids;
     }
     if let Some(path) = &args.gps {
-        let imported = gp_activity::read_gp_activity(path, atlas.registry(), args.load.remap_merged)?;
+        let imported = gp_activity::GpActivityReader::read(path, atlas.registry(), &args.load.remap_merged)?;
         report::print_import_report(&imported.report);
         let (gps, outside) = medatlas::analysis::apl::gps_by_position(&imported.records, |c| atlas.commune_index(c));
         if !outside.is_empty() {

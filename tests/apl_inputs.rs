@@ -2,6 +2,7 @@
 //! of tests/fixtures/apl/ (see its README): the readers, the standardisation, the activity
 //! caps and the under-65 variant end to end.
 
+use medatlas::ingest::Reader;
 use medatlas::analysis::apl::{self, AgeWeights, AplInputs, AplParams, GpScope};
 use medatlas::analysis::travel::{TimeMatrix, TravelTimes};
 use medatlas::atlas::Atlas;
@@ -27,7 +28,7 @@ fn atlas() -> Atlas {
 
 /// The fixture pyramids in atlas positions, with the reader's report checked.
 fn pyramids(atlas: &Atlas) -> Vec<(usize, [f64; 19])> {
-    let imported = age_pyramid::read_age_pyramid(Path::new(PYRAMIDS), atlas.registry(), false).unwrap();
+    let imported = age_pyramid::AgePyramidReader::read(Path::new(PYRAMIDS), atlas.registry(), &false).unwrap();
     assert_eq!(imported.report.rows_read, 6);
     assert_eq!(imported.report.rows_used, 5);
     let rejected: Vec<(u64, &str)> = imported.report.rejected.iter().map(|r| (r.line, r.reason.kind())).collect();
@@ -39,7 +40,7 @@ fn pyramids(atlas: &Atlas) -> Vec<(usize, [f64; 19])> {
 
 /// The fixture GPs in atlas positions, with the reader's report checked.
 fn gps(atlas: &Atlas) -> Vec<apl::Gp> {
-    let imported = gp_activity::read_gp_activity(Path::new(GPS), atlas.registry(), false).unwrap();
+    let imported = gp_activity::GpActivityReader::read(Path::new(GPS), atlas.registry(), &false).unwrap();
     assert_eq!(imported.report.rows_read, 14);
     assert_eq!(imported.report.rows_used, 12);
     let rejected: Vec<(u64, &str)> = imported.report.rejected.iter().map(|r| (r.line, r.reason.kind())).collect();

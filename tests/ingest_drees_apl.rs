@@ -2,10 +2,11 @@
 //! values are repeated here from that script), each bad case's error or rejection, and the real
 //! Auvergne workbook of ../shared/data/drees_apl_auvergne_2022_2023 on the default atlas.
 
+use medatlas::ingest::Reader;
 use medatlas::atlas::Atlas;
 use medatlas::model::CommuneRegistry;
 use medatlas::error::Error;
-use medatlas::ingest::drees_apl::{DreesAplOptions, OfficialApl, drees_apl_years, parse_drees_apl, read_drees_apl};
+use medatlas::ingest::drees_apl::{DreesAplOptions, OfficialApl, drees_apl_years, DreesAplReader};
 use medatlas::model::report::{ImportReport, RejectReason};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -53,7 +54,7 @@ fn assert_every_row_accounted(report: &ImportReport) {
 #[test]
 fn good_fixture_reads_the_latest_vintage_by_default() {
     let opts = DreesAplOptions::default();
-    let out = read_drees_apl(&fixture("good.xlsx"), default_registry(), &opts).unwrap();
+    let out = DreesAplReader::read(&fixture("good.xlsx"), default_registry(), &opts).unwrap();
     assert_eq!(out.report.format, "drees_apl");
     assert_eq!(out.report.rows_read, 10);
     assert_eq!(out.report.rows_used, 6);
@@ -99,7 +100,7 @@ fn good_fixture_lists_its_vintages_and_reads_the_one_asked() {
     let bytes = std::fs::read(fixture("good.xlsx")).unwrap();
     assert_eq!(drees_apl_years("good.xlsx", &bytes).unwrap(), vec![2022, 2023]);
     let opts = DreesAplOptions { year: Some(2022), remap_merged: false };
-    let out = parse_drees_apl("good.xlsx", &bytes, default_registry(), &opts).unwrap();
+    let out = DreesAplReader::parse("good.xlsx", &bytes, default_registry(), &opts).unwrap();
     assert_eq!(out.report.rows_read, 2);
     assert_eq!(out.records.len(), 2);
     let m = find(&out.records, "03185");
@@ -110,7 +111,7 @@ fn good_fixture_lists_its_vintages_and_reads_the_one_asked() {
 #[test]
 fn remapped_former_commune_is_folded_into_its_successor() {
     let opts = DreesAplOptions { year: None, remap_merged: true };
-    let out = read_drees_apl(&fixture("good.xlsx"), default_registry(), &opts).unwrap();
+    let out = DreesAplReader::read(&fixture("good.xlsx"), default_registry(), &opts).unwrap();
     assert_eq!(out.report.rows_used, 7);
     let deux_rives = find(&out.records, "63109");
     // Chidrac 2.0 / 1.5 with 400 standardised inhabitants (380), Saint-Cirgues 3.0 / 2.5 with 600 (620).
@@ -125,7 +126,7 @@ fn remapped_former_commune_is_folded_into_its_successor() {
 
 #[test]
 fn arrondissements_are_folded_by_standardised_population() {
-    let out = read_drees_apl(&fixture("good.xlsx"), &cities_registry(), &DreesAplOptions::default()).unwrap();
+    let out = DreesAplReader::read(&fixture("good.xlsx"), &cities_registry(), &DreesAplOptions::default()).unwrap();
     let paris = find(&out.records, "75056");
     // Paris 1er: 3.1 / 2.9, 16000.5 standardised (15917); 2e: 2.2 / 2.0, 20000 (21000).
     let w = 16000.5 + 20000.0;
@@ -151,7 +152,7 @@ fn a_city_given_whole_and_by_arrondissement_is_a_conflict() {
         .commune("75101", "Paris 1er")
         .arrondissement("75102", "Paris 2e Arrondissement", "75101")
         .build();
-    let out = read_drees_apl(&fixture("good.xlsx"), &registry, &DreesAplOptions::default()).unwrap();
+    let out = DreesAplReader::read(&fixture("good.xlsx"), &registry, &DreesAplOptions::default()).unwrap();
     let first = find(&out.records, "75101");
     assert_eq!((first.apl, first.population_total), (Some(3.1), 15917.0));
     let conflict = out.report.rejected.iter().find(|r| r.line == 19).expect("line 19 rejected");
@@ -162,7 +163,7 @@ fn a_city_given_whole_and_by_arrondissement_is_a_conflict() {
 
 #[test]
 fn bad_rows_are_rejected_with_their_sheet_row_and_reason() {
-    let out = read_drees_apl(&fixture("bad_rows.xlsx"), default_registry(), &DreesAplOptions::default()).unwrap();
+    let out = DreesAplReader::read(&fixture("bad_rows.xlsx"), default_registry(), &DreesAplOptions::default()).unwrap();
     // Row 19 is empty: not data, only noted.
     assert_eq!(out.report.rows_read, 9);
     assert_eq!(out.report.rows_used, 2);
@@ -209,7 +210,7 @@ fn a_folded_city_missing_a_rejected_part_is_noted() {
         .arrondissement("03310", "B", "75056")
         .arrondissement("15014", "C", "75056")
         .build();
-    let out = read_drees_apl(&fixture("bad_rows.xlsx"), &registry, &DreesAplOptions::default()).unwrap();
+    let out = DreesAplReader::read(&fixture("bad_rows.xlsx"), &registry, &DreesAplOptions::default()).unwrap();
     let paris = find(&out.records, "75056");
     // 3.25 with 35535.149 standardised inhabitants, 4.5 with 27000.25.
     let w = 35535.149 + 27000.25;
@@ -222,7 +223,7 @@ fn a_folded_city_missing_a_rejected_part_is_noted() {
 
 #[test]
 fn a_workbook_without_apl_sheet_is_an_error_naming_its_sheets() {
-    let err = read_drees_apl(&fixture("no_apl_sheet.xlsx"), default_registry(), &DreesAplOptions::default()).unwrap_err();
+    let err = DreesAplReader::read(&fixture("no_apl_sheet.xlsx"), default_registry(), &DreesAplOptions::default()).unwrap_err();
     let Error::Invalid { file, message } = &err else { panic!("{err:?}") };
     assert!(file.ends_with("no_apl_sheet.xlsx"), "{file}");
     assert!(message.contains("APL YYYY") && message.contains("Feuil1") && message.contains("Paramètres"), "{message}");
@@ -231,14 +232,14 @@ fn a_workbook_without_apl_sheet_is_an_error_naming_its_sheets() {
 #[test]
 fn a_missing_vintage_is_an_error() {
     let opts = DreesAplOptions { year: Some(2021), remap_merged: false };
-    let err = read_drees_apl(&fixture("good.xlsx"), default_registry(), &opts).unwrap_err();
+    let err = DreesAplReader::read(&fixture("good.xlsx"), default_registry(), &opts).unwrap_err();
     let Error::Invalid { message, .. } = &err else { panic!("{err:?}") };
     assert!(message.contains("no sheet \"APL 2021\"") && message.contains("APL 2023"), "{message}");
 }
 
 #[test]
 fn a_wrong_header_names_file_sheet_row_and_column() {
-    let err = read_drees_apl(&fixture("wrong_header.xlsx"), default_registry(), &DreesAplOptions::default()).unwrap_err();
+    let err = DreesAplReader::read(&fixture("wrong_header.xlsx"), default_registry(), &DreesAplOptions::default()).unwrap_err();
     let Error::Format { file, line, field, message } = &err else { panic!("{err:?}") };
     assert!(file.ends_with("wrong_header.xlsx"), "{file}");
     assert_eq!((*line, field.as_str()), (9, "Population totale 2021"));
@@ -248,20 +249,20 @@ fn a_wrong_header_names_file_sheet_row_and_column() {
 
 #[test]
 fn truncated_or_foreign_files_are_errors_not_panics() {
-    let truncated = read_drees_apl(&fixture("truncated.xlsx"), default_registry(), &DreesAplOptions::default()).unwrap_err();
+    let truncated = DreesAplReader::read(&fixture("truncated.xlsx"), default_registry(), &DreesAplOptions::default()).unwrap_err();
     let Error::Invalid { file, message } = &truncated else { panic!("{truncated:?}") };
     assert!(file.ends_with("truncated.xlsx") && message.contains("not a readable xlsx"), "{truncated}");
     for (name, bytes) in [("apl.csv", &b"Code commune INSEE;APL\n03185;3.25\n"[..]), ("empty.xlsx", &b""[..])] {
-        let err = parse_drees_apl(name, bytes, default_registry(), &DreesAplOptions::default()).unwrap_err();
+        let err = DreesAplReader::parse(name, bytes, default_registry(), &DreesAplOptions::default()).unwrap_err();
         assert!(matches!(&err, Error::Invalid { file, .. } if file == name), "{err:?}");
         assert!(drees_apl_years(name, bytes).is_err());
     }
     // Every prefix of a good file fails cleanly (or, for the whole file, reads).
     let good = std::fs::read(fixture("good.xlsx")).unwrap();
     for cut in (0..good.len()).step_by(97) {
-        let _ = parse_drees_apl("cut.xlsx", &good[..cut], default_registry(), &DreesAplOptions::default());
+        let _ = DreesAplReader::parse("cut.xlsx", &good[..cut], default_registry(), &DreesAplOptions::default());
     }
-    let missing = read_drees_apl(&fixture("nope.xlsx"), default_registry(), &DreesAplOptions::default()).unwrap_err();
+    let missing = DreesAplReader::read(&fixture("nope.xlsx"), default_registry(), &DreesAplOptions::default()).unwrap_err();
     assert!(matches!(missing, Error::Io { .. }), "{missing:?}");
 }
 
@@ -287,10 +288,10 @@ fn real_auvergne_workbook_covers_every_commune_of_the_default_atlas() {
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(drees_apl_years("auvergne", &bytes).unwrap(), vec![2022, 2023]);
 
-    let latest = parse_drees_apl("auvergne", &bytes, atlas.registry(), &DreesAplOptions::default()).unwrap();
+    let latest = DreesAplReader::parse("auvergne", &bytes, atlas.registry(), &DreesAplOptions::default()).unwrap();
     for (year, out) in [
         (2023, latest),
-        (2022, parse_drees_apl("auvergne", &bytes, atlas.registry(), &DreesAplOptions { year: Some(2022), remap_merged: false }).unwrap()),
+        (2022, DreesAplReader::parse("auvergne", &bytes, atlas.registry(), &DreesAplOptions { year: Some(2022), remap_merged: false }).unwrap()),
     ] {
         let r = &out.report;
         assert_eq!((r.rows_read, r.rows_used), (1284, 1283), "{year}: {}", r.summary());
@@ -315,7 +316,7 @@ fn real_auvergne_workbook_covers_every_commune_of_the_default_atlas() {
 
     // With remap_merged, Saint-Cirgues-sur-Couze joins Chidrac in Deux-Rives (2023 rows 936 and
     // 1152 as openpyxl reads them: 3.648 / 3.578 / 505.496 / 512 and 2.077 / 2.042 / 342.087 / 345).
-    let out = parse_drees_apl("auvergne", &bytes, atlas.registry(), &DreesAplOptions { year: None, remap_merged: true }).unwrap();
+    let out = DreesAplReader::parse("auvergne", &bytes, atlas.registry(), &DreesAplOptions { year: None, remap_merged: true }).unwrap();
     assert_eq!((out.report.rows_used, out.records.len()), (1284, 1283));
     assert!(out.report.rejected.is_empty());
     let d = find(&out.records, "63109");

@@ -1,9 +1,10 @@
 //! FINESS etalab stock reader: fixtures in tests/fixtures/finess/ (see README.md there for
 //! which lines are verbatim and which are constructed).
 
+use medatlas::ingest::Reader;
 use medatlas::Error;
 use medatlas::model::{CommuneRegistry, LocationQuality};
-use medatlas::ingest::finess::{FinessOptions, FinessSite, parse_finess, read_finess};
+use medatlas::ingest::finess::{FinessOptions, FinessSite, FinessReader};
 use medatlas::model::report::{ImportReport, RejectReason};
 use std::path::PathBuf;
 
@@ -61,7 +62,7 @@ fn assert_town_hall(s: &FinessSite) {
 
 #[test]
 fn msps_of_the_allier_fixture_are_read_placed_and_accounted_for() {
-    let imported = read_finess(&fixture("allier_stock.csv"), &registry(), &FinessOptions::default()).unwrap();
+    let imported = FinessReader::read(&fixture("allier_stock.csv"), &registry(), &FinessOptions::default()).unwrap();
     let (records, report) = (&imported.records, &imported.report);
     let summary = report.summary();
 
@@ -127,7 +128,7 @@ fn msps_of_the_allier_fixture_are_read_placed_and_accounted_for() {
 #[test]
 fn merged_commune_counts_in_its_successor_when_remapped() {
     let o = FinessOptions { remap_merged: true, ..FinessOptions::default() };
-    let imported = parse_finess("allier_stock.csv", &fixture_bytes("allier_stock.csv"), &registry(), &o).unwrap();
+    let imported = FinessReader::parse("allier_stock.csv", &fixture_bytes("allier_stock.csv"), &registry(), &o).unwrap();
     let s = site(&imported.records, "010010019");
     assert_eq!(s.site.commune, "01033");
     assert!(!s.needs_town_hall);
@@ -137,7 +138,7 @@ fn merged_commune_counts_in_its_successor_when_remapped() {
 #[test]
 fn other_categories_can_be_selected_and_overseas_codes_rebuilt() {
     let bytes = fixture_bytes("allier_stock.csv");
-    let imported = parse_finess("stock.csv", &bytes, &registry(), &opts(&["355", "101", "462"])).unwrap();
+    let imported = FinessReader::parse("stock.csv", &bytes, &registry(), &opts(&["355", "101", "462"])).unwrap();
     let r = &imported.records;
     let summary = imported.report.summary();
     // 355: Fleyriat, Cayenne, CH Montluçon; 101: CHU Félix Guyon; 462: lieu de vie (Mayotte).
@@ -164,7 +165,7 @@ fn other_categories_can_be_selected_and_overseas_codes_rebuilt() {
 fn windows_1252_file_without_geolocation_lines_decodes_and_needs_town_halls() {
     let bytes = fixture_bytes("allier_latin1_nogeo.csv");
     assert!(std::str::from_utf8(&bytes).is_err(), "the fixture must not be UTF-8");
-    let imported = parse_finess("cs1100502.csv", &bytes, &registry(), &FinessOptions::default()).unwrap();
+    let imported = FinessReader::parse("cs1100502.csv", &bytes, &registry(), &FinessOptions::default()).unwrap();
     let report = &imported.report;
     let summary = report.summary();
     assert!(report.notes.iter().any(|n| n.contains("Windows-1252")), "{summary}");
@@ -180,7 +181,7 @@ fn windows_1252_file_without_geolocation_lines_decodes_and_needs_town_halls() {
 #[test]
 fn layout_b_with_a_header_and_inline_coordinates_is_read() {
     let bytes = fixture_bytes("ain_tfiness_latin1.csv");
-    let msp = parse_finess("t-finess.csv", &bytes, &registry(), &FinessOptions::default()).unwrap();
+    let msp = FinessReader::parse("t-finess.csv", &bytes, &registry(), &FinessOptions::default()).unwrap();
     assert_eq!(msp.report.rows_read, 4);
     assert_eq!(msp.records.len(), 1, "{}", msp.report.summary());
     let m = &msp.records[0];
@@ -189,7 +190,7 @@ fn layout_b_with_a_header_and_inline_coordinates_is_read() {
     assert_at(m, 2.60300005, 46.34059988, 1e-6);
     assert!(msp.report.notes.iter().any(|n| n.contains("layout B")));
 
-    let ch = parse_finess("t-finess.csv", &bytes, &registry(), &opts(&["355"])).unwrap();
+    let ch = FinessReader::parse("t-finess.csv", &bytes, &registry(), &opts(&["355"])).unwrap();
     assert_eq!(ch.records.len(), 2, "{}", ch.report.summary());
     // Verbatim row of the doc; reference: pyproj, EPSG:2154 (870215.7, 6571590.5) -> 5.20859613, 46.22274479.
     let f = site(&ch.records, "010000024");
@@ -200,7 +201,7 @@ fn layout_b_with_a_header_and_inline_coordinates_is_read() {
 
 #[test]
 fn a_file_without_manifest_is_a_format_error_naming_file_and_line_1() {
-    let err = read_finess(&fixture("no_manifest.csv"), &registry(), &FinessOptions::default()).unwrap_err();
+    let err = FinessReader::read(&fixture("no_manifest.csv"), &registry(), &FinessOptions::default()).unwrap_err();
     match &err {
         Error::Format { file, line, message, .. } => {
             assert_eq!(file, "no_manifest.csv");
@@ -213,14 +214,14 @@ fn a_file_without_manifest_is_a_format_error_naming_file_and_line_1() {
     assert!(shown.contains("no_manifest.csv") && shown.contains("line 1"), "{shown}");
 
     for bad in [&b""[..], b"\n", b"finess;other;1;2026-01-01\n", b"\nfiness;etalab;111;2026-05-12\n"] {
-        let err = parse_finess("bad.csv", bad, &registry(), &FinessOptions::default()).unwrap_err();
+        let err = FinessReader::parse("bad.csv", bad, &registry(), &FinessOptions::default()).unwrap_err();
         assert!(matches!(err, Error::Format { line: 1, .. }), "{err}");
     }
 }
 
 #[test]
 fn a_file_cut_in_the_middle_of_a_line_rejects_that_line() {
-    let imported = read_finess(&fixture("truncated.csv"), &registry(), &FinessOptions::default()).unwrap();
+    let imported = FinessReader::read(&fixture("truncated.csv"), &registry(), &FinessOptions::default()).unwrap();
     let report = &imported.report;
     let summary = report.summary();
     assert_eq!(report.rows_read, 3, "{summary}");
@@ -244,10 +245,10 @@ fn every_prefix_of_a_file_parses_or_fails_cleanly() {
     // Cuts anywhere, including inside a quoted field and inside a UTF-8 sequence.
     let bytes = fixture_bytes("allier_stock.csv");
     let mayotte = bytes.windows(6).position(|w| w == b"MAVOUN").unwrap();
-    let cut = parse_finess("cut.csv", &bytes[..mayotte], &registry(), &FinessOptions::default()).unwrap();
+    let cut = FinessReader::parse("cut.csv", &bytes[..mayotte], &registry(), &FinessOptions::default()).unwrap();
     assert!(matches!(rejection(&cut.report, 6), RejectReason::InvalidValue { .. }), "{}", cut.report.summary());
     for n in 0..=bytes.len() {
-        match parse_finess("cut.csv", &bytes[..n], &registry(), &FinessOptions::default()) {
+        match FinessReader::parse("cut.csv", &bytes[..n], &registry(), &FinessOptions::default()) {
             // At most the 5 MSPs, plus Yzeure when its bad geolocalisation line is cut off.
             Ok(imported) => assert!(imported.records.len() <= 6),
             Err(Error::Format { line: 1, file, .. }) => assert_eq!(file, "cut.csv"),
@@ -258,7 +259,7 @@ fn every_prefix_of_a_file_parses_or_fails_cleanly() {
 
 #[test]
 fn a_structureet_line_with_10_fields_is_rejected_with_its_line() {
-    let imported = read_finess(&fixture("short_line.csv"), &registry(), &FinessOptions::default()).unwrap();
+    let imported = FinessReader::read(&fixture("short_line.csv"), &registry(), &FinessOptions::default()).unwrap();
     let report = &imported.report;
     let summary = report.summary();
     match rejection(report, 2) {
@@ -278,21 +279,21 @@ fn a_structureet_line_with_10_fields_is_rejected_with_its_line() {
 #[test]
 fn line_numbers_count_blank_lines_and_multi_line_quoted_fields() {
     let text = "finess;etalab;111;2026-05-12\n\n\r\nstructureet;\"A\nB\";x\n\nstructureet;030010082;x;MSP;;;;12;R;DE LA GARE\n";
-    let imported = parse_finess("blank.csv", text.as_bytes(), &registry(), &FinessOptions::default()).unwrap();
+    let imported = FinessReader::parse("blank.csv", text.as_bytes(), &registry(), &FinessOptions::default()).unwrap();
     let lines: Vec<u64> = imported.report.rejected.iter().map(|r| r.line).collect();
     assert_eq!(lines, vec![4, 7], "{}", imported.report.summary());
 }
 
 #[test]
 fn records_carry_their_structureet_line() {
-    let imported = read_finess(&fixture("allier_stock.csv"), &registry(), &FinessOptions::default()).unwrap();
+    let imported = FinessReader::read(&fixture("allier_stock.csv"), &registry(), &FinessOptions::default()).unwrap();
     assert_eq!(site(&imported.records, "030010017").line, 8);
     assert_eq!(site(&imported.records, "970110012").line, 15);
 }
 
 #[test]
 fn a_missing_file_is_an_io_error_naming_it() {
-    let err = read_finess(&fixture("absent.csv"), &registry(), &FinessOptions::default()).unwrap_err();
+    let err = FinessReader::read(&fixture("absent.csv"), &registry(), &FinessOptions::default()).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err}");
     assert!(err.to_string().contains("absent.csv"), "{err}");
 }

@@ -1,16 +1,15 @@
 //! Generic per-commune CSV, SanteScope table and GeoJSON readers: fixtures in the exact
 //! formats, bad input, and a parse-level check of the real SanteScope file when available.
 
+use medatlas::ingest::Reader;
 use geo::Winding;
 use medatlas::model::CommuneRegistry;
 use medatlas::model::LocationQuality;
 use medatlas::ingest::CommuneValues;
-use medatlas::ingest::generic_csv::{GenericCsvOptions, parse_generic_csv, read_generic_csv};
-use medatlas::ingest::geojson_sites::{
-    GeoJsonSitesOptions, parse_geojson_polygons, parse_geojson_sites, read_geojson_polygons, read_geojson_sites,
-};
+use medatlas::ingest::generic_csv::{GenericCsvOptions, GenericCsvReader};
+use medatlas::ingest::geojson_sites::{GeoJsonSitesOptions, parse_geojson_polygons, GeoJsonSitesReader, read_geojson_polygons};
 use medatlas::model::report::{ImportReport, RejectReason};
-use medatlas::ingest::santescope::{SantescopeOptions, parse_santescope, read_santescope};
+use medatlas::ingest::santescope::{SantescopeOptions, SantescopeReader};
 use std::path::{Path, PathBuf};
 
 fn fixture(dir: &str, name: &str) -> PathBuf {
@@ -80,7 +79,7 @@ fn invalid(field: &str, value: &str, expected: &str) -> RejectReason {
 #[test]
 fn generic_csv_keeps_counts_and_numeric_columns() {
     let out =
-        read_generic_csv(&fixture("generic", "indicators.csv"), &registry(), &GenericCsvOptions::default()).unwrap();
+        GenericCsvReader::read(&fixture("generic", "indicators.csv"), &registry(), &GenericCsvOptions::default()).unwrap();
     let e = |apl: f64, p65: Option<f64>, pop: f64| {
         let mut v = vec![("apl", apl), ("population", pop)];
         v.extend(p65.map(|p| ("part_65_plus", p)));
@@ -134,7 +133,7 @@ fn generic_csv_keeps_counts_and_numeric_columns() {
     );
 
     let opts = GenericCsvOptions { remap_merged: true, delimiter: None };
-    let out = read_generic_csv(&fixture("generic", "indicators.csv"), &registry(), &opts).unwrap();
+    let out = GenericCsvReader::read(&fixture("generic", "indicators.csv"), &registry(), &opts).unwrap();
     assert_eq!(out.records.len(), 7);
     let former = out.records.iter().find(|r| r.source_code == "01091").unwrap();
     assert_eq!((former.commune.as_str(), former.line, former.gp), ("01033", 13, Some(2)));
@@ -146,7 +145,7 @@ fn generic_csv_comma_files_aliases_and_forced_delimiter() {
     let reg = registry();
     // With `,` as delimiter a quoted "12,5" is not a number: the column is text.
     let csv = "INSEE,nb_generalistes,score,Label\n03185,55.0,\"12,5\",a\n63113,\"1 379\",3,b\n";
-    let out = parse_generic_csv("c.csv", csv.as_bytes(), &reg, &GenericCsvOptions::default()).unwrap();
+    let out = GenericCsvReader::parse("c.csv", csv.as_bytes(), &reg, &GenericCsvOptions::default()).unwrap();
     assert_eq!(
         out.records,
         vec![values("03185", "03185", 2, Some(55), None, &[]), values("63113", "63113", 3, Some(1379), None, &[])]
@@ -155,12 +154,12 @@ fn generic_csv_comma_files_aliases_and_forced_delimiter() {
 
     let csv = "codgeo|medecins_generalistes|taux\n2a004|7|0,5\n";
     let opts = GenericCsvOptions { remap_merged: false, delimiter: Some(b'|') };
-    let out = parse_generic_csv("p.csv", csv.as_bytes(), &reg, &opts).unwrap();
+    let out = GenericCsvReader::parse("p.csv", csv.as_bytes(), &reg, &opts).unwrap();
     assert_eq!(out.records, vec![values("2A004", "2A004", 2, Some(7), None, &[("taux", 0.5)])]);
 
     // No count column at all: records carry extras only.
     let csv = "com;indice\n03185;1,5\n";
-    let out = parse_generic_csv("i.csv", csv.as_bytes(), &reg, &GenericCsvOptions::default()).unwrap();
+    let out = GenericCsvReader::parse("i.csv", csv.as_bytes(), &reg, &GenericCsvOptions::default()).unwrap();
     assert_eq!(out.records, vec![values("03185", "03185", 2, None, None, &[("indice", 1.5)])]);
 }
 
@@ -168,12 +167,12 @@ fn generic_csv_comma_files_aliases_and_forced_delimiter() {
 fn generic_csv_bad_files_are_clear_errors() {
     let reg = registry();
     let opts = GenericCsvOptions::default();
-    let err = parse_generic_csv("empty.csv", b"", &reg, &opts).unwrap_err().to_string();
+    let err = GenericCsvReader::parse("empty.csv", b"", &reg, &opts).unwrap_err().to_string();
     assert_eq!(err, r#"empty.csv, line 1, field "": empty file: no header line"#);
-    let err = parse_generic_csv("nocode.csv", b"nom;gp\nVichy;3\n", &reg, &opts).unwrap_err().to_string();
+    let err = GenericCsvReader::parse("nocode.csv", b"nom;gp\nVichy;3\n", &reg, &opts).unwrap_err().to_string();
     assert!(err.starts_with(r#"nocode.csv, line 1, field "code_commune": no code_commune column"#), "{err}");
     assert!(err.contains("found: nom | gp"), "{err}");
-    let out = parse_generic_csv("header.csv", b"code;gp\n", &reg, &opts).unwrap();
+    let out = GenericCsvReader::parse("header.csv", b"code;gp\n", &reg, &opts).unwrap();
     assert_eq!((out.records.len(), out.report.rows_read), (0, 0));
 }
 
@@ -182,7 +181,7 @@ fn generic_csv_bad_files_are_clear_errors() {
 
 #[test]
 fn santescope_real_lines() {
-    let out = read_santescope(
+    let out = SantescopeReader::read(
         &fixture("santescope", "communes_medecins_msp_sample.csv"),
         &registry(),
         &SantescopeOptions::default(),
@@ -232,7 +231,7 @@ fn santescope_real_lines() {
 
 #[test]
 fn santescope_arrondissements_and_bad_rows() {
-    let out = read_santescope(
+    let out = SantescopeReader::read(
         &fixture("santescope", "synthetic_arrondissements.csv"),
         &registry(),
         &SantescopeOptions::default(),
@@ -253,7 +252,7 @@ fn santescope_arrondissements_and_bad_rows() {
     );
     assert!(out.report.notes.contains(&"2 rows of municipal arrondissements counted in their city".to_string()));
 
-    let err = parse_santescope(
+    let err = SantescopeReader::parse(
         "s.csv",
         b"code_commune;nb_generalistes;nb_medecins_total\n03185;1;2\n",
         &registry(),
@@ -291,7 +290,7 @@ fn real_santescope_file_totals() {
         builder = builder.commune(code, name);
     }
     let out =
-        parse_santescope("communes_medecins_msp.csv", &bytes, &builder.build(), &SantescopeOptions::default()).unwrap();
+        SantescopeReader::parse("communes_medecins_msp.csv", &bytes, &builder.build(), &SantescopeOptions::default()).unwrap();
     let r = &out.report;
     assert_eq!((r.rows_read, r.rows_used), (34_969, 34_969), "{}", r.summary());
     assert!(r.rejected.is_empty());
@@ -313,7 +312,7 @@ fn real_santescope_file_totals() {
 #[test]
 fn geojson_sites_one_outcome_per_feature() {
     let path = fixture("generic", "sites.geojson");
-    let out = read_geojson_sites(&path, &registry(), &GeoJsonSitesOptions::default()).unwrap();
+    let out = GeoJsonSitesReader::read(&path, &registry(), &GeoJsonSitesOptions::default()).unwrap();
     type Row<'a> = (&'a str, &'a str, &'a str, (f64, f64), LocationQuality, &'a str);
     let got: Vec<Row> = out
         .records
@@ -400,12 +399,12 @@ fn geojson_polygons_reject_invalid_rings() {
 fn geojson_bad_files_are_errors_naming_the_file() {
     let reg = registry();
     let opts = GeoJsonSitesOptions::default();
-    let err = read_geojson_sites(&fixture("generic", "truncated.geojson"), &reg, &opts).unwrap_err().to_string();
+    let err = GeoJsonSitesReader::read(&fixture("generic", "truncated.geojson"), &reg, &opts).unwrap_err().to_string();
     assert!(err.contains("truncated.geojson, line 6") && err.contains("not valid JSON"), "{err}");
-    let err = parse_geojson_sites("empty.geojson", b"  \n", &reg, &opts).unwrap_err().to_string();
+    let err = GeoJsonSitesReader::parse("empty.geojson", b"  \n", &reg, &opts).unwrap_err().to_string();
     assert!(err.starts_with("empty.geojson") && err.contains("empty file"), "{err}");
     let feature = br#"{"type": "Feature", "geometry": {"type": "Point", "coordinates": [3, 45]}, "properties": {}}"#;
-    let err = parse_geojson_sites("one.geojson", feature, &reg, &opts).unwrap_err().to_string();
+    let err = GeoJsonSitesReader::parse("one.geojson", feature, &reg, &opts).unwrap_err().to_string();
     assert!(err.contains(r#"expected a GeoJSON FeatureCollection, found type "Feature""#), "{err}");
     let err =
         parse_geojson_polygons("nofeatures.geojson", br#"{"type": "FeatureCollection"}"#).unwrap_err().to_string();

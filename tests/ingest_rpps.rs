@@ -1,11 +1,12 @@
 //! The RPPS reader on fixtures in the exact published format (see tests/fixtures/rpps/README.md
 //! for what each line of the sample is and what it must give).
 
+use medatlas::ingest::Reader;
 use medatlas::Error;
 use medatlas::model::{CommuneRegistry, GpByMode};
 use medatlas::ingest::CommuneValues;
 use medatlas::model::report::{Imported, RejectReason};
-use medatlas::ingest::rpps::{RppsOptions, SKIP_NOT_GP, SKIP_NOT_PHYSICIAN, parse_rpps, read_rpps};
+use medatlas::ingest::rpps::{RppsOptions, SKIP_NOT_GP, SKIP_NOT_PHYSICIAN, RppsReader};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -45,7 +46,7 @@ fn registry() -> CommuneRegistry {
 }
 
 fn parse(name: &str, text: &str) -> medatlas::Result<Imported<CommuneValues>> {
-    parse_rpps(name, text.as_bytes(), &registry(), &RppsOptions::default())
+    RppsReader::parse(name, text.as_bytes(), &registry(), &RppsOptions::default())
 }
 
 /// commune -> (gp, first line, source code)
@@ -85,7 +86,7 @@ fn has_note(imported: &Imported<CommuneValues>, needle: &str) -> bool {
 
 #[test]
 fn sample_counts_each_gp_once_per_commune() {
-    let imported = read_rpps(&fixture(SAMPLE), &registry(), &RppsOptions::default()).unwrap();
+    let imported = RppsReader::read(&fixture(SAMPLE), &registry(), &RppsOptions::default()).unwrap();
     assert_eq!(by_commune(&imported), expected_sample_counts());
     for r in &imported.records {
         assert_eq!(
@@ -155,7 +156,7 @@ fn sample_counts_each_gp_once_per_commune() {
 
 #[test]
 fn sample_rejections_carry_the_registry_reason() {
-    let imported = read_rpps(&fixture(SAMPLE), &registry(), &RppsOptions::default()).unwrap();
+    let imported = RppsReader::read(&fixture(SAMPLE), &registry(), &RppsOptions::default()).unwrap();
     let reason = |line: u64| {
         imported
             .report
@@ -208,7 +209,7 @@ fn sample_rejections_carry_the_registry_reason() {
 #[test]
 fn merged_commune_counts_in_its_successor_only_when_asked() {
     let opts = RppsOptions { remap_merged: true };
-    let imported = read_rpps(&fixture(SAMPLE), &registry(), &opts).unwrap();
+    let imported = RppsReader::read(&fixture(SAMPLE), &registry(), &opts).unwrap();
     let mut expected = expected_sample_counts();
     expected.insert("01033".into(), (1, 17, "01091".into()));
     assert_eq!(by_commune(&imported), expected);
@@ -225,13 +226,13 @@ fn windows_1252_file_with_crlf_reads_like_the_utf8_one() {
         "the fixture must stay Windows-1252"
     );
     assert!(bytes.windows(2).any(|w| w == b"\r\n"));
-    let imported = read_rpps(
+    let imported = RppsReader::read(
         &fixture(SAMPLE_CP1252),
         &registry(),
         &RppsOptions::default(),
     )
     .unwrap();
-    let utf8 = read_rpps(&fixture(SAMPLE), &registry(), &RppsOptions::default()).unwrap();
+    let utf8 = RppsReader::read(&fixture(SAMPLE), &registry(), &RppsOptions::default()).unwrap();
     assert_eq!(imported.records, utf8.records);
     assert_eq!(imported.report.rejected, utf8.report.rejected);
     assert_eq!(imported.report.skipped, utf8.report.skipped);
@@ -306,7 +307,7 @@ fn truncated_last_line_is_rejected_not_guessed() {
     let mut bytes = format!("{}\n{}", lines[0], lines[11]).into_bytes();
     let e_acute = bytes.iter().rposition(|b| *b == 0xC3).unwrap();
     bytes.truncate(e_acute + 1); // half of a UTF-8 'é': no longer valid UTF-8
-    let imported = parse_rpps("cut.txt", &bytes, &registry(), &RppsOptions::default()).unwrap();
+    let imported = RppsReader::parse("cut.txt", &bytes, &registry(), &RppsOptions::default()).unwrap();
     assert_eq!(rejections(&imported), vec![(2, "missing_field")]);
     assert!(
         has_note(&imported, "ends inside a UTF-8 character"),
@@ -501,7 +502,7 @@ fn header_only_gives_no_records() {
 #[test]
 fn missing_file_is_an_io_error_naming_the_path() {
     let path = fixture("does_not_exist.txt");
-    match read_rpps(&path, &registry(), &RppsOptions::default()) {
+    match RppsReader::read(&path, &registry(), &RppsOptions::default()) {
         Err(e @ Error::Io { .. }) => assert!(e.to_string().contains("does_not_exist.txt"), "{e}"),
         other => panic!("{:?}", other.map(|i| i.report)),
     }
@@ -549,7 +550,7 @@ fn expected_modes() -> BTreeMap<&'static str, GpByMode> {
 #[test]
 fn each_gp_counts_once_per_commune_in_one_mode() {
     let atlas = modes_atlas();
-    let imported = read_rpps(&fixture(MODES), atlas.registry(), &RppsOptions::default()).unwrap();
+    let imported = RppsReader::read(&fixture(MODES), atlas.registry(), &RppsOptions::default()).unwrap();
     let got: BTreeMap<&str, (u32, Option<GpByMode>)> =
         imported.records.iter().map(|r| (r.commune.as_str(), (r.gp.unwrap_or(0), r.gp_by_mode))).collect();
     let expected: BTreeMap<&str, (u32, Option<GpByMode>)> =
@@ -587,7 +588,7 @@ fn an_extraction_without_the_mode_columns_gives_totals_only() {
     let text = std::fs::read_to_string(fixture(MODES))
         .unwrap()
         .replacen("|Code mode exercice|Libellé mode exercice|", "|Code mode|Libellé mode|", 1);
-    let imported = parse_rpps("old.txt", text.as_bytes(), modes_atlas().registry(), &RppsOptions::default()).unwrap();
+    let imported = RppsReader::parse("old.txt", text.as_bytes(), modes_atlas().registry(), &RppsOptions::default()).unwrap();
     let totals: BTreeMap<&str, u32> = imported.records.iter().map(|r| (r.commune.as_str(), r.gp.unwrap_or(0))).collect();
     let expected: BTreeMap<&str, u32> = expected_modes().into_iter().map(|(c, m)| (c, m.total())).collect();
     assert_eq!(totals, expected);

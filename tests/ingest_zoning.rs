@@ -1,11 +1,12 @@
 //! Zoning reader: real `zonmed.csv` lines, a synthetic code-keyed file, bad input, and a
 //! parse-level check of the whole real file when it is available.
 
+use medatlas::ingest::Reader;
 use medatlas::model::CommuneRegistry;
 use medatlas::model::Zoning;
 use medatlas::ingest::CommuneValues;
 use medatlas::model::report::RejectReason;
-use medatlas::ingest::zoning::{ZoningKey, ZoningOptions, parse_zoning, parse_zoning_rows, read_zoning};
+use medatlas::ingest::zoning::{ZoningKey, ZoningOptions, ZoningReader, parse_zoning_rows};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -69,7 +70,7 @@ fn summary(records: &[CommuneValues]) -> Vec<(&str, &str, u64, &str)> {
 
 #[test]
 fn real_zonmed_lines_resolve_one_record_per_commune() {
-    let out = read_zoning(&fixture("zonmed_sample.csv"), &registry(), &ZoningOptions::default()).unwrap();
+    let out = ZoningReader::read(&fixture("zonmed_sample.csv"), &registry(), &ZoningOptions::default()).unwrap();
     assert_eq!(
         summary(&out.records),
         vec![
@@ -124,7 +125,7 @@ fn real_zonmed_lines_resolve_one_record_per_commune() {
 #[test]
 fn a_former_communes_name_counts_in_the_commune_nouvelle() {
     let csv = "Code_postal,Nom_commune,Zonage\r\n1200,Châtillon-en-Michaille,1_ZIP\r\n1200,Valserhône,1_ZIP\r\n1200,Valserhône,1_ZIP\r\n";
-    let out = parse_zoning("inline.csv", csv.as_bytes(), &registry(), &ZoningOptions::default()).unwrap();
+    let out = ZoningReader::parse("inline.csv", csv.as_bytes(), &registry(), &ZoningOptions::default()).unwrap();
     assert_eq!(summary(&out.records), vec![("01033", "01033", 2, "ZIP")]);
     assert_eq!(out.report.rows_used, 3);
     assert!(out.report.rejected.is_empty());
@@ -137,7 +138,7 @@ fn a_former_communes_name_counts_in_the_commune_nouvelle() {
 #[test]
 fn rows_keyed_by_insee_code() {
     let reg = registry();
-    let out = read_zoning(&fixture("by_code.csv"), &reg, &ZoningOptions::default()).unwrap();
+    let out = ZoningReader::read(&fixture("by_code.csv"), &reg, &ZoningOptions::default()).unwrap();
     assert_eq!(
         summary(&out.records),
         vec![
@@ -168,7 +169,7 @@ fn rows_keyed_by_insee_code() {
     assert!(r.notes.iter().any(|n| n == "1 rows of municipal arrondissements counted in their city"), "{:?}", r.notes);
 
     // With remap_merged the former commune's row joins its successor, with the same class.
-    let out = read_zoning(&fixture("by_code.csv"), &reg, &ZoningOptions { remap_merged: true }).unwrap();
+    let out = ZoningReader::read(&fixture("by_code.csv"), &reg, &ZoningOptions { remap_merged: true }).unwrap();
     assert_eq!(out.records.len(), 4);
     assert_eq!((out.report.rows_used, out.report.rejected.len()), (5, 4));
     assert!(out.report.notes.iter().any(|n| n.starts_with("1 rows merged into a commune already given")));
@@ -179,28 +180,28 @@ fn rows_keyed_by_insee_code() {
 fn bad_files_are_errors_naming_the_file_never_panics() {
     let reg = registry();
     let opts = ZoningOptions::default();
-    let err = parse_zoning("empty.csv", b"", &reg, &opts).unwrap_err().to_string();
+    let err = ZoningReader::parse("empty.csv", b"", &reg, &opts).unwrap_err().to_string();
     assert!(err.contains("empty.csv") && err.contains("empty file"), "{err}");
-    let err = parse_zoning("blank.csv", b"\xEF\xBB\xBF\r\n\r\n", &reg, &opts).unwrap_err().to_string();
+    let err = ZoningReader::parse("blank.csv", b"\xEF\xBB\xBF\r\n\r\n", &reg, &opts).unwrap_err().to_string();
     assert!(err.contains("empty file"), "{err}");
 
-    let err = parse_zoning("nokey.csv", b"Commune;Zonage\nVichy;ZIP\n", &reg, &opts).unwrap_err().to_string();
+    let err = ZoningReader::parse("nokey.csv", b"Commune;Zonage\nVichy;ZIP\n", &reg, &opts).unwrap_err().to_string();
     assert!(
         err.contains("nokey.csv, line 1") && err.contains("code_commune") && err.contains("Commune | Zonage"),
         "{err}"
     );
-    let err = parse_zoning("noname.csv", b"cp,zonage\n3100,ZIP\n", &reg, &opts).unwrap_err().to_string();
+    let err = ZoningReader::parse("noname.csv", b"cp,zonage\n3100,ZIP\n", &reg, &opts).unwrap_err().to_string();
     assert!(err.contains("nom_commune"), "{err}");
-    let err = parse_zoning("noclass.csv", b"code_commune,nom\n03185,x\n", &reg, &opts).unwrap_err().to_string();
+    let err = ZoningReader::parse("noclass.csv", b"code_commune,nom\n03185,x\n", &reg, &opts).unwrap_err().to_string();
     assert!(err.contains("noclass.csv") && err.contains("zonage"), "{err}");
 
     // Header only: nothing read, nothing used, no error.
-    let out = parse_zoning("header.csv", b"Code_postal,Nom_commune,Zonage\n", &reg, &opts).unwrap();
+    let out = ZoningReader::parse("header.csv", b"Code_postal,Nom_commune,Zonage\n", &reg, &opts).unwrap();
     assert_eq!((out.records.len(), out.report.rows_read), (0, 0));
 
     // Latin-1, tab-separated, too many fields, an unterminated quote: per-row outcomes.
     let latin1 = b"Code postal\tNom commune\tZonage\n3100\tMontlu\xe7on\t2_ZAC\n3200\tVichy\t2_ZAC\textra\n3100\t\"Lavault\t2_ZAC\n";
-    let out = parse_zoning("latin1.tsv", latin1, &reg, &opts).unwrap();
+    let out = ZoningReader::parse("latin1.tsv", latin1, &reg, &opts).unwrap();
     assert_eq!(summary(&out.records), vec![("03185", "03185", 2, "ZAC")]);
     assert!(out.report.notes.iter().any(|n| n.contains("Windows-1252")));
     assert_eq!(
@@ -265,7 +266,7 @@ fn real_zonmed_file_parse_level_facts() {
         codes.insert((postal, name.clone()), code);
     }
     assert_eq!(codes.len(), 35_313, "distinct (postal code, name) pairs with a zoning result");
-    let out = parse_zoning("zonmed.csv", &bytes, &builder.build(), &ZoningOptions::default()).unwrap();
+    let out = ZoningReader::parse("zonmed.csv", &bytes, &builder.build(), &ZoningOptions::default()).unwrap();
     assert_eq!(out.records.len(), 35_313);
     assert!(out.report.rejected.is_empty(), "{}", out.report.summary());
     assert_eq!(out.report.rows_skipped(), 87);

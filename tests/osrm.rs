@@ -8,6 +8,7 @@
 //! error codes, retries of a 500, malformed JSON, `null` durations, and resuming an
 //! interrupted job with only the missing requests.
 
+use medatlas::ingest::Reader;
 use geo::Point;
 use medatlas::routing::{self, EngineSource, MatrixOptions, MatrixSummary, RoutingError};
 use serde_json::Value;
@@ -545,7 +546,7 @@ fn the_matrix_is_read_back_by_the_atlas_matrix_reader() {
         builder = builder.commune(c, c);
     }
     let registry = builder.build();
-    let imported = medatlas::ingest::time_matrix::read_time_matrix(&out, &registry, false).unwrap();
+    let imported = medatlas::ingest::time_matrix::TimeMatrixReader::read(&out, &registry, &false).unwrap();
     assert!(imported.report.rejected.is_empty(), "{:?}", imported.report.rejected);
     assert_eq!(imported.records.len() as u64, s.pairs_within_max_minutes);
     assert_eq!(imported.records.len(), 30, "6 points, every ordered pair within 30 min");

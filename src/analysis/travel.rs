@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 /// A matrix from the rows of [`crate::ingest::time_matrix`] in atlas positions (`position` maps a
 /// code to its position; rows whose code has none are impossible after
-/// [`parse_time_matrix`](crate::ingest::time_matrix::parse_time_matrix) with the atlas's own
+/// [`TimeMatrixReader`](crate::ingest::time_matrix::TimeMatrixReader) with the atlas's own
 /// registry).
 pub fn matrix_from_rows(rows: &[TimeRow], source: &str, n_communes: usize, position: impl Fn(&str) -> Option<usize>) -> TimeMatrix {
     TimeMatrix::from_coded(n_communes, rows.iter().map(|r| (r.from.as_str(), r.to.as_str(), r.minutes)), source, position).0

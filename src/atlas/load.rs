@@ -135,7 +135,7 @@ impl Atlas {
         if embedded && !config.no_default_health {
             load_default_health(&mut b, config)?;
             let opts = drees_apl::DreesAplOptions { year: Some(config.drees_apl_year.unwrap_or(DEFAULT_DREES_APL_YEAR)), remap_merged: config.remap_merged };
-            let imported = drees_apl::parse_drees_apl("geodata/apl_generalistes_auvergne.xlsx", DEFAULT_DREES_APL, b.registry(), &opts)?;
+            let imported = drees_apl::DreesAplReader::parse("geodata/apl_generalistes_auvergne.xlsx", DEFAULT_DREES_APL, b.registry(), &opts)?;
             b.join_official_apl(imported, official_apl_source("DREES APL aux médecins généralistes (Auvergne subset of apl_generalistes.xlsx)"));
         }
         load_user_files(&mut b, config)?;
@@ -154,7 +154,7 @@ fn load_default_health(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> 
         None => {
             let opts = santescope::SantescopeOptions { remap_merged: config.remap_merged };
             let imported =
-                santescope::parse_santescope("geodata/santescope_auvergne_2026.csv", DEFAULT_SANTESCOPE, b.registry(), &opts)?;
+                santescope::SantescopeReader::parse("geodata/santescope_auvergne_2026.csv", DEFAULT_SANTESCOPE, b.registry(), &opts)?;
             // The `msp_presente` flags are not placed: the default's MSP layer is Allier's named
             // 2022 list (see geodata/PROVENANCE.md), and unnamed flags put at the town hall of a
             // postal code's most populated commune would mix two vintages and definitions.
@@ -172,7 +172,7 @@ physicians, those with no savoir-faire counted as GPs; derived data, see geodata
         Some(seed) => load_synthetic_gps(b, seed)?,
     }
 
-    let zoning = zoning::parse_zoning(
+    let zoning = zoning::ZoningReader::parse(
         "geodata/zonage_mg_auvergne.csv",
         DEFAULT_ZONING,
         b.registry(),

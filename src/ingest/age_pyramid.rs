@@ -42,7 +42,6 @@ use crate::model::practice::AGE_BANDS;
 use crate::model::CommuneRegistry;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
-use std::path::Path;
 
 /// The age pyramid of one current commune: inhabitants per DREES band, youngest first.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,11 +62,6 @@ impl AgePyramid {
     }
 }
 
-/// Reads an age-pyramid file. See the [module documentation](self).
-pub fn read_age_pyramid(path: &Path, registry: &CommuneRegistry, remap_merged: bool) -> Result<Imported<AgePyramid>> {
-    AgePyramidReader::read(path, registry, &remap_merged)
-}
-
 /// The age pyramid format behind the [`Reader`] trait (`remap_merged`: count rows under a former commune's code in its successor).
 pub struct AgePyramidReader;
 
@@ -76,8 +70,78 @@ impl Reader for AgePyramidReader {
     type Options = bool;
     const KIND: &'static str = "age-pyramid";
 
+    /// Parses the bytes of an age-pyramid file; `name` names the source.
     fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, remap_merged: &bool) -> Result<Imported<AgePyramid>> {
-        parse_age_pyramid(name, bytes, registry, *remap_merged)
+        let remap_merged = *remap_merged;
+        let mut report = ImportReport::new(name, "age-pyramid");
+        let table = Table::parse(name, bytes, None, &mut report)?;
+        let code_col = table.require_column(CODE_COLUMNS, "code_commune")?;
+        let bands = band_columns(&table)?;
+        let decimal_comma = table.delimiter != b',';
+
+        let mut records: Vec<AgePyramid> = Vec::new();
+        // Current commune → (position in `records`, whether it was given whole, line that gave it).
+        let mut by_commune: HashMap<String, (usize, bool, u64)> = HashMap::new();
+        // Source code → line, for duplicate codes (filled by `place_coded_row`).
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut counters = ResolveCounters::default();
+        for row in &table.rows {
+            report.rows_read += 1;
+            let Some(PlacedRow { commune, placement, .. }) =
+                place_coded_row(&table, row, code_col, registry, remap_merged, &mut seen, &mut report)
+            else {
+                continue;
+            };
+            let mut counts = [0.0; 19];
+            let mut bad = None;
+            for (b, &col) in bands.iter().enumerate() {
+                let raw = row.fields[col].as_str();
+                let field = table.headers[col].clone();
+                match parse_number(raw, decimal_comma) {
+                    Some(v) if v >= 0.0 => counts[b] = v,
+                    Some(_) => {
+                        let expected = "a number of inhabitants (≥ 0)".to_string();
+                        bad = Some(RejectReason::InvalidValue { field, value: raw.into(), expected });
+                    }
+                    None if raw.is_empty() => bad = Some(RejectReason::MissingField { field }),
+                    None => bad = Some(RejectReason::MalformedNumber { field, value: raw.into() }),
+                }
+                if bad.is_some() {
+                    break;
+                }
+            }
+            if let Some(reason) = bad {
+                report.reject(row.line, reason);
+                continue;
+            }
+            // A city is either given whole or by its parts (arrondissements, or former communes
+            // with remap_merged), never both: both would count its inhabitants twice.
+            let whole = placement == Placement::Commune;
+            match by_commune.get(&commune) {
+                None => {
+                    by_commune.insert(commune.clone(), (records.len(), whole, row.line));
+                    records.push(AgePyramid { commune, line: row.line, bands: counts });
+                }
+                Some(&(_, first_whole, first_line)) if first_whole || whole => {
+                    let detail = if first_whole {
+                        format!("{commune} already given whole on line {first_line}")
+                    } else {
+                        format!("{commune} already given by its parts (arrondissements or former communes) from line {first_line}")
+                    };
+                    report.reject(row.line, RejectReason::Conflict { key: commune, detail });
+                    continue;
+                }
+                Some(&(k, _, _)) => {
+                    for (total, c) in records[k].bands.iter_mut().zip(counts) {
+                        *total += c;
+                    }
+                }
+            }
+            report.rows_used += 1;
+            counters.add(placement);
+        }
+        counters.notes(&mut report);
+        Ok(Imported { records, report })
     }
 }
 
@@ -127,84 +191,6 @@ fn band_columns(table: &Table) -> Result<[usize; 19]> {
             table.headers.join(" | ")
         ),
     ))
-}
-
-/// Parses the bytes of an age-pyramid file; `name` names the source.
-pub fn parse_age_pyramid(
-    name: &str,
-    bytes: &[u8],
-    registry: &CommuneRegistry,
-    remap_merged: bool,
-) -> Result<Imported<AgePyramid>> {
-    let mut report = ImportReport::new(name, "age-pyramid");
-    let table = Table::parse(name, bytes, None, &mut report)?;
-    let code_col = table.require_column(CODE_COLUMNS, "code_commune")?;
-    let bands = band_columns(&table)?;
-    let decimal_comma = table.delimiter != b',';
-
-    let mut records: Vec<AgePyramid> = Vec::new();
-    // Current commune → (position in `records`, whether it was given whole, line that gave it).
-    let mut by_commune: HashMap<String, (usize, bool, u64)> = HashMap::new();
-    // Source code → line, for duplicate codes (filled by `place_coded_row`).
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut counters = ResolveCounters::default();
-    for row in &table.rows {
-        report.rows_read += 1;
-        let Some(PlacedRow { commune, placement, .. }) =
-            place_coded_row(&table, row, code_col, registry, remap_merged, &mut seen, &mut report)
-        else {
-            continue;
-        };
-        let mut counts = [0.0; 19];
-        let mut bad = None;
-        for (b, &col) in bands.iter().enumerate() {
-            let raw = row.fields[col].as_str();
-            let field = table.headers[col].clone();
-            match parse_number(raw, decimal_comma) {
-                Some(v) if v >= 0.0 => counts[b] = v,
-                Some(_) => {
-                    let expected = "a number of inhabitants (≥ 0)".to_string();
-                    bad = Some(RejectReason::InvalidValue { field, value: raw.into(), expected });
-                }
-                None if raw.is_empty() => bad = Some(RejectReason::MissingField { field }),
-                None => bad = Some(RejectReason::MalformedNumber { field, value: raw.into() }),
-            }
-            if bad.is_some() {
-                break;
-            }
-        }
-        if let Some(reason) = bad {
-            report.reject(row.line, reason);
-            continue;
-        }
-        // A city is either given whole or by its parts (arrondissements, or former communes
-        // with remap_merged), never both: both would count its inhabitants twice.
-        let whole = placement == Placement::Commune;
-        match by_commune.get(&commune) {
-            None => {
-                by_commune.insert(commune.clone(), (records.len(), whole, row.line));
-                records.push(AgePyramid { commune, line: row.line, bands: counts });
-            }
-            Some(&(_, first_whole, first_line)) if first_whole || whole => {
-                let detail = if first_whole {
-                    format!("{commune} already given whole on line {first_line}")
-                } else {
-                    format!("{commune} already given by its parts (arrondissements or former communes) from line {first_line}")
-                };
-                report.reject(row.line, RejectReason::Conflict { key: commune, detail });
-                continue;
-            }
-            Some(&(k, _, _)) => {
-                for (total, c) in records[k].bands.iter_mut().zip(counts) {
-                    *total += c;
-                }
-            }
-        }
-        report.rows_used += 1;
-        counters.add(placement);
-    }
-    counters.notes(&mut report);
-    Ok(Imported { records, report })
 }
 
 #[cfg(test)]
@@ -262,24 +248,15 @@ mod tests {
             "03003;x;1;2".to_string(),   // 15: short row
         ];
         let csv = lines.join("\n");
-        let got = parse_age_pyramid("p.csv", csv.as_bytes(), &registry(), false).unwrap();
+        let got = AgePyramidReader::parse("p.csv", csv.as_bytes(), &registry(), &false).unwrap();
         let r = &got.report;
         assert_eq!(r.rows_read, 14);
         let kinds: Vec<(u64, &str)> = r.rejected.iter().map(|x| (x.line, x.reason.kind())).collect();
-        assert_eq!(
-            kinds,
-            vec![
-                (4, "unknown_commune"),
-                (5, "merged_commune"),
-                (6, "malformed_number"),
-                (7, "invalid_value"),
-                (8, "missing_field"),
-                (9, "conflict"),
-                (12, "conflict"),
-                (14, "conflict"),
-                (15, "missing_field"),
-            ]
-        );
+        assert_eq!(kinds, vec![
+            (4, "unknown_commune"), (5, "merged_commune"), (6, "malformed_number"), (7, "invalid_value"),
+            (8, "missing_field"), (9, "conflict"), (12, "conflict"), (14, "conflict"),
+            (15, "missing_field"),
+        ]);
         assert_eq!(r.rows_used, 5);
         let codes: Vec<&str> = got.records.iter().map(|p| p.commune.as_str()).collect();
         assert_eq!(codes, vec!["03185", "03095", "13055", "69123"]);
@@ -300,7 +277,7 @@ mod tests {
     #[test]
     fn former_communes_add_up_into_their_successor_with_remap() {
         let csv = [HEADER.to_string(), row("03999", 1.0), row("03036", 1.0)].join("\n");
-        let got = parse_age_pyramid("p.csv", csv.as_bytes(), &registry(), true).unwrap();
+        let got = AgePyramidReader::parse("p.csv", csv.as_bytes(), &registry(), &true).unwrap();
         assert_eq!(got.records.len(), 1);
         // The successor given whole after its former commune: counting both would double it.
         assert_eq!(got.report.rejected.len(), 1);
@@ -313,16 +290,16 @@ mod tests {
         let header = "CODGEO,0 - 4 ans,5-9 ans,10–14,15-19,20-24,25-29,30-34,35-39,40-44,45-49,50-54,55-59,60-64,65-69,70-74,75-79,80-84,85-89,90 ans +,total";
         let ones = vec!["1"; 20].join(",");
         let csv = format!("{header}\n03185,{ones}\n");
-        let got = parse_age_pyramid("p.csv", csv.as_bytes(), &registry(), false).unwrap();
+        let got = AgePyramidReader::parse("p.csv", csv.as_bytes(), &registry(), &false).unwrap();
         assert_eq!(got.records.len(), 1);
         assert_eq!(got.records[0].bands, [1.0; 19]);
 
         let no_90 = "code,0-4,5-9,10-14,15-19,20-24,25-29,30-34,35-39,40-44,45-49,50-54,55-59,60-64,65-69,70-74,75-79,80-84,85-89,90-94,95+\n";
-        let err = parse_age_pyramid("p.csv", no_90.as_bytes(), &registry(), false).unwrap_err();
+        let err = AgePyramidReader::parse("p.csv", no_90.as_bytes(), &registry(), &false).unwrap_err();
         assert!(err.to_string().contains("90+"), "{err}");
 
         let doubled = format!("{header},0-4\n");
-        let err = parse_age_pyramid("p.csv", doubled.as_bytes(), &registry(), false).unwrap_err();
+        let err = AgePyramidReader::parse("p.csv", doubled.as_bytes(), &registry(), &false).unwrap_err();
         assert!(err.to_string().contains("two columns"), "{err}");
     }
 

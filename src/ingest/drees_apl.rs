@@ -62,9 +62,8 @@ use calamine::{Data, Range, Reader, Xlsx};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::io::Cursor;
-use std::path::Path;
 
-/// Options of [`read_drees_apl`].
+/// Options of [`DreesAplReader`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DreesAplOptions {
     /// The vintage to read (the sheet `APL {year}`); `None` reads the latest `APL YYYY` sheet.
@@ -132,11 +131,6 @@ fn expected_header(year: u16) -> [String; 6] {
     ]
 }
 
-/// Reads the official APL of one vintage from a DREES workbook. See the [module documentation](self).
-pub fn read_drees_apl(path: &Path, registry: &CommuneRegistry, opts: &DreesAplOptions) -> Result<Imported<OfficialApl>> {
-    DreesAplReader::read(path, registry, opts)
-}
-
 /// The DREES APL workbook behind the [`Reader`](SourceReader) trait.
 pub struct DreesAplReader;
 
@@ -145,8 +139,34 @@ impl SourceReader for DreesAplReader {
     type Options = DreesAplOptions;
     const KIND: &'static str = FORMAT;
 
-    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &DreesAplOptions) -> Result<Imported<OfficialApl>> {
-        parse_drees_apl(name, bytes, registry, options)
+    /// [`DreesAplReader`] on the bytes of a workbook; `name` names the source in errors and the report.
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, opts: &DreesAplOptions) -> Result<Imported<OfficialApl>> {
+        let mut workbook = open(name, bytes)?;
+        let names = workbook.sheet_names();
+        let sheets = apl_sheets(&names);
+        let (year, sheet) = match opts.year {
+            Some(year) => sheets.iter().find(|(y, _)| *y == year).cloned().ok_or_else(|| Error::Invalid {
+                file: name.to_string(),
+                message: format!("no sheet \"APL {year}\" (sheets: {})", quoted(&names)),
+            })?,
+            None => sheets.last().cloned().ok_or_else(|| Error::Invalid {
+                file: name.to_string(),
+                message: format!("no \"APL YYYY\" sheet: not a DREES APL workbook (sheets: {})", quoted(&names)),
+            })?,
+        };
+        let range = workbook.worksheet_range(&sheet).map_err(|e| Error::Invalid {
+            file: name.to_string(),
+            message: format!("sheet {sheet:?} cannot be read: {e}"),
+        })?;
+        check_layout(name, &sheet, year, &range)?;
+
+        let mut report = ImportReport::new(name, FORMAT);
+        let available: Vec<String> = sheets.iter().map(|(y, _)| y.to_string()).collect();
+        report.note(format!("sheet {sheet:?} (vintage {year}, populations {}; vintages in the file: {})", year - 2, available.join(", ")));
+        let rows = read_rows(&range, year, &mut report);
+        let records = fold(rows, year, registry, opts.remap_merged, &mut report);
+        report.rejected.sort_by_key(|r| r.line);
+        Ok(Imported { records, report })
     }
 }
 
@@ -154,41 +174,6 @@ impl SourceReader for DreesAplReader {
 pub fn drees_apl_years(name: &str, bytes: &[u8]) -> Result<Vec<u16>> {
     let workbook = open(name, bytes)?;
     Ok(apl_sheets(&workbook.sheet_names()).into_iter().map(|(year, _)| year).collect())
-}
-
-/// [`read_drees_apl`] on the bytes of a workbook; `name` names the source in errors and the report.
-pub fn parse_drees_apl(
-    name: &str,
-    bytes: &[u8],
-    registry: &CommuneRegistry,
-    opts: &DreesAplOptions,
-) -> Result<Imported<OfficialApl>> {
-    let mut workbook = open(name, bytes)?;
-    let names = workbook.sheet_names();
-    let sheets = apl_sheets(&names);
-    let (year, sheet) = match opts.year {
-        Some(year) => sheets.iter().find(|(y, _)| *y == year).cloned().ok_or_else(|| Error::Invalid {
-            file: name.to_string(),
-            message: format!("no sheet \"APL {year}\" (sheets: {})", quoted(&names)),
-        })?,
-        None => sheets.last().cloned().ok_or_else(|| Error::Invalid {
-            file: name.to_string(),
-            message: format!("no \"APL YYYY\" sheet: not a DREES APL workbook (sheets: {})", quoted(&names)),
-        })?,
-    };
-    let range = workbook.worksheet_range(&sheet).map_err(|e| Error::Invalid {
-        file: name.to_string(),
-        message: format!("sheet {sheet:?} cannot be read: {e}"),
-    })?;
-    check_layout(name, &sheet, year, &range)?;
-
-    let mut report = ImportReport::new(name, FORMAT);
-    let available: Vec<String> = sheets.iter().map(|(y, _)| y.to_string()).collect();
-    report.note(format!("sheet {sheet:?} (vintage {year}, populations {}; vintages in the file: {})", year - 2, available.join(", ")));
-    let rows = read_rows(&range, year, &mut report);
-    let records = fold(rows, year, registry, opts.remap_merged, &mut report);
-    report.rejected.sort_by_key(|r| r.line);
-    Ok(Imported { records, report })
 }
 
 fn open<'a>(name: &str, bytes: &'a [u8]) -> Result<Xlsx<Cursor<&'a [u8]>>> {

@@ -314,11 +314,6 @@ pub fn finess_insee_code(departement: &str, commune: &str) -> Result<String, Rej
     Ok(format!("{dep:0>2}{com}"))
 }
 
-/// Reads a FINESS file (layout A or B, see the module documentation).
-pub fn read_finess(path: &Path, registry: &CommuneRegistry, opts: &FinessOptions) -> Result<Imported<FinessSite>> {
-    FinessReader::read(path, registry, opts)
-}
-
 /// The finess format behind the [`Reader`] trait.
 pub struct FinessReader;
 
@@ -327,79 +322,70 @@ impl Reader for FinessReader {
     type Options = FinessOptions;
     const KIND: &'static str = "finess";
 
-    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &FinessOptions) -> Result<Imported<FinessSite>> {
-        parse_finess(name, bytes, registry, options)
+    /// Parses the bytes of a FINESS file named `name` (used in the report, the errors and as
+    /// `Site::source`).
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, opts: &FinessOptions) -> Result<Imported<FinessSite>> {
+        let (text, encoding) = text::decode(bytes);
+        let mut report = ImportReport::new(name, "finess");
+        report.note(match encoding {
+            Encoding::Utf8 => "encoding: UTF-8",
+            Encoding::Windows1252 => "encoding: Windows-1252 (not valid UTF-8)",
+        });
+        let mut reader =
+            csv::ReaderBuilder::new().delimiter(b';').has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let lines = LineIndex::new(&text);
+        let mut records = reader.records();
+        let first = match records.next() {
+            Some(rec) => Some(rec.map_err(|e| csv_error(name, &lines, &e))?),
+            None => None,
+        };
+        let first_line = first.as_ref().map_or(1, |r| lines.record_line(r));
+        let field = |r: &StringRecord, i: usize| r.get(i).unwrap_or("").trim().to_string();
+        let layout = match &first {
+            Some(r) if first_line == 1 && field(r, 0) == "finess" && field(r, 1) == "etalab" => Layout::A,
+            Some(r) if first_line == 1 && field(r, 0).eq_ignore_ascii_case("nofinesset") => Layout::B(r.clone()),
+            _ => {
+                let shown: String = text.lines().next().unwrap_or("").chars().take(60).collect();
+                return Err(Error::format(
+                    name,
+                    1,
+                    "manifest",
+                    format!(
+                        "no FINESS manifest line: expected 'finess;etalab;<n>;<date>' (or a header \
+                         starting 'nofinesset;nofinessej;'), found {shown:?}"
+                    ),
+                ));
+            }
+        };
+        let mut last_line = 1;
+        let rows = records.map(|rec| {
+            let rec = rec.map_err(|e| csv_error(name, &lines, &e))?;
+            let line = lines.record_line(&rec);
+            last_line = line;
+            Ok((line, rec))
+        });
+        let mut ctx = Context::new(name, registry, opts, report)?;
+        match layout {
+            Layout::A => {
+                let manifest = first.as_ref().map(|r| r.iter().collect::<Vec<_>>().join(";")).unwrap_or_default();
+                ctx.report.note(format!("layout A (etalab stock), manifest {manifest:?}"));
+                ctx.read_layout_a(rows)?;
+            }
+            Layout::B(header) => {
+                ctx.report.note("layout B (header line, coordinates inline)");
+                ctx.read_layout_b(&header, rows)?;
+            }
+        }
+        if !text.is_empty() && !text.ends_with('\n') {
+            ctx.report.note(format!("the file does not end with a line break: line {last_line} may be cut"));
+        }
+        Ok(ctx.finish())
     }
 
     /// The file name alone: it becomes every site's `Site::source`.
     fn source_name(path: &Path) -> String {
         path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
     }
-}
-
-/// Parses the bytes of a FINESS file named `name` (used in the report, the errors and as
-/// `Site::source`).
-pub fn parse_finess(
-    name: &str,
-    bytes: &[u8],
-    registry: &CommuneRegistry,
-    opts: &FinessOptions,
-) -> Result<Imported<FinessSite>> {
-    let (text, encoding) = text::decode(bytes);
-    let mut report = ImportReport::new(name, "finess");
-    report.note(match encoding {
-        Encoding::Utf8 => "encoding: UTF-8",
-        Encoding::Windows1252 => "encoding: Windows-1252 (not valid UTF-8)",
-    });
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(b';').has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let lines = LineIndex::new(&text);
-    let mut records = reader.records();
-    let first = match records.next() {
-        Some(rec) => Some(rec.map_err(|e| csv_error(name, &lines, &e))?),
-        None => None,
-    };
-    let first_line = first.as_ref().map_or(1, |r| lines.record_line(r));
-    let field = |r: &StringRecord, i: usize| r.get(i).unwrap_or("").trim().to_string();
-    let layout = match &first {
-        Some(r) if first_line == 1 && field(r, 0) == "finess" && field(r, 1) == "etalab" => Layout::A,
-        Some(r) if first_line == 1 && field(r, 0).eq_ignore_ascii_case("nofinesset") => Layout::B(r.clone()),
-        _ => {
-            let shown: String = text.lines().next().unwrap_or("").chars().take(60).collect();
-            return Err(Error::format(
-                name,
-                1,
-                "manifest",
-                format!(
-                    "no FINESS manifest line: expected 'finess;etalab;<n>;<date>' (or a header \
-                     starting 'nofinesset;nofinessej;'), found {shown:?}"
-                ),
-            ));
-        }
-    };
-    let mut last_line = 1;
-    let rows = records.map(|rec| {
-        let rec = rec.map_err(|e| csv_error(name, &lines, &e))?;
-        let line = lines.record_line(&rec);
-        last_line = line;
-        Ok((line, rec))
-    });
-    let mut ctx = Context::new(name, registry, opts, report)?;
-    match layout {
-        Layout::A => {
-            let manifest = first.as_ref().map(|r| r.iter().collect::<Vec<_>>().join(";")).unwrap_or_default();
-            ctx.report.note(format!("layout A (etalab stock), manifest {manifest:?}"));
-            ctx.read_layout_a(rows)?;
-        }
-        Layout::B(header) => {
-            ctx.report.note("layout B (header line, coordinates inline)");
-            ctx.read_layout_b(&header, rows)?;
-        }
-    }
-    if !text.is_empty() && !text.ends_with('\n') {
-        ctx.report.note(format!("the file does not end with a line break: line {last_line} may be cut"));
-    }
-    Ok(ctx.finish())
 }
 
 fn csv_error(name: &str, lines: &LineIndex, e: &csv::Error) -> Error {

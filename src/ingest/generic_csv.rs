@@ -51,9 +51,8 @@ use crate::model::registry::normalize_insee_code;
 use crate::model::{CodeMatch, CommuneRegistry};
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
-/// Options of [`read_generic_csv`].
+/// Options of [`GenericCsvReader`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GenericCsvOptions {
     /// Count rows of former communes in their successor instead of rejecting them.
@@ -68,15 +67,6 @@ pub(crate) const CODE_COLUMNS: &[&str] =
 const GP_COLUMNS: &[&str] = &["gp_count", "gp", "nb_generalistes", "medecins_generalistes"];
 const GP_NEAR_RETIREMENT_COLUMNS: &[&str] = &["gp_near_retirement"];
 
-/// Reads a generic per-commune CSV file. See the [module documentation](self) for the rules.
-pub fn read_generic_csv(
-    path: &Path,
-    registry: &CommuneRegistry,
-    opts: &GenericCsvOptions,
-) -> Result<Imported<CommuneValues>> {
-    GenericCsvReader::read(path, registry, opts)
-}
-
 /// The generic csv format behind the [`Reader`] trait.
 pub struct GenericCsvReader;
 
@@ -85,125 +75,116 @@ impl Reader for GenericCsvReader {
     type Options = GenericCsvOptions;
     const KIND: &'static str = "generic_csv";
 
-    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &GenericCsvOptions) -> Result<Imported<CommuneValues>> {
-        parse_generic_csv(name, bytes, registry, options)
-    }
-}
+    /// Parses the bytes of a generic per-commune CSV; `name` names the source in the report and
+    /// in errors.
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, opts: &GenericCsvOptions) -> Result<Imported<CommuneValues>> {
+        let mut report = ImportReport::new(name, "generic_csv");
+        let table = Table::parse(name, bytes, opts.delimiter, &mut report)?;
+        let code_col = table.require_column(CODE_COLUMNS, "code_commune")?;
+        let gp_col = table.column(GP_COLUMNS);
+        let near_col = table.column(GP_NEAR_RETIREMENT_COLUMNS);
+        let decimal_comma = table.delimiter != b',';
 
-/// Parses the bytes of a generic per-commune CSV; `name` names the source in the report and
-/// in errors.
-pub fn parse_generic_csv(
-    name: &str,
-    bytes: &[u8],
-    registry: &CommuneRegistry,
-    opts: &GenericCsvOptions,
-) -> Result<Imported<CommuneValues>> {
-    let mut report = ImportReport::new(name, "generic_csv");
-    let table = Table::parse(name, bytes, opts.delimiter, &mut report)?;
-    let code_col = table.require_column(CODE_COLUMNS, "code_commune")?;
-    let gp_col = table.column(GP_COLUMNS);
-    let near_col = table.column(GP_NEAR_RETIREMENT_COLUMNS);
-    let decimal_comma = table.delimiter != b',';
-
-    // Decide, per column, whether it is numeric.
-    let mut extra_cols: Vec<usize> = Vec::new();
-    let mut kept_names: Vec<String> = Vec::new();
-    let mut ignored: Vec<String> = Vec::new();
-    for (col, header) in table.headers.iter().enumerate() {
-        if header.is_empty() || Some(col) == gp_col || Some(col) == near_col || col == code_col {
-            continue;
-        }
-        let mut non_empty = 0usize;
-        let mut first_text: Option<(u64, &str)> = None;
-        for row in table.rows.iter().filter(|r| r.fields.len() >= table.headers.len()) {
-            let v = row.fields[col].as_str();
-            if v.is_empty() {
+        // Decide, per column, whether it is numeric.
+        let mut extra_cols: Vec<usize> = Vec::new();
+        let mut kept_names: Vec<String> = Vec::new();
+        let mut ignored: Vec<String> = Vec::new();
+        for (col, header) in table.headers.iter().enumerate() {
+            if header.is_empty() || Some(col) == gp_col || Some(col) == near_col || col == code_col {
                 continue;
             }
-            non_empty += 1;
-            if parse_number(v, decimal_comma).is_none() {
-                first_text = Some((row.line, v));
-                break;
+            let mut non_empty = 0usize;
+            let mut first_text: Option<(u64, &str)> = None;
+            for row in table.rows.iter().filter(|r| r.fields.len() >= table.headers.len()) {
+                let v = row.fields[col].as_str();
+                if v.is_empty() {
+                    continue;
+                }
+                non_empty += 1;
+                if parse_number(v, decimal_comma).is_none() {
+                    first_text = Some((row.line, v));
+                    break;
+                }
+            }
+            match first_text {
+                Some((line, v)) => ignored.push(format!("{header:?} (line {line}: {v:?})")),
+                None if non_empty == 0 => ignored.push(format!("{header:?} (empty)")),
+                None => {
+                    extra_cols.push(col);
+                    kept_names.push(format!("{header:?}"));
+                }
             }
         }
-        match first_text {
-            Some((line, v)) => ignored.push(format!("{header:?} (line {line}: {v:?})")),
-            None if non_empty == 0 => ignored.push(format!("{header:?} (empty)")),
-            None => {
-                extra_cols.push(col);
-                kept_names.push(format!("{header:?}"));
-            }
+        if !kept_names.is_empty() {
+            report.note(format!("numeric columns kept as extra indicators: {}", kept_names.join(", ")));
         }
-    }
-    if !kept_names.is_empty() {
-        report.note(format!("numeric columns kept as extra indicators: {}", kept_names.join(", ")));
-    }
-    if !ignored.is_empty() {
-        report.note(format!("columns ignored as not numeric: {}", ignored.join(", ")));
-    }
+        if !ignored.is_empty() {
+            report.note(format!("columns ignored as not numeric: {}", ignored.join(", ")));
+        }
 
-    let mut records = Vec::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut counters = ResolveCounters::default();
-    for row in &table.rows {
-        report.rows_read += 1;
-        let Some(PlacedRow { commune, placement, source_code }) =
-            place_coded_row(&table, row, code_col, registry, opts.remap_merged, &mut seen, &mut report)
-        else {
-            continue;
-        };
+        let mut records = Vec::new();
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut counters = ResolveCounters::default();
+        for row in &table.rows {
+            report.rows_read += 1;
+            let Some(PlacedRow { commune, placement, source_code }) =
+                place_coded_row(&table, row, code_col, registry, opts.remap_merged, &mut seen, &mut report)
+            else {
+                continue;
+            };
 
-        let field = |col: Option<usize>| col.map(|c| (table.headers[c].as_str(), row.fields[c].as_str()));
-        let gp = match field(gp_col).map(|(f, v)| parse_count(f, v, decimal_comma)).transpose() {
-            Ok(v) => v.flatten(),
-            Err(reason) => {
-                report.reject(row.line, reason);
+            let field = |col: Option<usize>| col.map(|c| (table.headers[c].as_str(), row.fields[c].as_str()));
+            let gp = match field(gp_col).map(|(f, v)| parse_count(f, v, decimal_comma)).transpose() {
+                Ok(v) => v.flatten(),
+                Err(reason) => {
+                    report.reject(row.line, reason);
+                    continue;
+                }
+            };
+            let near = match field(near_col).map(|(f, v)| parse_count(f, v, decimal_comma)).transpose() {
+                Ok(v) => v.flatten(),
+                Err(reason) => {
+                    report.reject(row.line, reason);
+                    continue;
+                }
+            };
+            if let (Some(gp), Some(n), Some((f, v))) = (gp, near, field(near_col))
+                && n > gp
+            {
+                report.reject(
+                    row.line,
+                    RejectReason::InvalidValue {
+                        field: f.to_string(),
+                        value: v.to_string(),
+                        expected: format!("at most the GP count ({gp})"),
+                    },
+                );
                 continue;
             }
-        };
-        let near = match field(near_col).map(|(f, v)| parse_count(f, v, decimal_comma)).transpose() {
-            Ok(v) => v.flatten(),
-            Err(reason) => {
-                report.reject(row.line, reason);
-                continue;
+            let mut extra = BTreeMap::new();
+            for &col in &extra_cols {
+                if let Some(v) = parse_number(&row.fields[col], decimal_comma) {
+                    extra.insert(table.headers[col].clone(), v);
+                }
             }
-        };
-        if let (Some(gp), Some(n), Some((f, v))) = (gp, near, field(near_col))
-            && n > gp
-        {
-            report.reject(
-                row.line,
-                RejectReason::InvalidValue {
-                    field: f.to_string(),
-                    value: v.to_string(),
-                    expected: format!("at most the GP count ({gp})"),
-                },
-            );
-            continue;
+            report.rows_used += 1;
+            counters.add(placement);
+            records.push(CommuneValues {
+                commune,
+                source_code,
+                line: row.line,
+                gp,
+                gp_near_retirement: near,
+                zoning: None,
+                msp_present: None,
+                extra,
+                // A generic table gives totals only.
+                gp_by_mode: None,
+            });
         }
-        let mut extra = BTreeMap::new();
-        for &col in &extra_cols {
-            if let Some(v) = parse_number(&row.fields[col], decimal_comma) {
-                extra.insert(table.headers[col].clone(), v);
-            }
-        }
-        report.rows_used += 1;
-        counters.add(placement);
-        records.push(CommuneValues {
-            commune,
-            source_code,
-            line: row.line,
-            gp,
-            gp_near_retirement: near,
-            zoning: None,
-            msp_present: None,
-            extra,
-            // A generic table gives totals only.
-            gp_by_mode: None,
-        });
+        counters.notes(&mut report);
+        Ok(Imported { records, report })
     }
-    counters.notes(&mut report);
-    Ok(Imported { records, report })
 }
 
 // ---------------------------------------------------------------------------------------------

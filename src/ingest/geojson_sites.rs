@@ -1,6 +1,6 @@
 //! GeoJSON inputs: care sites (a `FeatureCollection` of points) and polygons keyed by a code.
 //!
-//! # Sites ([`read_geojson_sites`])
+//! # Sites ([`GeoJsonSitesReader`])
 //!
 //! Each feature is a `Point` in WGS84 lon/lat with the properties:
 //!
@@ -44,21 +44,12 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Options of [`read_geojson_sites`].
+/// Options of [`GeoJsonSitesReader`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GeoJsonSitesOptions {
     /// Count sites whose `commune` is a former commune in its successor instead of rejecting
     /// them.
     pub remap_merged: bool,
-}
-
-/// Reads a `FeatureCollection` of point sites. See the [module documentation](self).
-pub fn read_geojson_sites(
-    path: &Path,
-    registry: &CommuneRegistry,
-    opts: &GeoJsonSitesOptions,
-) -> Result<Imported<Site>> {
-    GeoJsonSitesReader::read(path, registry, opts)
 }
 
 /// The geojson sites format behind the [`Reader`] trait.
@@ -69,49 +60,40 @@ impl Reader for GeoJsonSitesReader {
     type Options = GeoJsonSitesOptions;
     const KIND: &'static str = "geojson_sites";
 
-    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &GeoJsonSitesOptions) -> Result<Imported<Site>> {
-        parse_geojson_sites(name, bytes, registry, options)
-    }
-}
-
-/// Parses the bytes of a `FeatureCollection` of point sites; `name` names the source.
-pub fn parse_geojson_sites(
-    name: &str,
-    bytes: &[u8],
-    registry: &CommuneRegistry,
-    opts: &GeoJsonSitesOptions,
-) -> Result<Imported<Site>> {
-    let mut report = ImportReport::new(name, "geojson_sites");
-    let features = feature_values(name, bytes)?;
-    let mut records = Vec::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let (mut without_commune, mut without_name) = (0u64, 0u64);
-    for (i, value) in features.into_iter().enumerate() {
-        let line = i as u64 + 1;
-        report.rows_read += 1;
-        match site(value, name, registry, opts) {
-            Ok(site) => {
-                if let Some(first) = seen.get(&site.id) {
-                    let detail = format!("site id already given by feature {first}");
-                    report.reject(line, RejectReason::Conflict { key: site.id, detail });
-                    continue;
+    /// Parses the bytes of a `FeatureCollection` of point sites; `name` names the source.
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, opts: &GeoJsonSitesOptions) -> Result<Imported<Site>> {
+        let mut report = ImportReport::new(name, "geojson_sites");
+        let features = feature_values(name, bytes)?;
+        let mut records = Vec::new();
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let (mut without_commune, mut without_name) = (0u64, 0u64);
+        for (i, value) in features.into_iter().enumerate() {
+            let line = i as u64 + 1;
+            report.rows_read += 1;
+            match site(value, name, registry, opts) {
+                Ok(site) => {
+                    if let Some(first) = seen.get(&site.id) {
+                        let detail = format!("site id already given by feature {first}");
+                        report.reject(line, RejectReason::Conflict { key: site.id, detail });
+                        continue;
+                    }
+                    seen.insert(site.id.clone(), line);
+                    without_commune += u64::from(site.commune.is_empty());
+                    without_name += u64::from(site.name.is_empty());
+                    report.rows_used += 1;
+                    records.push(site);
                 }
-                seen.insert(site.id.clone(), line);
-                without_commune += u64::from(site.commune.is_empty());
-                without_name += u64::from(site.name.is_empty());
-                report.rows_used += 1;
-                records.push(site);
+                Err(reason) => report.reject(line, reason),
             }
-            Err(reason) => report.reject(line, reason),
         }
+        if without_commune > 0 {
+            report.note(format!("{without_commune} sites without a commune code: to be located by their point"));
+        }
+        if without_name > 0 {
+            report.note(format!("{without_name} sites without a name"));
+        }
+        Ok(Imported { records, report })
     }
-    if without_commune > 0 {
-        report.note(format!("{without_commune} sites without a commune code: to be located by their point"));
-    }
-    if without_name > 0 {
-        report.note(format!("{without_name} sites without a name"));
-    }
-    Ok(Imported { records, report })
 }
 
 fn site(

@@ -43,7 +43,6 @@ use crate::model::practice::Practice;
 use crate::model::CommuneRegistry;
 use crate::error::Result;
 use std::collections::HashMap;
-use std::path::Path;
 
 /// Youngest and oldest accepted age: outside, the value is more likely an error (a year of
 /// birth, a typo) than a practising GP.
@@ -66,11 +65,6 @@ pub struct GpRow {
     pub line: u64,
 }
 
-/// Reads a GP list. See the [module documentation](self).
-pub fn read_gp_activity(path: &Path, registry: &CommuneRegistry, remap_merged: bool) -> Result<Imported<GpRow>> {
-    GpActivityReader::read(path, registry, &remap_merged)
-}
-
 /// The gp activity format behind the [`Reader`] trait (`remap_merged`: count rows under a former commune's code in its successor).
 pub struct GpActivityReader;
 
@@ -79,8 +73,116 @@ impl Reader for GpActivityReader {
     type Options = bool;
     const KIND: &'static str = "gp-activity";
 
+    /// Parses the bytes of a GP list; `name` names the source.
     fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, remap_merged: &bool) -> Result<Imported<GpRow>> {
-        parse_gp_activity(name, bytes, registry, *remap_merged)
+        let remap_merged = *remap_merged;
+        let mut report = ImportReport::new(name, "gp-activity");
+        let table = Table::parse(name, bytes, None, &mut report)?;
+        // `commune` first, so a file with both a `commune` and a `code` column uses the former.
+        let commune_aliases: Vec<&str> = std::iter::once("commune").chain(CODE_COLUMNS.iter().copied()).collect();
+        let commune_col = table.require_column(&commune_aliases, "commune")?;
+        let activity_col = table.column(&["activity", "activite", "consultations"]);
+        let practice_col = table.column(&["practice", "exercice", "mode_exercice"]);
+        let age_col = table.column(&["age"]);
+        let id_col = table.column(&["id", "rpps", "identifiant"]);
+        if activity_col.is_none() {
+            report.note("no activity column: every GP counts at the default activity");
+        }
+        if age_col.is_none() {
+            report.note("no age column: every GP has an unknown age");
+        }
+        let decimal_comma = table.delimiter != b',';
+
+        let mut records = Vec::new();
+        let mut ids: HashMap<String, u64> = HashMap::new();
+        let mut counters = ResolveCounters::default();
+        let (mut unknown_activity, mut unknown_age) = (0u64, 0u64);
+        for row in &table.rows {
+            report.rows_read += 1;
+            if let Err(reason) = table.check_width(row) {
+                report.reject(row.line, reason);
+                continue;
+            }
+            let field = |col: usize| (table.headers[col].as_str(), row.fields[col].as_str());
+            let raw_code = row.fields[commune_col].as_str();
+            if raw_code.is_empty() {
+                report.reject(row.line, RejectReason::MissingField { field: table.headers[commune_col].clone() });
+                continue;
+            }
+            let (commune, placement) = match resolve_code(registry, raw_code, remap_merged) {
+                Ok(c) => c,
+                Err(reason) => {
+                    report.reject(row.line, reason);
+                    continue;
+                }
+            };
+            let activity = match activity_col.map(field) {
+                None | Some((_, "")) => None,
+                Some((f, raw)) => match parse_number(raw, decimal_comma) {
+                    Some(v) if v >= 0.0 => Some(v),
+                    Some(_) => {
+                        let expected = "a number of consultations (≥ 0)".to_string();
+                        report.reject(row.line, RejectReason::InvalidValue { field: f.into(), value: raw.into(), expected });
+                        continue;
+                    }
+                    None => {
+                        report.reject(row.line, RejectReason::MalformedNumber { field: f.into(), value: raw.into() });
+                        continue;
+                    }
+                },
+            };
+            let practice = match practice_col.map(field) {
+                None => Practice::Liberal,
+                Some((f, raw)) => match parse_practice(raw) {
+                    Some(p) => p,
+                    None => {
+                        let expected = "liberal, new or centre".to_string();
+                        report.reject(row.line, RejectReason::InvalidValue { field: f.into(), value: raw.into(), expected });
+                        continue;
+                    }
+                },
+            };
+            let age = match age_col.map(field) {
+                None | Some((_, "")) => None,
+                Some((f, raw)) => match parse_number(raw, decimal_comma) {
+                    Some(v) if v.fract() == 0.0 && (f64::from(AGE_RANGE.0)..=f64::from(AGE_RANGE.1)).contains(&v) => {
+                        // Whole and within 20..=100, so the conversion is exact.
+                        Some(v as u32)
+                    }
+                    Some(_) => {
+                        let expected = format!("a whole age between {} and {}", AGE_RANGE.0, AGE_RANGE.1);
+                        report.reject(row.line, RejectReason::InvalidValue { field: f.into(), value: raw.into(), expected });
+                        continue;
+                    }
+                    None => {
+                        report.reject(row.line, RejectReason::MalformedNumber { field: f.into(), value: raw.into() });
+                        continue;
+                    }
+                },
+            };
+            let id = id_col.map(|c| row.fields[c].clone()).filter(|s| !s.is_empty());
+            if let Some(id) = &id {
+                if let Some(first) = ids.get(id) {
+                    let detail = format!("id already given on line {first}");
+                    report.reject(row.line, RejectReason::Conflict { key: id.clone(), detail });
+                    continue;
+                }
+                ids.insert(id.clone(), row.line);
+            }
+            unknown_activity += u64::from(activity.is_none());
+            unknown_age += u64::from(age.is_none());
+            report.rows_used += 1;
+            counters.add(placement);
+            records.push(GpRow { commune, id, activity, practice, age, line: row.line });
+        }
+        if activity_col.is_some() && unknown_activity > 0 {
+            report.note(format!("{unknown_activity} GPs with an unknown activity (counted at the default activity)"));
+        }
+        if age_col.is_some() && unknown_age > 0 {
+            report.note(format!("{unknown_age} GPs with an unknown age (left out of the under-65 APL)"));
+        }
+        counters.notes(&mut report);
+        Ok(Imported { records, report })
     }
 }
 
@@ -92,117 +194,6 @@ pub fn parse_practice(raw: &str) -> Option<Practice> {
         "centre" | "center" | "health_centre" | "health_center" | "centre_de_sante" | "cds" => Some(Practice::HealthCentre),
         _ => None,
     }
-}
-
-/// Parses the bytes of a GP list; `name` names the source.
-pub fn parse_gp_activity(name: &str, bytes: &[u8], registry: &CommuneRegistry, remap_merged: bool) -> Result<Imported<GpRow>> {
-    let mut report = ImportReport::new(name, "gp-activity");
-    let table = Table::parse(name, bytes, None, &mut report)?;
-    // `commune` first, so a file with both a `commune` and a `code` column uses the former.
-    let commune_aliases: Vec<&str> = std::iter::once("commune").chain(CODE_COLUMNS.iter().copied()).collect();
-    let commune_col = table.require_column(&commune_aliases, "commune")?;
-    let activity_col = table.column(&["activity", "activite", "consultations"]);
-    let practice_col = table.column(&["practice", "exercice", "mode_exercice"]);
-    let age_col = table.column(&["age"]);
-    let id_col = table.column(&["id", "rpps", "identifiant"]);
-    if activity_col.is_none() {
-        report.note("no activity column: every GP counts at the default activity");
-    }
-    if age_col.is_none() {
-        report.note("no age column: every GP has an unknown age");
-    }
-    let decimal_comma = table.delimiter != b',';
-
-    let mut records = Vec::new();
-    let mut ids: HashMap<String, u64> = HashMap::new();
-    let mut counters = ResolveCounters::default();
-    let (mut unknown_activity, mut unknown_age) = (0u64, 0u64);
-    for row in &table.rows {
-        report.rows_read += 1;
-        if let Err(reason) = table.check_width(row) {
-            report.reject(row.line, reason);
-            continue;
-        }
-        let field = |col: usize| (table.headers[col].as_str(), row.fields[col].as_str());
-        let raw_code = row.fields[commune_col].as_str();
-        if raw_code.is_empty() {
-            report.reject(row.line, RejectReason::MissingField { field: table.headers[commune_col].clone() });
-            continue;
-        }
-        let (commune, placement) = match resolve_code(registry, raw_code, remap_merged) {
-            Ok(c) => c,
-            Err(reason) => {
-                report.reject(row.line, reason);
-                continue;
-            }
-        };
-        let activity = match activity_col.map(field) {
-            None | Some((_, "")) => None,
-            Some((f, raw)) => match parse_number(raw, decimal_comma) {
-                Some(v) if v >= 0.0 => Some(v),
-                Some(_) => {
-                    let expected = "a number of consultations (≥ 0)".to_string();
-                    report.reject(row.line, RejectReason::InvalidValue { field: f.into(), value: raw.into(), expected });
-                    continue;
-                }
-                None => {
-                    report.reject(row.line, RejectReason::MalformedNumber { field: f.into(), value: raw.into() });
-                    continue;
-                }
-            },
-        };
-        let practice = match practice_col.map(field) {
-            None => Practice::Liberal,
-            Some((f, raw)) => match parse_practice(raw) {
-                Some(p) => p,
-                None => {
-                    let expected = "liberal, new or centre".to_string();
-                    report.reject(row.line, RejectReason::InvalidValue { field: f.into(), value: raw.into(), expected });
-                    continue;
-                }
-            },
-        };
-        let age = match age_col.map(field) {
-            None | Some((_, "")) => None,
-            Some((f, raw)) => match parse_number(raw, decimal_comma) {
-                Some(v) if v.fract() == 0.0 && (f64::from(AGE_RANGE.0)..=f64::from(AGE_RANGE.1)).contains(&v) => {
-                    // Whole and within 20..=100, so the conversion is exact.
-                    Some(v as u32)
-                }
-                Some(_) => {
-                    let expected = format!("a whole age between {} and {}", AGE_RANGE.0, AGE_RANGE.1);
-                    report.reject(row.line, RejectReason::InvalidValue { field: f.into(), value: raw.into(), expected });
-                    continue;
-                }
-                None => {
-                    report.reject(row.line, RejectReason::MalformedNumber { field: f.into(), value: raw.into() });
-                    continue;
-                }
-            },
-        };
-        let id = id_col.map(|c| row.fields[c].clone()).filter(|s| !s.is_empty());
-        if let Some(id) = &id {
-            if let Some(first) = ids.get(id) {
-                let detail = format!("id already given on line {first}");
-                report.reject(row.line, RejectReason::Conflict { key: id.clone(), detail });
-                continue;
-            }
-            ids.insert(id.clone(), row.line);
-        }
-        unknown_activity += u64::from(activity.is_none());
-        unknown_age += u64::from(age.is_none());
-        report.rows_used += 1;
-        counters.add(placement);
-        records.push(GpRow { commune, id, activity, practice, age, line: row.line });
-    }
-    if activity_col.is_some() && unknown_activity > 0 {
-        report.note(format!("{unknown_activity} GPs with an unknown activity (counted at the default activity)"));
-    }
-    if age_col.is_some() && unknown_age > 0 {
-        report.note(format!("{unknown_age} GPs with an unknown age (left out of the under-65 APL)"));
-    }
-    counters.notes(&mut report);
-    Ok(Imported { records, report })
 }
 
 #[cfg(test)]
@@ -241,27 +232,15 @@ n;;4000;liberal;50
 o;03185;4000
 p;03185;6000;Libéral;100
 ";
-        let got = parse_gp_activity("gps.csv", csv.as_bytes(), &registry(), false).unwrap();
+        let got = GpActivityReader::parse("gps.csv", csv.as_bytes(), &registry(), &false).unwrap();
         let r = &got.report;
         assert_eq!(r.rows_read, 17);
         let kinds: Vec<(u64, &str)> = r.rejected.iter().map(|x| (x.line, x.reason.kind())).collect();
-        assert_eq!(
-            kinds,
-            vec![
-                (6, "unknown_commune"),
-                (7, "merged_commune"),
-                (8, "malformed_number"),
-                (9, "invalid_value"),
-                (10, "invalid_value"),
-                (11, "invalid_value"),
-                (12, "invalid_value"),
-                (13, "invalid_value"),
-                (14, "malformed_number"),
-                (15, "conflict"),
-                (16, "missing_field"),
-                (17, "missing_field"),
-            ]
-        );
+        assert_eq!(kinds, vec![
+            (6, "unknown_commune"), (7, "merged_commune"), (8, "malformed_number"), (9, "invalid_value"),
+            (10, "invalid_value"), (11, "invalid_value"), (12, "invalid_value"), (13, "invalid_value"),
+            (14, "malformed_number"), (15, "conflict"), (16, "missing_field"), (17, "missing_field"),
+        ]);
         assert_eq!(r.rows_used, 5);
         let gp = |line: u64| got.records.iter().find(|g| g.line == line).unwrap();
         assert_eq!(
@@ -279,10 +258,10 @@ p;03185;6000;Libéral;100
 
     #[test]
     fn only_the_commune_column_is_required() {
-        let got = parse_gp_activity("gps.csv", b"code_commune\n03185\n03185\n", &registry(), false).unwrap();
+        let got = GpActivityReader::parse("gps.csv", b"code_commune\n03185\n03185\n", &registry(), &false).unwrap();
         assert_eq!(got.records.len(), 2, "no id column: two GPs of one commune are two rows");
         assert!(got.records.iter().all(|g| g.activity.is_none() && g.age.is_none() && g.practice == Practice::Liberal));
-        let err = parse_gp_activity("gps.csv", b"activity,age\n4000,50\n", &registry(), false).unwrap_err();
+        let err = GpActivityReader::parse("gps.csv", b"activity,age\n4000,50\n", &registry(), &false).unwrap_err();
         assert!(err.to_string().contains("commune"), "{err}");
     }
 

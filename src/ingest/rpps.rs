@@ -225,16 +225,6 @@ pub struct RppsOptions {
     pub remap_merged: bool,
 }
 
-/// Reads an extraction from disk. The raw bytes are dropped once decoded: national files
-/// approach 1 GB and holding both copies doubles the peak memory.
-pub fn read_rpps(
-    path: &Path,
-    registry: &CommuneRegistry,
-    opts: &RppsOptions,
-) -> Result<Imported<CommuneValues>> {
-    RppsReader::read(path, registry, opts)
-}
-
 /// The rpps format behind the [`Reader`] trait.
 pub struct RppsReader;
 
@@ -243,8 +233,9 @@ impl Reader for RppsReader {
     type Options = RppsOptions;
     const KIND: &'static str = FORMAT;
 
-    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &RppsOptions) -> Result<Imported<CommuneValues>> {
-        parse_rpps(name, bytes, registry, options)
+    /// Reads an extraction already in memory; `name` is used in errors and the report.
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, opts: &RppsOptions) -> Result<Imported<CommuneValues>> {
+        parse_text(name, &decode(bytes), registry, opts)
     }
 
     /// Decodes, then frees the raw bytes before parsing: a national extraction is large.
@@ -254,16 +245,6 @@ impl Reader for RppsReader {
         drop(bytes);
         parse_text(&path.display().to_string(), &decoded, registry, options)
     }
-}
-
-/// Reads an extraction already in memory; `name` is used in errors and the report.
-pub fn parse_rpps(
-    name: &str,
-    bytes: &[u8],
-    registry: &CommuneRegistry,
-    opts: &RppsOptions,
-) -> Result<Imported<CommuneValues>> {
-    parse_text(name, &decode(bytes), registry, opts)
 }
 
 /// Decoded text of an extraction.

@@ -50,9 +50,8 @@ use crate::model::report::{ImportReport, Imported, RejectReason};
 use crate::model::CommuneRegistry;
 use crate::error::Result;
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
-/// Options of [`read_santescope`].
+/// Options of [`SantescopeReader`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SantescopeOptions {
     /// Count rows of former communes in their successor instead of rejecting them.
@@ -134,15 +133,6 @@ pub fn parse_near_retirement_shares(name: &str, bytes: &[u8]) -> Result<Imported
     Ok(Imported { records, report })
 }
 
-/// Reads `communes_medecins_msp.csv`. See the [module documentation](self).
-pub fn read_santescope(
-    path: &Path,
-    registry: &CommuneRegistry,
-    opts: &SantescopeOptions,
-) -> Result<Imported<CommuneValues>> {
-    SantescopeReader::read(path, registry, opts)
-}
-
 /// The santescope format behind the [`Reader`] trait.
 pub struct SantescopeReader;
 
@@ -151,105 +141,96 @@ impl Reader for SantescopeReader {
     type Options = SantescopeOptions;
     const KIND: &'static str = "santescope";
 
-    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &SantescopeOptions) -> Result<Imported<CommuneValues>> {
-        parse_santescope(name, bytes, registry, options)
-    }
-}
+    /// Parses the bytes of a SanteScope per-commune table; `name` names the source.
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, opts: &SantescopeOptions) -> Result<Imported<CommuneValues>> {
+        let mut report = ImportReport::new(name, "santescope");
+        let table = Table::parse(name, bytes, None, &mut report)?;
+        let code_col = table.require_column(CODE_COLUMNS, "code_commune")?;
+        let gp_col = table.require_column(&["nb_generalistes"], "nb_generalistes")?;
+        let total_col = table.require_column(&[NB_MEDECINS_TOTAL], NB_MEDECINS_TOTAL)?;
+        let msp_col = table.require_column(&["msp_presente"], "msp_presente")?;
+        let quality_col = table.column(&["data_quality"]);
+        let decimal_comma = table.delimiter != b',';
 
-/// Parses the bytes of a SanteScope per-commune table; `name` names the source.
-pub fn parse_santescope(
-    name: &str,
-    bytes: &[u8],
-    registry: &CommuneRegistry,
-    opts: &SantescopeOptions,
-) -> Result<Imported<CommuneValues>> {
-    let mut report = ImportReport::new(name, "santescope");
-    let table = Table::parse(name, bytes, None, &mut report)?;
-    let code_col = table.require_column(CODE_COLUMNS, "code_commune")?;
-    let gp_col = table.require_column(&["nb_generalistes"], "nb_generalistes")?;
-    let total_col = table.require_column(&[NB_MEDECINS_TOTAL], NB_MEDECINS_TOTAL)?;
-    let msp_col = table.require_column(&["msp_presente"], "msp_presente")?;
-    let quality_col = table.column(&["data_quality"]);
-    let decimal_comma = table.delimiter != b',';
-
-    let mut records = Vec::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut counters = ResolveCounters::default();
-    let mut quality: BTreeMap<String, u64> = BTreeMap::new();
-    for row in &table.rows {
-        report.rows_read += 1;
-        let Some(PlacedRow { commune, placement, source_code }) =
-            place_coded_row(&table, row, code_col, registry, opts.remap_merged, &mut seen, &mut report)
-        else {
-            continue;
-        };
-
-        let count = |col: usize| parse_count(&table.headers[col], &row.fields[col], decimal_comma);
-        let (gp, total) = match (count(gp_col), count(total_col)) {
-            (Ok(gp), Ok(total)) => (gp, total),
-            (Err(reason), _) | (_, Err(reason)) => {
-                report.reject(row.line, reason);
+        let mut records = Vec::new();
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut counters = ResolveCounters::default();
+        let mut quality: BTreeMap<String, u64> = BTreeMap::new();
+        for row in &table.rows {
+            report.rows_read += 1;
+            let Some(PlacedRow { commune, placement, source_code }) =
+                place_coded_row(&table, row, code_col, registry, opts.remap_merged, &mut seen, &mut report)
+            else {
                 continue;
-            }
-        };
-        if let (Some(gp), Some(total)) = (gp, total)
-            && gp > total
-        {
-            report.reject(
-                row.line,
-                RejectReason::InvalidValue {
-                    field: table.headers[gp_col].clone(),
-                    value: gp.to_string(),
-                    expected: format!("at most nb_medecins_total ({total})"),
-                },
-            );
-            continue;
-        }
-        let msp_present = match row.fields[msp_col].as_str() {
-            "" => None,
-            "1" => Some(true),
-            "0" => Some(false),
-            other => {
+            };
+
+            let count = |col: usize| parse_count(&table.headers[col], &row.fields[col], decimal_comma);
+            let (gp, total) = match (count(gp_col), count(total_col)) {
+                (Ok(gp), Ok(total)) => (gp, total),
+                (Err(reason), _) | (_, Err(reason)) => {
+                    report.reject(row.line, reason);
+                    continue;
+                }
+            };
+            if let (Some(gp), Some(total)) = (gp, total)
+                && gp > total
+            {
                 report.reject(
                     row.line,
                     RejectReason::InvalidValue {
-                        field: table.headers[msp_col].clone(),
-                        value: other.to_string(),
-                        expected: "1 or 0".into(),
+                        field: table.headers[gp_col].clone(),
+                        value: gp.to_string(),
+                        expected: format!("at most nb_medecins_total ({total})"),
                     },
                 );
                 continue;
             }
-        };
-        if let Some(q) = quality_col.map(|c| row.fields[c].as_str()).filter(|q| !q.is_empty()) {
-            *quality.entry(q.to_string()).or_default() += 1;
+            let msp_present = match row.fields[msp_col].as_str() {
+                "" => None,
+                "1" => Some(true),
+                "0" => Some(false),
+                other => {
+                    report.reject(
+                        row.line,
+                        RejectReason::InvalidValue {
+                            field: table.headers[msp_col].clone(),
+                            value: other.to_string(),
+                            expected: "1 or 0".into(),
+                        },
+                    );
+                    continue;
+                }
+            };
+            if let Some(q) = quality_col.map(|c| row.fields[c].as_str()).filter(|q| !q.is_empty()) {
+                *quality.entry(q.to_string()).or_default() += 1;
+            }
+            let mut extra = BTreeMap::new();
+            if let Some(total) = total {
+                extra.insert(NB_MEDECINS_TOTAL.to_string(), f64::from(total));
+            }
+            report.rows_used += 1;
+            counters.add(placement);
+            records.push(CommuneValues {
+                commune,
+                source_code,
+                line: row.line,
+                gp,
+                gp_near_retirement: None,
+                zoning: None,
+                msp_present,
+                extra,
+                // SanteScope gives totals only.
+                gp_by_mode: None,
+            });
         }
-        let mut extra = BTreeMap::new();
-        if let Some(total) = total {
-            extra.insert(NB_MEDECINS_TOTAL.to_string(), f64::from(total));
+        if !quality.is_empty() {
+            let flags: Vec<String> = quality.iter().map(|(q, n)| format!("{q} {n}")).collect();
+            report.note(format!("upstream data_quality of the rows used: {}", flags.join(", ")));
         }
-        report.rows_used += 1;
-        counters.add(placement);
-        records.push(CommuneValues {
-            commune,
-            source_code,
-            line: row.line,
-            gp,
-            gp_near_retirement: None,
-            zoning: None,
-            msp_present,
-            extra,
-            // SanteScope gives totals only.
-            gp_by_mode: None,
-        });
+        report.note("derived data (SanteScope): GPs include physicians with no savoir-faire; doctors located by postal code were put in its most populated commune");
+        counters.notes(&mut report);
+        Ok(Imported { records, report })
     }
-    if !quality.is_empty() {
-        let flags: Vec<String> = quality.iter().map(|(q, n)| format!("{q} {n}")).collect();
-        report.note(format!("upstream data_quality of the rows used: {}", flags.join(", ")));
-    }
-    report.note("derived data (SanteScope): GPs include physicians with no savoir-faire; doctors located by postal code were put in its most populated commune");
-    counters.notes(&mut report);
-    Ok(Imported { records, report })
 }
 
 #[cfg(test)]

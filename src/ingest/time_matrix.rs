@@ -14,7 +14,6 @@ use crate::model::report::{ImportReport, Imported, RejectReason};
 use crate::model::CommuneRegistry;
 use crate::error::Result;
 use std::collections::HashMap;
-use std::path::Path;
 
 /// One usable row: current commune codes and the time.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,11 +24,6 @@ pub struct TimeRow {
     pub line: u64,
 }
 
-/// Reads a matrix file. See the [module documentation](self).
-pub fn read_time_matrix(path: &Path, registry: &CommuneRegistry, remap_merged: bool) -> Result<Imported<TimeRow>> {
-    TimeMatrixReader::read(path, registry, &remap_merged)
-}
-
 /// The time matrix format behind the [`Reader`] trait (`remap_merged`: count rows under a former commune's code in its successor).
 pub struct TimeMatrixReader;
 
@@ -38,67 +32,59 @@ impl Reader for TimeMatrixReader {
     type Options = bool;
     const KIND: &'static str = "time-matrix";
 
+    /// Parses the bytes of a matrix file; `name` names the source.
     fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, remap_merged: &bool) -> Result<Imported<TimeRow>> {
-        parse_time_matrix(name, bytes, registry, *remap_merged)
-    }
-}
+        let remap_merged = *remap_merged;
+        let mut report = ImportReport::new(name, "time-matrix");
+        let table = Table::parse(name, bytes, None, &mut report)?;
+        let from_col = table.require_column(&["from", "origin", "code_from", "from_code"], "from")?;
+        let to_col = table.require_column(&["to", "dest", "destination", "code_to", "to_code"], "to")?;
+        let minutes_col = table.require_column(&["minutes", "time", "duration", "cost"], "minutes")?;
+        let decimal_comma = table.delimiter != b',';
 
-/// Parses the bytes of a matrix file; `name` names the source.
-pub fn parse_time_matrix(
-    name: &str,
-    bytes: &[u8],
-    registry: &CommuneRegistry,
-    remap_merged: bool,
-) -> Result<Imported<TimeRow>> {
-    let mut report = ImportReport::new(name, "time-matrix");
-    let table = Table::parse(name, bytes, None, &mut report)?;
-    let from_col = table.require_column(&["from", "origin", "code_from", "from_code"], "from")?;
-    let to_col = table.require_column(&["to", "dest", "destination", "code_to", "to_code"], "to")?;
-    let minutes_col = table.require_column(&["minutes", "time", "duration", "cost"], "minutes")?;
-    let decimal_comma = table.delimiter != b',';
-
-    let mut pairs = PairRows::default();
-    for row in &table.rows {
-        report.rows_read += 1;
-        if let Err(reason) = table.check_width(row) {
-            report.reject(row.line, reason);
-            continue;
-        }
-        // The current commune of a code, and whether the code named something else (an
-        // arrondissement or a former commune) that was folded into it.
-        let resolve = |col: usize| {
-            let raw = row.fields[col].as_str();
-            if raw.is_empty() {
-                return Err(RejectReason::MissingField { field: table.headers[col].clone() });
-            }
-            resolve_code(registry, raw, remap_merged).map(|(code, placement)| (code, placement != Placement::Commune))
-        };
-        let (from, to) = match (resolve(from_col), resolve(to_col)) {
-            (Ok(f), Ok(t)) => (f, t),
-            (Err(reason), _) | (_, Err(reason)) => {
+        let mut pairs = PairRows::default();
+        for row in &table.rows {
+            report.rows_read += 1;
+            if let Err(reason) = table.check_width(row) {
                 report.reject(row.line, reason);
                 continue;
             }
-        };
-        let raw_minutes = row.fields[minutes_col].as_str();
-        let minutes = match parse_number(raw_minutes, decimal_comma) {
-            Some(m) if m >= 0.0 => m,
-            Some(_) => {
-                let expected = "a travel time in minutes (≥ 0)".to_string();
-                report.reject(row.line, RejectReason::InvalidValue { field: table.headers[minutes_col].clone(), value: raw_minutes.into(), expected });
-                continue;
-            }
-            None => {
-                report.reject(row.line, RejectReason::MalformedNumber { field: table.headers[minutes_col].clone(), value: raw_minutes.into() });
-                continue;
-            }
-        };
-        pairs.add(&from, &to, minutes, row.line, &mut report);
+            // The current commune of a code, and whether the code named something else (an
+            // arrondissement or a former commune) that was folded into it.
+            let resolve = |col: usize| {
+                let raw = row.fields[col].as_str();
+                if raw.is_empty() {
+                    return Err(RejectReason::MissingField { field: table.headers[col].clone() });
+                }
+                resolve_code(registry, raw, remap_merged).map(|(code, placement)| (code, placement != Placement::Commune))
+            };
+            let (from, to) = match (resolve(from_col), resolve(to_col)) {
+                (Ok(f), Ok(t)) => (f, t),
+                (Err(reason), _) | (_, Err(reason)) => {
+                    report.reject(row.line, reason);
+                    continue;
+                }
+            };
+            let raw_minutes = row.fields[minutes_col].as_str();
+            let minutes = match parse_number(raw_minutes, decimal_comma) {
+                Some(m) if m >= 0.0 => m,
+                Some(_) => {
+                    let expected = "a travel time in minutes (≥ 0)".to_string();
+                    report.reject(row.line, RejectReason::InvalidValue { field: table.headers[minutes_col].clone(), value: raw_minutes.into(), expected });
+                    continue;
+                }
+                None => {
+                    report.reject(row.line, RejectReason::MalformedNumber { field: table.headers[minutes_col].clone(), value: raw_minutes.into() });
+                    continue;
+                }
+            };
+            pairs.add(&from, &to, minutes, row.line, &mut report);
+        }
+        if pairs.folded > 0 {
+            report.note(format!("{} rows of municipal arrondissements folded into their city (fastest time kept)", pairs.folded));
+        }
+        Ok(Imported { records: pairs.records, report })
     }
-    if pairs.folded > 0 {
-        report.note(format!("{} rows of municipal arrondissements folded into their city (fastest time kept)", pairs.folded));
-    }
-    Ok(Imported { records: pairs.records, report })
 }
 
 /// Why a row repeating a pair with the same time is skipped.
@@ -163,7 +149,7 @@ mod tests {
     #[test]
     fn reads_pairs_and_rejects_each_bad_row_with_its_reason() {
         let csv = "from;to;minutes\n03185;03095;7,5\n03095;03185;8\n99999;03185;3\n03185;03095;9\n03185;13055;-2\n03185;13055;abc\n03185;;4\n13201;03185;300\n13202;03185;290\n";
-        let got = parse_time_matrix("m.csv", csv.as_bytes(), &registry(), false).unwrap();
+        let got = TimeMatrixReader::parse("m.csv", csv.as_bytes(), &registry(), &false).unwrap();
         let r = &got.report;
         assert_eq!(r.rows_read, 9);
         assert_eq!(got.records.len(), 3);
@@ -181,7 +167,7 @@ mod tests {
     fn a_city_and_its_arrondissement_keep_the_fastest_in_either_order() {
         // The city's own row before or after its arrondissement's: the same time, no conflict.
         for csv in ["from,to,minutes\n13055,03185,300\n13201,03185,290\n", "from,to,minutes\n13201,03185,300\n13055,03185,290\n"] {
-            let got = parse_time_matrix("m.csv", csv.as_bytes(), &registry(), false).unwrap();
+            let got = TimeMatrixReader::parse("m.csv", csv.as_bytes(), &registry(), &false).unwrap();
             assert_eq!(got.records.len(), 1, "{csv}");
             assert_eq!(got.records[0].minutes, 290.0, "{csv}");
             assert!(got.report.rejected.is_empty(), "{csv}: {:?}", got.report.rejected);
@@ -191,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_file_without_a_minutes_column_is_an_error_naming_it() {
-        let err = parse_time_matrix("m.csv", b"from,to,km\n03185,03095,4\n", &registry(), false).unwrap_err();
+        let err = TimeMatrixReader::parse("m.csv", b"from,to,km\n03185,03095,4\n", &registry(), &false).unwrap_err();
         assert!(err.to_string().contains("minutes"), "{err}");
     }
 }

@@ -298,7 +298,8 @@ pub fn write_time_rows_file(path: &Path, rows: &[TimeRow]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::time_matrix::parse_time_matrix;
+    use crate::ingest::Reader;
+    use crate::ingest::time_matrix::TimeMatrixReader;
 
     fn registry() -> CommuneRegistry {
         CommuneRegistry::builder()
@@ -436,7 +437,7 @@ mod tests {
         let got = parse(text, TimeUnit::Seconds, None).unwrap();
         let mut out = Vec::new();
         write_time_rows(&got.records, &mut out).unwrap();
-        let back = parse_time_matrix("rows.csv", &out, &registry(), false).unwrap();
+        let back = TimeMatrixReader::parse("rows.csv", &out, &registry(), &false).unwrap();
         assert!(back.report.rejected.is_empty(), "{:?}", back.report.rejected);
         let read: Vec<(String, String, f64)> = back.records.into_iter().map(|r| (r.from, r.to, r.minutes)).collect();
         let written: Vec<(String, String, f64)> = got.records.into_iter().map(|r| (r.from, r.to, r.minutes)).collect();

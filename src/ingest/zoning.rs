@@ -56,9 +56,8 @@ use crate::model::Zoning;
 use crate::model::registry::{normalize_insee_code, normalize_postal_code};
 use crate::error::Result;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
-/// Options of [`read_zoning`].
+/// Options of [`ZoningReader`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ZoningOptions {
     /// Count rows keyed by the INSEE code of a former commune in its successor instead of
@@ -89,11 +88,6 @@ pub struct ZoningRow {
     pub zoning: Option<Zoning>,
 }
 
-/// Reads a zoning file and places its rows. See the [module documentation](self).
-pub fn read_zoning(path: &Path, registry: &CommuneRegistry, opts: &ZoningOptions) -> Result<Imported<CommuneValues>> {
-    ZoningReader::read(path, registry, opts)
-}
-
 /// The zoning format behind the [`Reader`] trait.
 pub struct ZoningReader;
 
@@ -102,8 +96,112 @@ impl Reader for ZoningReader {
     type Options = ZoningOptions;
     const KIND: &'static str = "zoning";
 
-    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, options: &ZoningOptions) -> Result<Imported<CommuneValues>> {
-        parse_zoning(name, bytes, registry, options)
+    /// Parses the bytes of a zoning file and places its rows; `name` names the source.
+    fn parse(name: &str, bytes: &[u8], registry: &CommuneRegistry, opts: &ZoningOptions) -> Result<Imported<CommuneValues>> {
+        let Imported { records: rows, mut report } = parse_zoning_rows(name, bytes)?;
+        report.rows_used = 0;
+        let mut records: Vec<CommuneValues> = Vec::new();
+        let mut by_commune: HashMap<String, usize> = HashMap::new();
+        let mut seen_rows: HashSet<(ZoningKey, String)> = HashSet::new();
+        let mut counters = ResolveCounters::default();
+        let mut exact_duplicates = 0u64;
+        let mut same_class_merges: Vec<(u64, String)> = Vec::new();
+        let mut via_former: Vec<(u64, String, String)> = Vec::new();
+
+        for row in rows {
+            let Some(zoning) = row.zoning else {
+                report.skip("no zoning result");
+                continue;
+            };
+            let (commune, placement, former_name) = match &row.key {
+                ZoningKey::Code(code) => match resolve_code(registry, code, opts.remap_merged) {
+                    Ok((c, placement)) => (c, placement, false),
+                    Err(reason) => {
+                        report.reject(row.line, reason);
+                        continue;
+                    }
+                },
+                ZoningKey::Postal { postal_code, name } => match registry.commune_for_postal(postal_code, name) {
+                    Ok(m) => (m.code, Placement::Commune, m.via_former_name),
+                    Err(reason) => {
+                        report.reject(row.line, reason);
+                        continue;
+                    }
+                },
+            };
+            let norm_key = match &row.key {
+                ZoningKey::Code(c) => ZoningKey::Code(normalize_insee_code(c).unwrap_or_else(|| c.clone())),
+                ZoningKey::Postal { postal_code, name } => ZoningKey::Postal {
+                    postal_code: normalize_postal_code(postal_code).unwrap_or_else(|| postal_code.clone()),
+                    name: name.clone(),
+                },
+            };
+            let exact_duplicate = !seen_rows.insert((norm_key.clone(), row.label.clone()));
+
+            if let Some(&i) = by_commune.get(&commune) {
+                let first = &records[i];
+                let kept = first.zoning.as_ref().map(Zoning::as_str).unwrap_or_default();
+                if first.zoning.as_ref() != Some(&zoning) {
+                    report.reject(
+                        row.line,
+                        RejectReason::Conflict {
+                            key: commune.clone(),
+                            detail: format!(
+                                "{} gives class {} but line {} gave {} (kept)",
+                                describe(&row.key),
+                                zoning.as_str(),
+                                first.line,
+                                kept
+                            ),
+                        },
+                    );
+                    continue;
+                }
+                if exact_duplicate {
+                    exact_duplicates += 1;
+                } else {
+                    same_class_merges.push((row.line, commune.clone()));
+                }
+            } else {
+                by_commune.insert(commune.clone(), records.len());
+                let source_code = match norm_key {
+                    ZoningKey::Code(c) => c,
+                    ZoningKey::Postal { .. } => commune.clone(),
+                };
+                records.push(CommuneValues {
+                    commune: commune.clone(),
+                    source_code,
+                    line: row.line,
+                    zoning: Some(zoning),
+                    ..Default::default()
+                });
+            }
+            if former_name {
+                via_former.push((row.line, describe(&row.key), commune));
+            }
+            counters.add(placement);
+            report.rows_used += 1;
+        }
+
+        if exact_duplicates > 0 {
+            report.note(format!("{exact_duplicates} exact duplicate rows merged"));
+        }
+        if let Some((line, commune)) = same_class_merges.first() {
+            report.note(format!(
+                "{} rows merged into a commune already given with the same class (several postal codes, \
+                 a commune nouvelle listed per former commune, arrondissements; e.g. line {line} → {commune})",
+                same_class_merges.len()
+            ));
+        }
+        if let Some((line, key, commune)) = via_former.first() {
+            report.note(format!(
+                "{} rows matched through the name of a former commune (e.g. line {line}: {key} → {commune})",
+                via_former.len()
+            ));
+        }
+        counters.notes(&mut report);
+        report.rejected.sort_by_key(|r| r.line);
+        Ok(Imported { records, report })
     }
 }
 
@@ -156,119 +254,6 @@ pub fn parse_zoning_rows(name: &str, bytes: &[u8]) -> Result<Imported<ZoningRow>
     Ok(Imported { records, report })
 }
 
-/// Parses the bytes of a zoning file and places its rows; `name` names the source.
-pub fn parse_zoning(
-    name: &str,
-    bytes: &[u8],
-    registry: &CommuneRegistry,
-    opts: &ZoningOptions,
-) -> Result<Imported<CommuneValues>> {
-    let Imported { records: rows, mut report } = parse_zoning_rows(name, bytes)?;
-    report.rows_used = 0;
-    let mut records: Vec<CommuneValues> = Vec::new();
-    let mut by_commune: HashMap<String, usize> = HashMap::new();
-    let mut seen_rows: HashSet<(ZoningKey, String)> = HashSet::new();
-    let mut counters = ResolveCounters::default();
-    let mut exact_duplicates = 0u64;
-    let mut same_class_merges: Vec<(u64, String)> = Vec::new();
-    let mut via_former: Vec<(u64, String, String)> = Vec::new();
-
-    for row in rows {
-        let Some(zoning) = row.zoning else {
-            report.skip("no zoning result");
-            continue;
-        };
-        let (commune, placement, former_name) = match &row.key {
-            ZoningKey::Code(code) => match resolve_code(registry, code, opts.remap_merged) {
-                Ok((c, placement)) => (c, placement, false),
-                Err(reason) => {
-                    report.reject(row.line, reason);
-                    continue;
-                }
-            },
-            ZoningKey::Postal { postal_code, name } => match registry.commune_for_postal(postal_code, name) {
-                Ok(m) => (m.code, Placement::Commune, m.via_former_name),
-                Err(reason) => {
-                    report.reject(row.line, reason);
-                    continue;
-                }
-            },
-        };
-        let norm_key = match &row.key {
-            ZoningKey::Code(c) => ZoningKey::Code(normalize_insee_code(c).unwrap_or_else(|| c.clone())),
-            ZoningKey::Postal { postal_code, name } => ZoningKey::Postal {
-                postal_code: normalize_postal_code(postal_code).unwrap_or_else(|| postal_code.clone()),
-                name: name.clone(),
-            },
-        };
-        let exact_duplicate = !seen_rows.insert((norm_key.clone(), row.label.clone()));
-
-        if let Some(&i) = by_commune.get(&commune) {
-            let first = &records[i];
-            let kept = first.zoning.as_ref().map(Zoning::as_str).unwrap_or_default();
-            if first.zoning.as_ref() != Some(&zoning) {
-                report.reject(
-                    row.line,
-                    RejectReason::Conflict {
-                        key: commune.clone(),
-                        detail: format!(
-                            "{} gives class {} but line {} gave {} (kept)",
-                            describe(&row.key),
-                            zoning.as_str(),
-                            first.line,
-                            kept
-                        ),
-                    },
-                );
-                continue;
-            }
-            if exact_duplicate {
-                exact_duplicates += 1;
-            } else {
-                same_class_merges.push((row.line, commune.clone()));
-            }
-        } else {
-            by_commune.insert(commune.clone(), records.len());
-            let source_code = match norm_key {
-                ZoningKey::Code(c) => c,
-                ZoningKey::Postal { .. } => commune.clone(),
-            };
-            records.push(CommuneValues {
-                commune: commune.clone(),
-                source_code,
-                line: row.line,
-                zoning: Some(zoning),
-                ..Default::default()
-            });
-        }
-        if former_name {
-            via_former.push((row.line, describe(&row.key), commune));
-        }
-        counters.add(placement);
-        report.rows_used += 1;
-    }
-
-    if exact_duplicates > 0 {
-        report.note(format!("{exact_duplicates} exact duplicate rows merged"));
-    }
-    if let Some((line, commune)) = same_class_merges.first() {
-        report.note(format!(
-            "{} rows merged into a commune already given with the same class (several postal codes, \
-             a commune nouvelle listed per former commune, arrondissements; e.g. line {line} → {commune})",
-            same_class_merges.len()
-        ));
-    }
-    if let Some((line, key, commune)) = via_former.first() {
-        report.note(format!(
-            "{} rows matched through the name of a former commune (e.g. line {line}: {key} → {commune})",
-            via_former.len()
-        ));
-    }
-    counters.notes(&mut report);
-    report.rejected.sort_by_key(|r| r.line);
-    Ok(Imported { records, report })
-}
-
 fn describe(key: &ZoningKey) -> String {
     match key {
         ZoningKey::Code(c) => format!("code {c}"),
@@ -292,7 +277,7 @@ mod tests {
     #[test]
     fn keying_by_code_with_semicolons() {
         let csv = "CODGEO;Zonage\n03185;ZIP\n3310;Hors zonage\n";
-        let out = parse_zoning("z.csv", csv.as_bytes(), &registry(), &ZoningOptions::default()).unwrap();
+        let out = ZoningReader::parse("z.csv", csv.as_bytes(), &registry(), &ZoningOptions::default()).unwrap();
         let got: Vec<(&str, &str, Option<Zoning>)> =
             out.records.iter().map(|r| (r.commune.as_str(), r.source_code.as_str(), r.zoning.clone())).collect();
         assert_eq!(got, vec![("03185", "03185", Some(Zoning::Zip)), ("03310", "03310", Some(Zoning::Hz))]);
@@ -302,7 +287,7 @@ mod tests {
     #[test]
     fn conflict_keeps_the_first_class() {
         let csv = "code_postal,nom_commune,zonage\n3100,Montluçon,1_ZIP\n3100,MONTLUCON,2_ZAC\n";
-        let out = parse_zoning("z.csv", csv.as_bytes(), &registry(), &ZoningOptions::default()).unwrap();
+        let out = ZoningReader::parse("z.csv", csv.as_bytes(), &registry(), &ZoningOptions::default()).unwrap();
         assert_eq!(out.records.len(), 1);
         assert_eq!(out.records[0].zoning, Some(Zoning::Zip));
         assert_eq!(out.report.rejected.len(), 1);
