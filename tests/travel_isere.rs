@@ -18,6 +18,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
+use medatlas::ingest::{Reader, santescope::SantescopeReader};
 use medatlas::atlas::{Atlas, LoadConfig};
 use medatlas::ingest::wide_matrix::{TimeUnit, read_wide_matrix, write_time_rows_file};
 use medatlas::model::report::ImportReport;
@@ -132,10 +133,10 @@ fn config(inputs: &Inputs, travel_times: Option<PathBuf>) -> LoadConfig {
     LoadConfig {
         datafrance: Some(inputs.wheel.clone()),
         departments: vec!["38".into()],
-        santescope: vec![inputs.santescope.clone()],
         travel_times,
         ..LoadConfig::default()
     }
+    .with_file(SantescopeReader::KIND, inputs.santescope.clone())
 }
 
 fn converted() -> Option<&'static Converted> {

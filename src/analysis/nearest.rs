@@ -232,6 +232,7 @@ fn search<'a>(atlas: &'a Atlas, from: Point<f64>, origin: Origin, k: usize) -> V
 mod tests {
     use super::*;
     use crate::atlas::LoadConfig;
+    use crate::ingest::{Reader, geojson_sites::GeoJsonSitesReader};
     use crate::index::haversine_m;
     use std::sync::OnceLock;
 
@@ -302,12 +303,8 @@ mod tests {
             feature("msp-a", "msp", aurillac[0] + 0.05, aurillac[1]),
         ]});
         std::fs::write(&path, collection.to_string()).expect("write sites");
-        let config = LoadConfig {
-            departments: vec!["15".into()],
-            no_default_health: true,
-            sites_geojson: vec![path],
-            ..LoadConfig::default()
-        };
+        let config = LoadConfig { departments: vec!["15".into()], no_default_health: true, ..LoadConfig::default() }
+            .with_file(GeoJsonSitesReader::KIND, path);
         let atlas = Atlas::load(&config, &|_, _| {}).expect("Cantal with the sites loads");
         assert_eq!(atlas.sites().len(), 4, "every site placed: {:?}", atlas.reports().last());
         let from = Point::new(aurillac[0], aurillac[1]);

@@ -50,12 +50,10 @@ pub struct LoadConfig {
     pub datafrance: Option<PathBuf>,
     /// Keep only these départements (all when empty).
     pub departments: Vec<String>,
-    pub rpps: Vec<PathBuf>,
-    pub finess: Vec<PathBuf>,
-    pub zoning: Vec<PathBuf>,
-    pub csv: Vec<PathBuf>,
-    pub sites_geojson: Vec<PathBuf>,
-    pub santescope: Vec<PathBuf>,
+    /// The user's files, each with the kind of its source (a [`SourceSpec::kind`] of
+    /// [`SOURCES`]); loaded kind by kind in the table's order, each kind's files in the order
+    /// given. Add them with [`LoadConfig::with_file`].
+    pub files: Vec<UserFile>,
     /// Count rows given under a former commune's code in its successor instead of rejecting them.
     pub remap_merged: bool,
     /// Leave out the default health data (SanteScope GP counts, zoning, MSP of Allier) even on
@@ -70,14 +68,35 @@ pub struct LoadConfig {
     pub travel_times: Option<PathBuf>,
     /// The estimate used when no matrix is given (default: calibrated on routed times).
     pub road_estimate: Option<RoadEstimate>,
-    /// DREES APL workbooks (`apl_generalistes.xlsx`): the official APL beside ours.
-    pub drees_apl: Vec<PathBuf>,
-    /// The vintage to read from them (`APL YYYY` sheet); default: the latest sheet.
+    /// The vintage to read from the DREES APL workbooks (`--drees-apl`) (`APL YYYY` sheet); default: the latest sheet.
     pub drees_apl_year: Option<u16>,
     /// Individual GPs with their activity (CSV: commune, activity, practice, age, id; see
     /// `ingest::gp_activity`): the APL and the scenario baseline count them, with the DREES
     /// activity caps, instead of head counts at the default activity.
     pub gps: Option<PathBuf>,
+}
+
+/// One user file and the kind of source it is ([`SourceSpec::kind`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFile {
+    /// The source's kind, as [`SOURCES`] names it.
+    pub kind: &'static str,
+    /// The file as given.
+    pub path: PathBuf,
+}
+
+impl LoadConfig {
+    /// The config with one more user file of source `kind` (a [`Reader::KIND`] listed in
+    /// [`SOURCES`]; an unlisted kind fails at load, naming it).
+    pub fn with_file(mut self, kind: &'static str, path: impl Into<PathBuf>) -> LoadConfig {
+        self.files.push(UserFile { kind, path: path.into() });
+        self
+    }
+
+    /// The files of one kind, in the order given.
+    pub fn files_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Path> + 'a {
+        self.files.iter().filter(move |f| f.kind == kind).map(|f| f.path.as_path())
+    }
 }
 
 fn datafrance_source_info(name: &str) -> SourceInfo {
@@ -226,7 +245,7 @@ fn load_near_retirement_shares(b: &mut AtlasBuilder) -> Result<()> {
 
 /// One kind of user file: how the CLI asks for it, where a [`LoadConfig`] keeps its paths and
 /// how a file of it joins the atlas. [`SOURCES`] lists them all: adding a source is a reader
-/// (one file in `src/ingest`, implementing [`Reader`]), a `LoadConfig` field and one row.
+/// (one file in `src/ingest`, implementing [`Reader`]) and one row here.
 pub struct SourceSpec {
     /// The reader's kind ([`Reader::KIND`]); also the CLI argument's id.
     pub kind: &'static str,
@@ -236,10 +255,6 @@ pub struct SourceSpec {
     pub value_name: &'static str,
     /// The CLI's help text.
     pub help: &'static str,
-    /// The files of this kind a config holds.
-    pub files: fn(&LoadConfig) -> &Vec<PathBuf>,
-    /// The same, to fill a config (the CLI).
-    pub files_mut: fn(&mut LoadConfig) -> &mut Vec<PathBuf>,
     /// Reads one file against the builder's registry and joins it (its import report included).
     load: fn(&mut AtlasBuilder, &Path, &LoadConfig) -> Result<()>,
 }
@@ -251,8 +266,6 @@ pub const SOURCES: &[SourceSpec] = &[
         flag: "drees-apl",
         value_name: "XLSX",
         help: "DREES APL workbook (apl_generalistes.xlsx): the official APL beside medatlas's own",
-        files: |c| &c.drees_apl,
-        files_mut: |c| &mut c.drees_apl,
         load: |b, path, config| {
             let opts = drees_apl::DreesAplOptions { year: config.drees_apl_year, remap_merged: config.remap_merged };
             let imported = DreesAplReader::read(path, b.registry(), &opts)?;
@@ -265,8 +278,6 @@ pub const SOURCES: &[SourceSpec] = &[
         flag: "santescope",
         value_name: "SANTESCOPE",
         help: "SanteScope per-commune table (GP counts and MSP presence)",
-        files: |c| &c.santescope,
-        files_mut: |c| &mut c.santescope,
         load: |b, path, config| {
             let imported = SantescopeReader::read(path, b.registry(), &santescope::SantescopeOptions { remap_merged: config.remap_merged })?;
             let flags = b.join_values(imported, user_file(path, "gp, msp presence"));
@@ -279,8 +290,6 @@ pub const SOURCES: &[SourceSpec] = &[
         flag: "rpps",
         value_name: "RPPS",
         help: "Annuaire Santé extraction PS_LibreAcces_Personne_activite ('|' separated): GP counts",
-        files: |c| &c.rpps,
-        files_mut: |c| &mut c.rpps,
         load: |b, path, config| {
             let imported = RppsReader::read(path, b.registry(), &rpps::RppsOptions { remap_merged: config.remap_merged })?;
             b.join_values(imported, user_file(path, "gp"));
@@ -292,8 +301,6 @@ pub const SOURCES: &[SourceSpec] = &[
         flag: "zoning",
         value_name: "ZONING",
         help: "Zoning per commune (by INSEE code, or postal code + name)",
-        files: |c| &c.zoning,
-        files_mut: |c| &mut c.zoning,
         load: |b, path, config| {
             let imported = ZoningReader::read(path, b.registry(), &zoning::ZoningOptions { remap_merged: config.remap_merged })?;
             b.join_values(imported, user_file(path, "zoning"));
@@ -305,8 +312,6 @@ pub const SOURCES: &[SourceSpec] = &[
         flag: "csv",
         value_name: "CSV",
         help: "Generic per-commune CSV (code, gp_count, gp_near_retirement, any numeric column)",
-        files: |c| &c.csv,
-        files_mut: |c| &mut c.csv,
         load: |b, path, config| {
             let opts = generic_csv::GenericCsvOptions { remap_merged: config.remap_merged, delimiter: None };
             let imported = GenericCsvReader::read(path, b.registry(), &opts)?;
@@ -319,8 +324,6 @@ pub const SOURCES: &[SourceSpec] = &[
         flag: "finess",
         value_name: "FINESS",
         help: "FINESS etalab stock file: MSP sites (category 603)",
-        files: |c| &c.finess,
-        files_mut: |c| &mut c.finess,
         load: |b, path, config| {
             let opts = finess::FinessOptions { remap_merged: config.remap_merged, ..Default::default() };
             let Imported { records, report } = FinessReader::read(path, b.registry(), &opts)?;
@@ -337,8 +340,6 @@ pub const SOURCES: &[SourceSpec] = &[
         flag: "sites",
         value_name: "SITES",
         help: "GeoJSON points of sites",
-        files: |c| &c.sites_geojson,
-        files_mut: |c| &mut c.sites_geojson,
         load: load_geojson_sites,
     },
 ];
@@ -371,8 +372,15 @@ fn load_geojson_sites(b: &mut AtlasBuilder, path: &Path, config: &LoadConfig) ->
 
 /// Every user file, kind by kind in the order of [`SOURCES`].
 fn load_user_files(b: &mut AtlasBuilder, config: &LoadConfig) -> Result<()> {
+    if let Some(unknown) = config.files.iter().find(|f| !SOURCES.iter().any(|s| s.kind == f.kind)) {
+        let known: Vec<&str> = SOURCES.iter().map(|s| s.kind).collect();
+        return Err(Error::Invalid {
+            file: unknown.path.display().to_string(),
+            message: format!("no source of kind '{}' (known: {})", unknown.kind, known.join(", ")),
+        });
+    }
     for spec in SOURCES {
-        for path in (spec.files)(config) {
+        for path in config.files_of(spec.kind) {
             (spec.load)(b, path, config)?;
         }
     }
@@ -417,28 +425,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_source_row_has_its_own_kind_flag_and_config_field() {
+    fn every_source_row_has_its_own_kind_and_flag() {
         for (i, spec) in SOURCES.iter().enumerate() {
-            let path = PathBuf::from(format!("{}.file", spec.flag));
-            let mut config = LoadConfig::default();
-            (spec.files_mut)(&mut config).push(path.clone());
-            for (j, other) in SOURCES.iter().enumerate() {
-                let files = (other.files)(&config);
-                if i == j {
-                    assert_eq!(files, &vec![path.clone()], "--{} reads back what it wrote", spec.flag);
-                } else {
-                    assert!(files.is_empty(), "--{} wrote into the field of --{}", spec.flag, other.flag);
-                    assert_ne!(spec.kind, other.kind);
-                    assert_ne!(spec.flag, other.flag);
-                }
+            for other in &SOURCES[i + 1..] {
+                assert_ne!(spec.kind, other.kind);
+                assert_ne!(spec.flag, other.flag);
             }
+        }
+    }
+
+    #[test]
+    fn files_of_keeps_each_kind_apart_and_in_order() {
+        let config = LoadConfig::default().with_file("zoning", "a.csv").with_file("rpps", "b.txt").with_file("zoning", "c.csv");
+        assert_eq!(config.files_of("zoning").collect::<Vec<_>>(), [Path::new("a.csv"), Path::new("c.csv")]);
+        assert_eq!(config.files_of("rpps").collect::<Vec<_>>(), [Path::new("b.txt")]);
+        assert_eq!(config.files_of("finess").count(), 0);
+    }
+
+    #[test]
+    fn a_file_of_an_unknown_kind_is_an_error_naming_kind_and_file() {
+        let config = LoadConfig { no_default_health: true, departments: vec!["15".into()], ..LoadConfig::default() }
+            .with_file("no-such-kind", "x.csv");
+        match Atlas::load(&config, &|_, _| {}) {
+            Err(Error::Invalid { file, message }) => {
+                assert_eq!(file, "x.csv");
+                assert!(message.contains("no-such-kind") && message.contains(ZoningReader::KIND), "{message}");
+            }
+            Err(other) => panic!("expected an invalid-kind error, got {other}"),
+            Ok(_) => panic!("a file of an unknown kind loaded"),
         }
     }
 
     #[test]
     fn an_unreadable_user_file_is_an_error_naming_it() {
         let missing = PathBuf::from("/nonexistent/medatlas-readers-test.csv");
-        let config = LoadConfig { no_default_health: true, departments: vec!["15".into()], csv: vec![missing.clone()], ..LoadConfig::default() };
+        let config = LoadConfig { no_default_health: true, departments: vec!["15".into()], ..LoadConfig::default() }
+            .with_file(GenericCsvReader::KIND, missing.clone());
         match Atlas::load(&config, &|_, _| {}) {
             Err(Error::Io { path, .. }) => assert_eq!(path, missing),
             Err(other) => panic!("expected an I/O error naming the file, got {other}"),

@@ -10,7 +10,7 @@ pub mod spatial;
 pub mod store;
 
 pub use build::{AtlasBuilder, NEAR_RETIREMENT_SHARE_PROVIDES, NearRetirementShares};
-pub use load::{LoadConfig, SOURCES, SourceSpec};
+pub use load::{LoadConfig, SOURCES, SourceSpec, UserFile};
 pub use search::{CommuneSearch, Hit, MatchKind};
 pub use spatial::SpatialIndex;
 pub use store::{Atlas, AtlasMeta, CommuneCodeError, CommuneView, SourceInfo};

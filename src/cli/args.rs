@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use medatlas::atlas::{Atlas, LoadConfig, SOURCES};
+use medatlas::atlas::{Atlas, LoadConfig, SOURCES, UserFile};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -62,13 +62,16 @@ pub(crate) struct LoadArgs {
 /// The flags of the user's files, made from the library's table of sources
 /// (`medatlas::atlas::SOURCES`): the files of each row, in the table's order.
 #[derive(Clone, Default)]
-pub(crate) struct SourceArgs(pub(crate) Vec<Vec<PathBuf>>);
+pub(crate) struct SourceArgs(pub(crate) Vec<UserFile>);
 
 impl clap::FromArgMatches for SourceArgs {
     fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
         let files = SOURCES
             .iter()
-            .map(|spec| matches.get_many::<PathBuf>(spec.kind).map(|v| v.cloned().collect()).unwrap_or_default())
+            .flat_map(|spec| {
+                let paths = matches.get_many::<PathBuf>(spec.kind).into_iter().flatten();
+                paths.map(|path| UserFile { kind: spec.kind, path: path.clone() })
+            })
             .collect();
         Ok(SourceArgs(files))
     }
@@ -116,9 +119,7 @@ impl LoadArgs {
             gps: self.gp_activity.clone(),
             ..LoadConfig::default()
         };
-        for (spec, files) in SOURCES.iter().zip(&self.sources.0) {
-            (spec.files_mut)(&mut config).extend(files.iter().cloned());
-        }
+        config.files.extend(self.sources.0.iter().cloned());
         Ok(config)
     }
 
