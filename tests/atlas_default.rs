@@ -1,7 +1,7 @@
 //! The embedded default data set, loaded as a user gets it: no network, no files.
 
 use geo::{Area, Contains, GeodesicArea, Point, Winding};
-use medatlas::ingest::{Reader, generic_csv::GenericCsvReader, santescope::SantescopeReader};
+use medatlas::ingest::{Reader, generic_csv::GenericCsvReader, santescope::SantescopeReader, sirene_naf86::SireneNaf86Reader};
 use medatlas::atlas::{Atlas, LoadConfig};
 use medatlas::model::{LocationQuality, Zoning};
 use std::sync::OnceLock;
@@ -241,3 +241,23 @@ fn gp_counts_loaded_with_santescope_get_the_same_estimate() {
     assert!(bare.meta.sources.iter().all(|s| !s.provides.starts_with("near-retirement")));
 }
 
+#[test]
+fn sirene_establishments_join_as_extra_indicators_never_as_gp_counts() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sirene_naf86_communes_2019/PS_communes.csv");
+    if !path.is_file() {
+        assert!(std::env::var("CI").is_err(), "{} is missing", path.display());
+        eprintln!("SKIPPED: {} is missing", path.display());
+        return;
+    }
+    let a = Atlas::load(&LoadConfig::default().with_file(SireneNaf86Reader::KIND, path), &|_, _| {}).expect("loads");
+    // Target-area examples of ../shared/data/sirene_naf86_communes_2019/PROVENANCE.md.
+    for (code, establishments) in [("63113", 280.0), ("03185", 54.0), ("03190", 48.0), ("15014", 55.0), ("43157", 47.0)] {
+        let c = a.commune(code).expect(code);
+        assert_eq!(c.extra.get("sirene_2019_generaliste"), Some(&establishments), "{code}");
+    }
+    // The GP counts stay SanteScope's (Clermont-Ferrand: 379, santescope_auvergne_2026.csv line 935).
+    assert_eq!(a.commune("63113").and_then(|c| c.gp.as_ref()).map(|g| g.gp), Some(379));
+    let report = a.reports().iter().find(|r| r.format == SireneNaf86Reader::KIND).expect("its import report");
+    assert_eq!(report.rows_read, 20_478, "every row of the file accounted for");
+    assert_eq!(report.rows_read, report.rows_used + report.rows_skipped() + report.rejected.len() as u64);
+}

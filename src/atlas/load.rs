@@ -14,6 +14,7 @@ use crate::ingest::generic_csv::GenericCsvReader;
 use crate::ingest::geojson_sites::GeoJsonSitesReader;
 use crate::ingest::rpps::RppsReader;
 use crate::ingest::santescope::SantescopeReader;
+use crate::ingest::sirene_naf86::{SireneNaf86Options, SireneNaf86Reader};
 use crate::ingest::zoning::ZoningReader;
 use crate::ingest::{Reader, SiteRecord, aids, drees_apl, finess, generic_csv, geojson_sites, rpps, santescope, sites_csv, zoning};
 use crate::ingest::{gp_activity, time_matrix};
@@ -332,6 +333,17 @@ pub const SOURCES: &[SourceSpec] = &[
                 .map(|f| SiteRecord { site: f.site, line: f.line, needs_town_hall: f.needs_town_hall })
                 .collect();
             b.add_sites(Imported { records, report }, user_file(path, "msp"));
+            Ok(())
+        },
+    },
+    SourceSpec {
+        kind: SireneNaf86Reader::KIND,
+        flag: "sirene-naf86",
+        value_name: "PS_COMMUNES",
+        help: "SIRENE 2019 health establishments per commune by NAF 86 category (PS_communes.csv): extra indicators, not GP counts",
+        load: |b, path, config| {
+            let imported = SireneNaf86Reader::read(path, b.registry(), &SireneNaf86Options { remap_merged: config.remap_merged })?;
+            b.join_values(imported, user_file(path, "SIRENE 2019 establishments per NAF 86 category (extra indicators sirene_2019_*)"));
             Ok(())
         },
     },

@@ -22,6 +22,7 @@ pub mod gp_activity;
 pub mod reader;
 pub mod rpps;
 pub mod santescope;
+pub mod sirene_naf86;
 pub mod sites_csv;
 pub mod synthetic;
 pub mod text;
