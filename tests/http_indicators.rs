@@ -281,7 +281,7 @@ async fn basin_by_polygon_holds_montlucon() {
 
 #[tokio::test]
 async fn bad_requests_get_json_errors_with_fitting_statuses() {
-    for (uri, status, says) in [
+    common::assert_json_errors(&state(), &[
         ("/api/indicators?level=canton", StatusCode::BAD_REQUEST, "commune, epci, departement, region"),
         ("/api/indicators?dep=75", StatusCode::NOT_FOUND, "75"),
         ("/api/indicators?region=11", StatusCode::NOT_FOUND, "11"),
@@ -295,12 +295,8 @@ async fn bad_requests_get_json_errors_with_fitting_statuses() {
         ("/api/indicators?horizon=0", StatusCode::BAD_REQUEST, "horizon"),
         ("/api/indicators?format=xml", StatusCode::BAD_REQUEST, "json, csv, geojson"),
         ("/api/indicators/basin", StatusCode::METHOD_NOT_ALLOWED, "POST only"),
-    ] {
-        let a = get(uri).await;
-        assert_eq!(a.status, status, "{uri}: {}", a.text());
-        let body = a.json();
-        assert!(body["error"].as_str().is_some_and(|e| e.contains(says)), "{uri}: {body}");
-    }
+    ])
+    .await;
 }
 
 #[tokio::test]

@@ -169,7 +169,7 @@ async fn bad_parameters_get_json_errors_with_fitting_statuses() {
         .find(|f| atlas.commune(&f.code).is_none())
         .expect("the default has former communes merged under another code");
     let merged_uri = format!("/api/communes/{}/nearest-msp", merged.code);
-    for (uri, status, says) in [
+    common::assert_json_errors(&state(), &[
         ("/api/communes/03185/nearest-msp?k=0", StatusCode::BAD_REQUEST, "between 1 and 100"),
         ("/api/communes/03185/nearest-msp?k=10000", StatusCode::BAD_REQUEST, "between 1 and 100"),
         ("/api/communes/03185/nearest-msp?k=abc", StatusCode::BAD_REQUEST, "\"abc\""),
@@ -187,13 +187,8 @@ async fn bad_parameters_get_json_errors_with_fitting_statuses() {
         // Paris, then a swapped lon/lat: far from every commune of the former Auvergne.
         ("/api/nearest-msp?lon=2.35&lat=48.85", StatusCode::BAD_REQUEST, "outside this atlas's territory"),
         ("/api/nearest-msp?lon=46.34&lat=2.6", StatusCode::BAD_REQUEST, "outside this atlas's territory"),
-    ] {
-        let (got, body) = get(uri).await;
-        assert_eq!(got, status, "{uri}: {body}");
-        assert_eq!(body["status"], status.as_u16(), "{uri}: {body}");
-        let error = body["error"].as_str().unwrap_or("");
-        assert!(error.contains(says), "{uri}: {error:?} should say {says:?}");
-    }
+    ])
+    .await;
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! FINESS etalab stock reader: fixtures in tests/fixtures/finess/ (see README.md there for
 //! which lines are verbatim and which are constructed).
 
+mod common;
+
 use medatlas::ingest::Reader;
 use medatlas::Error;
 use medatlas::model::{CommuneRegistry, LocationQuality};
@@ -17,14 +19,9 @@ fn fixture_bytes(name: &str) -> Vec<u8> {
 }
 
 fn registry() -> CommuneRegistry {
-    CommuneRegistry::builder()
-        .commune("03185", "Montluçon")
-        .commune("03310", "Vichy")
-        .commune("03190", "Moulins")
+    common::registry::shared_communes()
         .commune("03082", "Commentry")
         .commune("03321", "Yzeure")
-        .commune("01033", "Valserhône")
-        .former("01091", "Châtillon-en-Michaille", "01033")
         .commune("01451", "Viriat")
         .commune("01034", "Belley")
         .commune("01025", "Bâgé-Dommartin")

@@ -155,6 +155,21 @@ fn read(path: &Path) -> Imported<CommuneGeometry> {
     read_ogr_communes(path, &OgrOptions::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Reads a GeoPackage holding one commune polygon (ADMIN EXPRESS's lower-case fields) in `epsg`.
+fn read_one_commune<'a>(epsg: u32, values: &[V<'a>], wkt: &'a str) -> Imported<CommuneGeometry> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.gpkg");
+    let layer = LayerSpec {
+        name: "commune",
+        epsg: Some(epsg),
+        ty: OGRwkbGeometryType::wkbPolygon,
+        fields: ADMIN_EXPRESS_FIELDS_LOWER,
+        features: vec![feat(values, Some(wkt))],
+    };
+    write_dataset(&path, "GPKG", &[layer]);
+    read(&path)
+}
+
 fn by_code<'a>(imported: &'a Imported<CommuneGeometry>, code: &str) -> &'a CommuneGeometry {
     imported
         .records
@@ -279,21 +294,8 @@ fn bow_tie_and_empty_code_are_rejected_with_their_position() {
 
 #[test]
 fn lambert93_origin_becomes_exactly_3e_46_5n() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("origin.gpkg");
     let wkt = "POLYGON((700000 6600000,701000 6600000,701000 6601000,700000 6601000,700000 6600000))";
-    write_dataset(
-        &path,
-        "GPKG",
-        &[LayerSpec {
-            name: "commune",
-            epsg: Some(2154),
-            ty: OGRwkbGeometryType::wkbPolygon,
-            fields: ADMIN_EXPRESS_FIELDS_LOWER,
-            features: vec![feat(&[V::S("03001"), V::S("Origine"), V::I(10)], Some(wkt))],
-        }],
-    );
-    let imported = read(&path);
+    let imported = read_one_commune(2154, &[V::S("03001"), V::S("Origine"), V::I(10)], wkt);
     let ring = imported.records[0].geometry.0[0].exterior();
     assert!(
         ring.0.iter().any(|c| (c.x - 3.0).abs() < 1e-9 && (c.y - 46.5).abs() < 1e-9),
@@ -381,21 +383,8 @@ fn geojson_in_wgs84_is_kept_as_is_and_numeric_codes_are_padded() {
 fn geographic_rgf93_is_transformed_without_swapping_axes() {
     // EPSG:4171 (RGF93 geographic) is latitude-first by authority: a transformation set up
     // without the traditional GIS axis order would swap longitude and latitude.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rgf93.gpkg");
     let wkt = "POLYGON((2.55 46.3,2.65 46.3,2.65 46.36,2.55 46.36,2.55 46.3))";
-    write_dataset(
-        &path,
-        "GPKG",
-        &[LayerSpec {
-            name: "commune",
-            epsg: Some(4171),
-            ty: OGRwkbGeometryType::wkbPolygon,
-            fields: ADMIN_EXPRESS_FIELDS_LOWER,
-            features: vec![feat(&[V::S("03185"), V::S("Montluçon"), V::I(34_000)], Some(wkt))],
-        }],
-    );
-    let imported = read(&path);
+    let imported = read_one_commune(4171, &[V::S("03185"), V::S("Montluçon"), V::I(34_000)], wkt);
     assert!(imported.report.notes.iter().any(|n| n.contains("EPSG:4171")), "{:?}", imported.report.notes);
     let ring = imported.records[0].geometry.0[0].exterior();
     for (x, y) in [(2.55, 46.3), (2.65, 46.3), (2.65, 46.36), (2.55, 46.36)] {

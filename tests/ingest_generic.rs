@@ -1,6 +1,8 @@
 //! Generic per-commune CSV, SanteScope table and GeoJSON readers: fixtures in the exact
 //! formats, bad input, and a parse-level check of the real SanteScope file when available.
 
+mod common;
+
 use medatlas::ingest::Reader;
 use geo::Winding;
 use medatlas::model::CommuneRegistry;
@@ -17,23 +19,12 @@ fn fixture(dir: &str, name: &str) -> PathBuf {
 }
 
 fn registry() -> CommuneRegistry {
-    CommuneRegistry::builder()
+    common::registry::shared_communes()
         .commune("01001", "L'Abergement-Clémenciat")
-        .commune("01033", "Valserhône")
-        .former("01091", "Châtillon-en-Michaille", "01033")
-        .commune("03185", "Montluçon")
-        .commune("03190", "Moulins")
-        .commune("03310", "Vichy")
-        .commune("13055", "Marseille")
-        .arrondissement("13201", "Marseille 1er Arrondissement", "13055")
-        .arrondissement("13202", "Marseille 2e Arrondissement", "13055")
         .commune("15014", "Aurillac")
-        .commune("2A004", "Ajaccio")
         .commune("43157", "Le Puy-en-Velay")
         .commune("63003", "Ambert")
-        .commune("63113", "Clermont-Ferrand")
         .commune("63300", "Riom")
-        .commune("63430", "Thiers")
         .commune("69123", "Lyon")
         .commune("75056", "Paris")
         .commune("97701", "Saint-Barthélemy")

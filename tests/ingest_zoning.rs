@@ -1,6 +1,8 @@
 //! Zoning reader: real `zonmed.csv` lines, a synthetic code-keyed file, bad input, and a
 //! parse-level check of the whole real file when it is available.
 
+mod common;
+
 use medatlas::ingest::Reader;
 use medatlas::model::CommuneRegistry;
 use medatlas::model::Zoning;
@@ -16,26 +18,15 @@ fn fixture(name: &str) -> PathBuf {
 
 /// The communes of the fixtures, with the postal codes La Poste gives them.
 fn registry() -> CommuneRegistry {
-    CommuneRegistry::builder()
+    common::registry::shared_communes()
         .commune("01001", "L'Abergement-Clémenciat")
         .commune("01015", "Arboys en Bugey")
-        .commune("01033", "Valserhône")
         .commune("01044", "Billiat")
         .commune("02003", "Acy")
         .commune("02530", "Moulins")
         .commune("03013", "Avermes")
         .commune("03140", "Lavault-Sainte-Anne")
-        .commune("03185", "Montluçon")
-        .commune("03190", "Moulins")
-        .commune("03310", "Vichy")
-        .commune("13055", "Marseille")
-        .arrondissement("13201", "Marseille 1er Arrondissement", "13055")
-        .arrondissement("13202", "Marseille 2e Arrondissement", "13055")
-        .commune("2A004", "Ajaccio")
-        .commune("63113", "Clermont-Ferrand")
-        .commune("63430", "Thiers")
         .commune("97401", "Les Avirons")
-        .former("01091", "Châtillon-en-Michaille", "01033")
         .former("01033", "Bellegarde-sur-Valserine", "01033")
         .postal("01400", "01001")
         .postal("01300", "01015")

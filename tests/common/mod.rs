@@ -2,6 +2,8 @@
 //! Each test file keeps its own atlas (`AppState`) and passes it in.
 #![allow(dead_code)] // each test file uses some of these
 
+pub mod registry;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
@@ -69,4 +71,17 @@ pub async fn get_json(state: &AppState, uri: &str) -> (StatusCode, Value) {
 pub async fn send_json(state: &AppState, request: Request<Body>) -> (StatusCode, Value) {
     let answer = send(state, request).await;
     (answer.status, answer.json())
+}
+
+/// Asserts that each `GET uri` is answered with `status` and a JSON error `{error, status}`
+/// whose message contains `says`.
+pub async fn assert_json_errors(state: &AppState, cases: &[(impl AsRef<str>, StatusCode, &str)]) {
+    for (uri, status, says) in cases {
+        let (uri, status) = (uri.as_ref(), *status);
+        let (got, body) = get_json(state, uri).await;
+        assert_eq!(got, status, "{uri}: {body}");
+        assert_eq!(body["status"], status.as_u16(), "{uri}: {body}");
+        let error = body["error"].as_str().unwrap_or("");
+        assert!(error.contains(says), "{uri}: {error:?} should say {says:?}");
+    }
 }
