@@ -102,8 +102,9 @@ pub fn spatial_availability(
             reached.then_some(v)
         })
         .collect();
-    let allocated = supply.iter().zip(&share).filter(|(_, s)| s.is_some()).map(|(o, _)| o).sum();
-    let unallocated = supply.iter().zip(&share).filter(|(_, s)| s.is_none()).map(|(o, _)| o).sum();
+    // Folded from +0.0: `sum` of no f64 is -0.0, which would print as "-0".
+    let allocated = supply.iter().zip(&share).filter(|(_, s)| s.is_some()).fold(0.0, |t, (o, _)| t + o);
+    let unallocated = supply.iter().zip(&share).filter(|(_, s)| s.is_none()).fold(0.0, |t, (o, _)| t + o);
     Ok(SpatialAvailability { values, allocated, unallocated })
 }
 
@@ -181,6 +182,9 @@ mod tests {
         let v = spatial_availability(&[10.0, 0.0, 10.0], &[4.0, 6.0], &costs, &c, 1.0).unwrap();
         assert_eq!(v.values, vec![Some(4.0), Some(0.0), None]);
         assert_eq!((v.allocated, v.unallocated), (4.0, 6.0));
+        // Nothing unallocated is +0, not the -0 an empty f64 sum gives (it would print "-0").
+        let all = spatial_availability(&[10.0, 0.0, 10.0], &[4.0, 0.0], &CostTable::from_pairs(3, 2, [(0, 0, 5.0), (0, 1, 5.0)]).unwrap(), &c, 1.0).unwrap();
+        assert!(all.unallocated == 0.0 && all.unallocated.is_sign_positive());
         // α = 0 still gives an empty village nothing.
         let v0 = spatial_availability(&[10.0, 0.0, 10.0], &[4.0, 6.0], &costs, &c, 0.0).unwrap();
         assert_eq!(v0.values, vec![Some(4.0), Some(0.0), None]);

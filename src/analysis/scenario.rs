@@ -479,8 +479,9 @@ impl Baseline {
             })
             .filter(|c| c.delta != 0.0)
             .collect();
-        let gained: f64 = communes.iter().map(|c| c.delta.max(0.0)).sum();
-        let lost: f64 = communes.iter().map(|c| (-c.delta).max(0.0)).sum();
+        // Folded from +0.0: `sum` of no f64 is -0.0, which JSON would show as -0.0.
+        let gained = communes.iter().fold(0.0, |t, c| t + c.delta.max(0.0));
+        let lost = communes.iter().fold(0.0, |t, c| t + (-c.delta).max(0.0));
         let losers = communes.iter().filter(|c| c.delta < 0.0);
         AvailabilityImpact {
             method: "spatial_availability",
@@ -494,7 +495,7 @@ impl Baseline {
             supply_change,
             balance: gained - lost - supply_change,
             communes_losing: losers.clone().count(),
-            population_losing: losers.map(|c| c.population).sum(),
+            population_losing: losers.fold(0.0, |t, c| t + c.population),
             communes,
         }
     }
@@ -597,7 +598,7 @@ and residents under the APL threshold; spatial availability per resident is APL 
             })
             .collect();
         let gained = apl.iter().filter(|c| c.delta.is_some_and(|d| d > 0.0)).map(|c| c.population).sum();
-        let lowered = apl.iter().filter(|c| c.delta.is_some_and(|d| d < 0.0)).map(|c| c.population).sum();
+        let lowered = apl.iter().filter(|c| c.delta.is_some_and(|d| d < 0.0)).fold(0.0, |t, c| t + c.population);
         Summary {
             apl_threshold: APL_THRESHOLD,
             population_moving_above_threshold: above,
@@ -971,8 +972,9 @@ mod tests {
         // Spatial availability shares each practice's GPs out among the residents reaching
         // it, whatever the other practices: the new one adds its 3 GPs and takes nothing.
         assert_eq!((a.communes_losing, a.lost), (0, 0.0));
+        assert!(a.lost.is_sign_positive() && a.population_losing.is_sign_positive(), "no -0 in the JSON");
         assert!((a.gained - 3.0).abs() < 1e-9 && (a.supply_change - 3.0).abs() < 1e-12, "{}", a.gained);
-        assert_eq!(impact.summary.population_with_lower_apl, 0.0);
+        assert!(impact.summary.population_with_lower_apl == 0.0 && impact.summary.population_with_lower_apl.is_sign_positive());
     }
 
     #[test]
