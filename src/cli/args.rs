@@ -339,6 +339,16 @@ pub(crate) struct AccessArgs {
     pub(crate) load: LoadArgs,
 }
 
+impl AccessArgs {
+    /// `--alpha`, refused with a method other than spatial_availability (it would be ignored).
+    pub(crate) fn alpha_for(&self, method: medatlas::analysis::methods::Method) -> anyhow::Result<f64> {
+        if method != medatlas::analysis::methods::Method::SpatialAvailability && self.alpha != 1.0 {
+            anyhow::bail!("--alpha only applies to --method spatial_availability, not {}", method.name());
+        }
+        Ok(self.alpha)
+    }
+}
+
 #[derive(Args)]
 pub(crate) struct SuggestArgs {
     /// Département whose town halls are the candidates and whose residents count (the atlas
