@@ -203,6 +203,7 @@ fn access_params(args: &AccessArgs, method: medatlas::analysis::methods::Method)
         bail!("--max-minutes must be ≥ 0, got {}", args.max_minutes);
     }
     params.apl.default_activity = args.default_activity;
+    params.alpha = args.alpha_for(method)?;
     params.apl.gp_field = medatlas::analysis::apl::GpField::parse(&args.gp_field).context("--gp-field: drees or all")?;
     if let Some(steps) = &args.steps {
         params.decay = Some(Decay::parse_steps(steps).context("--steps")?);
@@ -260,6 +261,7 @@ fn access(args: AccessArgs) -> Result<()> {
             eprintln!("share of (standardised) population under 2.5: {:.1} %", under * 100.0);
         }
     }
+    report::allocation(&result);
     let without = result.values.iter().filter(|v| v.is_none()).count();
     if without > 0 {
         eprintln!("{without} communes without a value (no population)");

@@ -178,3 +178,44 @@ async fn scenario_tiles_carry_the_scenario_values_and_their_own_etag() {
     let (status, _, _) = fetch(format!("{url}?scenario=ffffffffffffffff")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_impact_carries_spatial_availability_and_equity_with_their_method_names() {
+    // Three of Montluçon's GPs move to a new MSP about 9 km east of its town hall: spatial
+    // availability shows who loses and who gains, in GPs that add up.
+    let montlucon = atlas().commune("03185").expect("Montluçon").repr_point;
+    let body = json!({"name": "MSP east of Montluçon", "changes": [
+        {"type": "add_site", "lon": montlucon.x() + 0.12, "lat": montlucon.y(), "gps": 3},
+        {"type": "retire", "commune": "03185", "gps": 3}]})
+    .to_string();
+    let (status, created) = post(state(), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, answer) = get(&format!("/api/scenarios/{}/impact", created["id"].as_str().unwrap())).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let sa = &answer["impact"]["spatial_availability"];
+    assert_eq!(sa["method"], "spatial_availability");
+    assert_eq!(sa["unit"], "GPs available to the commune's residents");
+    let number = |v: &Value| v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"));
+    let (gained, lost, change) = (number(&sa["gained"]), number(&sa["lost"]), number(&sa["supply_change"]));
+    assert!(lost > 0.0 && (gained - lost - change).abs() < 1e-6, "gained {gained}, lost {lost}, supply change {change}");
+    assert!(change.abs() < 1e-9, "the GPs only move");
+    let communes = sa["communes"].as_array().unwrap();
+    let deltas: f64 = communes.iter().map(|c| number(&c["delta"])).sum();
+    assert!((deltas - change).abs() < 1e-6);
+    assert_eq!(sa["communes_losing"].as_u64().unwrap() as usize, communes.iter().filter(|c| number(&c["delta"]) < 0.0).count());
+    let montlucon_change = communes.iter().find(|c| c["code"] == "03185").expect("Montluçon changes");
+    assert!(number(&montlucon_change["delta"]) < 0.0);
+    assert!(number(&answer["impact"]["summary"]["population_with_lower_apl"]) > 0.0);
+
+    let equity = &answer["impact"]["equity"];
+    assert_eq!(equity["method"], "apl");
+    assert_eq!(equity["departements"], json!(["03"]));
+    for side in ["before", "after"] {
+        let e = &equity[side];
+        let gini = number(&e["gini"]);
+        assert!((0.0..1.0).contains(&gini), "{side}: {e}");
+        assert!(number(&e["palma"]) > 0.0);
+        assert_eq!(e["threshold"], 2.5);
+        assert!(number(&e["population_under"]) <= number(&e["population"]));
+    }
+}

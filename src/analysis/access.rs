@@ -58,6 +58,10 @@ pub enum Decay {
     Steps(Vec<(f64, f64)>),
     /// `(max(cost, min_cost) / scale)^alpha` (PySAL's `gravity`); `alpha` is usually negative.
     Gravity { scale: f64, alpha: f64, min_cost: f64 },
+    /// `exp(-beta · cost)`: the negative exponential of Soukhov et al. (2023) and of the R
+    /// package `accessibility`'s `decay_exponential` (used by `availability` to reproduce
+    /// their worked example).
+    Exponential { beta: f64 },
 }
 
 impl Decay {
@@ -112,12 +116,21 @@ impl Decay {
         Ok(Decay::Gravity { scale, alpha, min_cost })
     }
 
+    /// A negative exponential decay `exp(-beta · cost)`, checked: `beta` finite and ≥ 0.
+    pub fn exponential(beta: f64) -> Result<Decay, AccessError> {
+        if !beta.is_finite() || beta < 0.0 {
+            return Err(AccessError::Negative { what: "exponential decay beta", value: beta });
+        }
+        Ok(Decay::Exponential { beta })
+    }
+
     /// The weight of one unit of supply or demand at `cost`.
     pub fn weight(&self, cost: f64) -> f64 {
         match self {
             Decay::Uniform => 1.0,
             Decay::Steps(steps) => steps.iter().find(|(bound, _)| cost <= *bound).map_or(0.0, |(_, w)| *w),
             Decay::Gravity { scale, alpha, min_cost } => (cost.max(*min_cost) / scale).powf(*alpha),
+            Decay::Exponential { beta } => (-beta * cost).exp(),
         }
     }
 
@@ -126,7 +139,7 @@ impl Decay {
     pub fn reach(&self) -> Option<f64> {
         match self {
             Decay::Steps(steps) => steps.iter().rev().find(|(_, w)| *w > 0.0).map(|(b, _)| *b).or(Some(0.0)),
-            Decay::Uniform | Decay::Gravity { .. } => None,
+            Decay::Uniform | Decay::Gravity { .. } | Decay::Exponential { .. } => None,
         }
     }
 }
@@ -139,7 +152,8 @@ pub struct Catchment {
 }
 
 impl Catchment {
-    fn admits(&self, cost: f64) -> bool {
+    /// Whether a pair at `cost` counts (`cost <= max_cost`, or any pair without a limit).
+    pub fn admits(&self, cost: f64) -> bool {
         self.max_cost.is_none_or(|m| cost <= m)
     }
 }
@@ -253,7 +267,7 @@ impl CostTable {
     }
 }
 
-fn check_values(what: &'static str, values: &[f64], expected: usize) -> Result<(), AccessError> {
+pub(crate) fn check_values(what: &'static str, values: &[f64], expected: usize) -> Result<(), AccessError> {
     if values.len() != expected {
         return Err(AccessError::Length { what, got: values.len(), expected });
     }

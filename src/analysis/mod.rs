@@ -26,6 +26,9 @@ pub struct CommuneAccess {
 }
 
 pub mod access;
+pub mod availability;
+pub mod bfca;
+pub mod equity;
 pub mod apl;
 pub mod travel;
 pub mod road_estimate;

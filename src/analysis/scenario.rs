@@ -16,10 +16,20 @@
 //! - Closing an MSP removes it from the distances and takes the given number of GPs away from
 //!   its commune; resizing adds (or removes) GPs in its commune; retirements remove GPs.
 //!   Supply never goes below 0 (the excess is reported).
+//!
+//! Besides the APL, an impact gives each changed commune's *spatial availability* (the GPs
+//! available to its residents, `availability`): gains and losses in GPs that add up to the
+//! change of supply within reach ([`AvailabilityImpact`]: `gained − lost = supply_change`), and
+//! the equity of the APL over the touched départements before and after ([`EquityImpact`]:
+//! Gini, Palma, residents under 2.5). Adding GPs never makes a loser under either measure (a
+//! practice's share-out does not depend on the others); GPs that close, retire or move
+//! (a new MSP drawing its GPs from a neighbouring practice) do, and the totals say how many.
 
 use super::CommuneAccess;
 use super::access::{self, AccessError, Catchment, CostTable};
 use super::apl::AplParams;
+use super::availability::{self, SpatialAvailability};
+use super::equity::{self, Equity};
 use super::travel::{self, Destination, DestinationIndex, TravelTimes};
 use std::sync::Arc;
 use crate::atlas::Atlas;
@@ -308,15 +318,31 @@ impl Baseline {
     /// APL of every commune recomputed from scratch with the scenario's supply: the reference
     /// the incremental [`Baseline::impact`] must equal.
     pub fn full_apl(&self, r: &Resolved) -> Result<Vec<Option<f64>>, AccessError> {
+        let (gps, costs) = self.full_inputs(r);
+        let supply: Vec<f64> = gps.iter().map(|g| g * self.params.default_activity).collect();
+        Ok(finish(access::two_step_fca(&self.population, &supply, &costs, &self.catchment())?, &self.population))
+    }
+
+    /// Spatial availability (GPs available to each commune's residents, Soukhov et al. 2023,
+    /// `α` = 1, the APL's catchment and steps) recomputed from scratch with the scenario's
+    /// supply, by [`availability::spatial_availability`]: the reference of
+    /// [`Impact::spatial_availability`].
+    pub fn full_availability(&self, r: &Resolved) -> Result<SpatialAvailability, AccessError> {
+        let (gps, costs) = self.full_inputs(r);
+        availability::spatial_availability(&self.population, &gps, &costs, &self.catchment(), 1.0)
+    }
+
+    /// GPs of every supply location after the scenario and the commune → location costs.
+    fn full_inputs(&self, r: &Resolved) -> (Vec<f64>, CostTable) {
         let (after, _) = self.commune_gps_after(r);
-        let (activity, max) = (self.params.default_activity, self.params.max_minutes);
+        let max = self.params.max_minutes;
         let mut supply_communes = Vec::new();
         let mut supply = Vec::new();
         for (i, &g) in self.gps.iter().enumerate() {
             let g = after.get(&i).copied().unwrap_or(g);
             if g > 0.0 {
                 supply_communes.push(i);
-                supply.push(g * activity);
+                supply.push(g);
             }
         }
         let base = travel::cost_table(&self.travel, &self.points, &supply_communes, max);
@@ -324,13 +350,13 @@ impl Baseline {
             (0..self.points.len()).map(|i| base.row(i).map(|(s, t)| (s as u32, t)).collect()).collect();
         for n in r.new_points.iter().filter(|n| n.gps > 0.0) {
             let s = supply.len() as u32;
-            supply.push(n.gps * activity);
+            supply.push(n.gps);
             for (i, t) in self.reaching(Destination { point: n.point, commune: n.commune }) {
                 rows[i as usize].push((s, t));
             }
         }
         let costs = CostTable::from_rows(supply.len(), rows);
-        Ok(finish(access::two_step_fca(&self.population, &supply, &costs, &self.catchment())?, &self.population))
+        (supply, costs)
     }
 
     /// The communes within the catchment of a place, with their minutes.
@@ -349,10 +375,16 @@ impl Baseline {
         // sites at points are new locations with their own catchment.
         let mut ratios: BTreeMap<usize, Option<f64>> = BTreeMap::new();
         let mut new_locations: Vec<(Destination, f64)> = Vec::new();
+        // GPs added (or removed) at locations some resident reaches: what spatial
+        // availability's values gain (or lose) in all.
+        let mut within_reach = 0.0;
         for (&c, &g) in &gps_after {
             match self.location_of[c] {
                 Some(j) => {
                     ratios.insert(j, access::supply_ratios(&[g * activity], &[self.demand[j]])[0]);
+                    if self.demand[j] > 0.0 {
+                        within_reach += g - self.gps[c];
+                    }
                 }
                 None if g > 0.0 => new_locations.push((Destination { point: self.points[c], commune: c }, g * activity)),
                 None => {}
@@ -367,6 +399,9 @@ impl Baseline {
             let reach: Vec<(u32, f64)> = self.reaching(p);
             let d: f64 = reach.iter().map(|&(i, t)| catchment.decay.weight(t) * self.population[i as usize]).sum();
             let ratio = access::supply_ratios(&[s], &[d])[0];
+            if d > 0.0 && activity > 0.0 {
+                within_reach += s / activity;
+            }
             for (i, t) in reach {
                 extra.entry(i as usize).or_default().push((t, ratio.unwrap_or(0.0)));
             }
@@ -396,18 +431,20 @@ impl Baseline {
                 changed.push((i, after));
             }
         }
-        AplAfter { changed, recomputed: touched.len(), gps_after, gps_not_removable: excess }
+        AplAfter { changed, recomputed: touched.len(), gps_after, gps_not_removable: excess, gps_change_within_reach: within_reach }
     }
 
     /// The scenario's impact, recomputing only the communes within reach of a changed site.
     pub fn impact(&self, atlas: &Atlas, r: &Resolved) -> Impact {
-        let AplAfter { changed, recomputed, gps_after: after, gps_not_removable: excess } = self.apl_after(r);
+        let AplAfter { changed, recomputed, gps_after: after, gps_not_removable: excess, gps_change_within_reach } = self.apl_after(r);
         let apl_changes: Vec<CommuneChange> =
             changed.into_iter().map(|(i, a)| CommuneChange::new(atlas, i, self.apl[i], a)).collect();
         let (touched, activity) = (recomputed, self.params.default_activity);
         let distance_changes = self.nearest_changes(atlas, r);
         let summary = self.summary(&apl_changes, &distance_changes);
         let departements = self.departements(atlas, &after, r, &apl_changes);
+        let spatial_availability = self.availability_changes(&apl_changes, gps_change_within_reach);
+        let equity = self.equity_changes(&departements, &apl_changes);
         Impact {
             model: format!(
                 "APL (DREES steps, {} min, {} consultations per GP), {}",
@@ -421,6 +458,64 @@ impl Baseline {
             nearest_msp: distance_changes,
             summary,
             departements,
+            spatial_availability,
+            equity,
+        }
+    }
+
+    /// Spatial availability before and after of the communes whose APL changes. With `α` = 1
+    /// and the APL's catchment and steps, a commune's spatial availability is its population ×
+    /// APL / activity (`availability`'s module documentation: per resident it is the 2SFCA), so
+    /// it changes exactly where the APL does and is computed from it; `full_availability`
+    /// recomputes it with `availability::spatial_availability` in tests.
+    fn availability_changes(&self, apl: &[CommuneChange], supply_change: f64) -> AvailabilityImpact {
+        let activity = self.params.default_activity;
+        let gps = |i: usize, a: Option<f64>| if activity > 0.0 { a.map_or(0.0, |a| self.population[i] * a / activity) } else { 0.0 };
+        let communes: Vec<AvailabilityChange> = apl
+            .iter()
+            .map(|c| {
+                let (before, after) = (gps(c.index, c.before), gps(c.index, c.after));
+                AvailabilityChange { code: c.code.clone(), name: c.name.clone(), population: c.population, before, after, delta: after - before }
+            })
+            .filter(|c| c.delta != 0.0)
+            .collect();
+        // Folded from +0.0: `sum` of no f64 is -0.0, which JSON would show as -0.0.
+        let gained = communes.iter().fold(0.0, |t, c| t + c.delta.max(0.0));
+        let lost = communes.iter().fold(0.0, |t, c| t + (-c.delta).max(0.0));
+        let losers = communes.iter().filter(|c| c.delta < 0.0);
+        AvailabilityImpact {
+            method: "spatial_availability",
+            unit: "GPs available to the commune's residents",
+            model: format!(
+                "spatial availability (Soukhov et al. 2023, PLOS ONE 18(1): e0278468): each location's GPs shared out among the communes within {} min in proportion to population × the DREES step weight (alpha = 1); per resident it equals APL / {activity}",
+                self.params.max_minutes
+            ),
+            gained,
+            lost,
+            supply_change,
+            balance: gained - lost - supply_change,
+            communes_losing: losers.clone().count(),
+            population_losing: losers.fold(0.0, |t, c| t + c.population),
+            communes,
+        }
+    }
+
+    /// Gini, Palma and population under [`APL_THRESHOLD`] of the APL over the residents of the
+    /// départements the scenario touches, before and after.
+    fn equity_changes(&self, departements: &[DepartementChange], apl: &[CommuneChange]) -> EquityImpact {
+        let area: BTreeSet<&str> = departements.iter().map(|d| d.code.as_str()).collect();
+        let members: Vec<usize> = (0..self.points.len()).filter(|&i| area.contains(self.dep[i].as_str())).collect();
+        let changed: BTreeMap<usize, Option<f64>> = apl.iter().map(|c| (c.index, c.after)).collect();
+        let population: Vec<f64> = members.iter().map(|&i| self.population[i]).collect();
+        let before: Vec<Option<f64>> = members.iter().map(|&i| self.apl[i]).collect();
+        let after: Vec<Option<f64>> = members.iter().map(|&i| changed.get(&i).copied().unwrap_or(self.apl[i])).collect();
+        EquityImpact {
+            method: "apl",
+            measure: "Gini and Palma ratio (share of the top 10 % of residents over that of the bottom 40 %) of the APL over the residents, \
+and residents under the APL threshold; spatial availability per resident is APL / activity, so its Gini and Palma are the same",
+            departements: area.iter().map(|d| d.to_string()).collect(),
+            before: equity::equity(&before, &population, APL_THRESHOLD),
+            after: equity::equity(&after, &population, APL_THRESHOLD),
         }
     }
 
@@ -503,11 +598,13 @@ impl Baseline {
             })
             .collect();
         let gained = apl.iter().filter(|c| c.delta.is_some_and(|d| d > 0.0)).map(|c| c.population).sum();
+        let lowered = apl.iter().filter(|c| c.delta.is_some_and(|d| d < 0.0)).fold(0.0, |t, c| t + c.population);
         Summary {
             apl_threshold: APL_THRESHOLD,
             population_moving_above_threshold: above,
             population_moving_below_threshold: below,
             population_with_higher_apl: gained,
+            population_with_lower_apl: lowered,
             communes_with_apl_change: apl.len(),
             msp_coverage: coverage,
         }
@@ -566,6 +663,9 @@ pub struct AplAfter {
     /// GPs after the scenario of the communes it changes.
     pub gps_after: BTreeMap<usize, f64>,
     pub gps_not_removable: f64,
+    /// GPs after minus GPs before at the locations some resident reaches (within the
+    /// catchment, at a positive weight): the net change of the supply shared out.
+    pub gps_change_within_reach: f64,
 }
 
 /// A site placed at a point by a scenario.
@@ -635,6 +735,8 @@ pub struct Summary {
     pub population_moving_above_threshold: f64,
     pub population_moving_below_threshold: f64,
     pub population_with_higher_apl: f64,
+    /// Residents of the communes whose APL goes down.
+    pub population_with_lower_apl: f64,
     pub communes_with_apl_change: usize,
     pub msp_coverage: Vec<Coverage>,
 }
@@ -652,6 +754,55 @@ pub struct DepartementChange {
     pub apl_after: Option<f64>,
 }
 
+/// The change of one commune's spatial availability (GPs available to its residents).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AvailabilityChange {
+    pub code: String,
+    pub name: String,
+    pub population: f64,
+    /// GPs available before and after, and the difference.
+    pub before: f64,
+    pub after: f64,
+    pub delta: f64,
+}
+
+/// Who gains and who loses GPs under spatial availability, and that the totals balance:
+/// `gained − lost = supply_change` (`balance` is what rounding leaves).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AvailabilityImpact {
+    /// The method's name, as `medatlas access --method` knows it.
+    pub method: &'static str,
+    pub unit: &'static str,
+    /// The formula and parameters.
+    pub model: String,
+    /// GPs gained by the communes that gain, in all.
+    pub gained: f64,
+    /// GPs lost by the communes that lose, in all (a positive number).
+    pub lost: f64,
+    /// Net GPs added at locations some resident reaches (new supply; negative when supply
+    /// leaves).
+    pub supply_change: f64,
+    /// `gained − lost − supply_change`: 0 up to rounding.
+    pub balance: f64,
+    pub communes_losing: usize,
+    pub population_losing: f64,
+    /// The communes whose spatial availability changes.
+    pub communes: Vec<AvailabilityChange>,
+}
+
+/// Equity of access over the residents of the départements a scenario touches.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EquityImpact {
+    /// The access method the figures are about.
+    pub method: &'static str,
+    /// What the figures are.
+    pub measure: &'static str,
+    /// The départements whose residents count.
+    pub departements: Vec<String>,
+    pub before: Equity,
+    pub after: Equity,
+}
+
 /// What a scenario changes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Impact {
@@ -664,6 +815,11 @@ pub struct Impact {
     pub apl: Vec<CommuneChange>,
     pub nearest_msp: Vec<DistanceChange>,
     pub departements: Vec<DepartementChange>,
+    /// GPs available per commune before and after (spatial availability): gains and losses
+    /// that add up to the change of supply.
+    pub spatial_availability: AvailabilityImpact,
+    /// Gini, Palma and population under the threshold, before and after.
+    pub equity: EquityImpact,
 }
 
 #[cfg(test)]
@@ -746,6 +902,130 @@ mod tests {
         assert!(impact.gps_not_removable > 0.0, "Clermont has fewer than 500 GPs (379 in SanteScope 2026)");
         assert!(!impact.nearest_msp.is_empty());
         assert!(impact.communes_recomputed < atlas.communes().len() / 2);
+    }
+
+    /// GPs available to each commune, recomputed from scratch by
+    /// `availability::spatial_availability`, before and after the scenario.
+    fn full_availability(b: &Baseline, r: &Resolved) -> (Vec<f64>, Vec<f64>, f64, f64) {
+        let before = b.full_availability(&Resolved::default()).unwrap();
+        let after = b.full_availability(r).unwrap();
+        let values = |v: &SpatialAvailability| v.values.iter().map(|x| x.unwrap_or(0.0)).collect::<Vec<f64>>();
+        (values(&before), values(&after), before.allocated, after.allocated)
+    }
+
+    /// The impact's spatial availability against a full recomputation: every commune's change,
+    /// and gains − losses = the change of the supply shared out.
+    fn assert_availability_equals_full_recompute(atlas: &Atlas, b: &Baseline, r: &Resolved, impact: &Impact) {
+        let (before, after, allocated_before, allocated_after) = full_availability(b, r);
+        let listed: BTreeMap<&str, &AvailabilityChange> = impact.spatial_availability.communes.iter().map(|c| (c.code.as_str(), c)).collect();
+        for (i, c) in atlas.communes().iter().enumerate() {
+            let delta = after[i] - before[i];
+            match listed.get(c.code.as_str()) {
+                Some(l) => {
+                    assert!((l.before - before[i]).abs() <= 1e-9 * before[i].max(1.0), "{}: {} vs {}", c.code, l.before, before[i]);
+                    assert!((l.delta - delta).abs() <= 1e-9 * before[i].max(1.0), "{}: {} vs {delta}", c.code, l.delta);
+                }
+                None => assert!(delta.abs() <= 1e-9 * before[i].max(1.0), "{} changes by {delta} but is not listed", c.code),
+            }
+        }
+        let a = &impact.spatial_availability;
+        assert!((a.supply_change - (allocated_after - allocated_before)).abs() < 1e-6, "{} vs {}", a.supply_change, allocated_after - allocated_before);
+        assert!(a.balance.abs() < 1e-6, "gained {} − lost {} ≠ supply change {}", a.gained, a.lost, a.supply_change);
+        let sum_before: f64 = before.iter().sum();
+        let sum_after: f64 = after.iter().sum();
+        assert!((sum_after - sum_before - a.supply_change).abs() < 1e-6);
+    }
+
+    #[test]
+    fn spatial_availability_of_every_kind_of_change_equals_a_full_recompute_and_balances() {
+        let (atlas, b) = fixture();
+        let msp: Vec<&crate::model::Site> = atlas.sites().iter().filter(|s| s.kind.is_msp()).collect();
+        let s = scenario(vec![
+            Change::AddSite { place: Place::Point { lon: 2.9, lat: 46.2 }, gps: 2.0, name: Some("new".into()) },
+            Change::RemoveSite { site: msp[0].id.clone(), gps: 1.0 },
+            Change::ResizeSite { site: msp[1].id.clone(), gps_delta: 4.0 },
+            Change::Retire { commune: "03185".into(), gps: 5.0 },
+        ]);
+        let r = b.resolve(atlas, &s).unwrap();
+        let impact = b.impact(atlas, &r);
+        assert_availability_equals_full_recompute(atlas, b, &r, &impact);
+        let a = &impact.spatial_availability;
+        assert!(a.gained > 0.0 && a.lost > 0.0, "{} / {}", a.gained, a.lost);
+        assert_eq!((a.method, impact.equity.method), ("spatial_availability", "apl"));
+    }
+
+    /// Montluçon (03185, 30 GPs) and a point about 9 km east of its town hall.
+    fn montlucon_and_a_point_east(atlas: &Atlas) -> (String, f64, f64) {
+        let c = atlas.commune("03185").expect("Montluçon");
+        (c.code.clone(), c.repr_point.x() + 0.12, c.repr_point.y())
+    }
+
+    #[test]
+    fn a_new_msp_with_new_gps_next_to_a_practice_makes_no_loser_and_its_gps_are_the_gains() {
+        let (atlas, b) = fixture();
+        let (_, lon, lat) = montlucon_and_a_point_east(atlas);
+        let s = scenario(vec![Change::AddSite { place: Place::Point { lon, lat }, gps: 3.0, name: None }]);
+        let r = b.resolve(atlas, &s).unwrap();
+        let impact = b.impact(atlas, &r);
+        assert_availability_equals_full_recompute(atlas, b, &r, &impact);
+        let a = &impact.spatial_availability;
+        // Spatial availability shares each practice's GPs out among the residents reaching
+        // it, whatever the other practices: the new one adds its 3 GPs and takes nothing.
+        assert_eq!((a.communes_losing, a.lost), (0, 0.0));
+        assert!(a.lost.is_sign_positive() && a.population_losing.is_sign_positive(), "no -0 in the JSON");
+        assert!((a.gained - 3.0).abs() < 1e-9 && (a.supply_change - 3.0).abs() < 1e-12, "{}", a.gained);
+        assert!(impact.summary.population_with_lower_apl == 0.0 && impact.summary.population_with_lower_apl.is_sign_positive());
+    }
+
+    #[test]
+    fn a_new_msp_drawing_its_gps_from_the_practice_next_door_shows_who_loses_and_balances() {
+        // The usual way an MSP opens: GPs of a neighbouring practice move in. 3 of Montluçon's
+        // GPs move to a point 9 km east: residents west of Montluçon lose GPs, those east of
+        // the new site gain, and the GPs gained are the GPs lost.
+        let (atlas, b) = fixture();
+        let (code, lon, lat) = montlucon_and_a_point_east(atlas);
+        let s = scenario(vec![
+            Change::AddSite { place: Place::Point { lon, lat }, gps: 3.0, name: Some("MSP".into()) },
+            Change::Retire { commune: code.clone(), gps: 3.0 },
+        ]);
+        let r = b.resolve(atlas, &s).unwrap();
+        let impact = b.impact(atlas, &r);
+        assert_availability_equals_full_recompute(atlas, b, &r, &impact);
+        let a = &impact.spatial_availability;
+        assert!(a.communes_losing > 0 && a.population_losing > 0.0);
+        assert!(a.supply_change.abs() < 1e-9, "the GPs only move: {}", a.supply_change);
+        assert!((a.gained - a.lost).abs() < 1e-9 && a.lost > 0.0, "gained {} vs lost {}", a.gained, a.lost);
+        // Every loser is within reach of Montluçon's town hall, where the GPs left.
+        let montlucon = atlas.commune(&code).unwrap().repr_point;
+        let model = atlas.travel_times().estimate();
+        for c in a.communes.iter().filter(|c| c.delta < 0.0) {
+            let t = model.minutes(haversine_m(montlucon, atlas.commune(&c.code).unwrap().repr_point));
+            assert!(t <= 20.0 + 1e-9, "{} loses at {t:.1} min from Montluçon", c.code);
+        }
+        // Per resident, spatial availability is APL / activity: the same communes lose under
+        // the APL, now visible in its summary.
+        let apl_losers: BTreeSet<&str> = impact.apl.iter().filter(|c| c.delta.is_some_and(|d| d < 0.0)).map(|c| c.code.as_str()).collect();
+        let sa_losers: BTreeSet<&str> = a.communes.iter().filter(|c| c.delta < 0.0).map(|c| c.code.as_str()).collect();
+        assert_eq!(apl_losers, sa_losers);
+        assert!((impact.summary.population_with_lower_apl - a.population_losing).abs() < 1e-9);
+    }
+
+    #[test]
+    fn equity_before_and_after_is_computed_over_the_touched_departements() {
+        let (atlas, b) = fixture();
+        let s = scenario(vec![Change::Retire { commune: "03185".into(), gps: 20.0 }]);
+        let r = b.resolve(atlas, &s).unwrap();
+        let e = b.impact(atlas, &r).equity;
+        assert_eq!(e.departements, vec!["03".to_string()]);
+        let allier: Vec<usize> = (0..atlas.communes().len()).filter(|&i| atlas.communes()[i].dep == "03").collect();
+        let residents: f64 = allier.iter().filter(|&&i| b.apl()[i].is_some()).map(|&i| f64::from(atlas.communes()[i].population)).sum();
+        assert_eq!(e.before.population, residents);
+        assert_eq!(e.before.threshold, APL_THRESHOLD);
+        // Taking 20 of Montluçon's 30 GPs away puts more residents under 2.5 and widens the gap.
+        assert!(e.after.population_under > e.before.population_under);
+        assert!(e.after.gini.unwrap() > e.before.gini.unwrap());
+        let (g, p) = (e.before.gini.unwrap(), e.before.palma.unwrap());
+        assert!((0.0..1.0).contains(&g) && p > 0.25, "gini {g}, palma {p}");
     }
 
     #[test]

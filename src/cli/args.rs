@@ -243,7 +243,8 @@ macro_rules! choice {
 choice!(/// `tiles export --format`.
     ArchiveFormat => medatlas::tiles::export::ExportFormat { Pmtiles => Self::Pmtiles, /** Needs the cargo feature `mbtiles`. */ Mbtiles => Self::Mbtiles });
 choice!(/// `access --method`.
-    MethodArg => medatlas::analysis::methods::Method { Apl => Self::Apl, #[value(name = "2sfca")] TwoStep => Self::TwoStep, E2sfca => Self::E2sfca, Gravity => Self::Gravity });
+    MethodArg => medatlas::analysis::methods::Method { Apl => Self::Apl, #[value(name = "2sfca")] TwoStep => Self::TwoStep, E2sfca => Self::E2sfca, Gravity => Self::Gravity,
+        #[value(name = "spatial_availability", alias = "sa")] SpatialAvailability => Self::SpatialAvailability, Bfca => Self::Bfca });
 choice!(/// `access --age-weights`: the vintage of the DREES age weights.
     AgeWeightsArg => medatlas::analysis::apl::AgeWeights { #[value(name = "2022")] Drees2022 => Self::DREES_2022, #[value(name = "2023")] Drees2023 => Self::DREES_2023 });
 choice!(/// `suggest --objective`.
@@ -284,7 +285,8 @@ pub(crate) struct AccessArgs {
     /// With --compare-official: write the figures and every commune's pair of values as JSON.
     #[arg(long, value_name = "JSON", requires = "compare_official")]
     pub(crate) compare_json: Option<PathBuf>,
-    /// apl, 2sfca, e2sfca or gravity.
+    /// apl, 2sfca, e2sfca, gravity, spatial_availability (GPs shared out, adding up to the
+    /// supply; Soukhov et al. 2023) or bfca (balanced FCA; Páez et al. 2019).
     #[arg(long, value_enum, default_value = "apl", ignore_case = true)]
     pub(crate) method: MethodArg,
     /// Catchment limit in minutes (inclusive).
@@ -299,6 +301,10 @@ pub(crate) struct AccessArgs {
     /// Gravity decay: times below this many minutes count as this (in-commune travel).
     #[arg(long)]
     pub(crate) gravity_min_minutes: Option<f64>,
+    /// spatial_availability: population exponent α (1 = the paper's default; below 1 smaller
+    /// communes get relatively more of a practice's GPs, above 1 larger ones).
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) alpha: f64,
     /// APL: consultations per year counted for a GP whose activity is unknown.
     #[arg(long, default_value_t = medatlas::analysis::apl::NEW_LIBERAL_ACTIVITY)]
     pub(crate) default_activity: f64,
@@ -332,6 +338,16 @@ pub(crate) struct AccessArgs {
     pub(crate) repeat: usize,
     #[command(flatten)]
     pub(crate) load: LoadArgs,
+}
+
+impl AccessArgs {
+    /// `--alpha`, refused with a method other than spatial_availability (it would be ignored).
+    pub(crate) fn alpha_for(&self, method: medatlas::analysis::methods::Method) -> anyhow::Result<f64> {
+        if method != medatlas::analysis::methods::Method::SpatialAvailability && self.alpha != 1.0 {
+            anyhow::bail!("--alpha only applies to --method spatial_availability, not {}", method.name());
+        }
+        Ok(self.alpha)
+    }
 }
 
 #[derive(Args)]

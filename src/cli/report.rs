@@ -109,3 +109,10 @@ pub(crate) fn nearest_sites(atlas: &Atlas, found: &[medatlas::analysis::nearest:
         );
     }
 }
+
+/// What `access --method spatial_availability` shared out (nothing for the other methods).
+pub(crate) fn allocation(result: &medatlas::analysis::methods::MethodResult) {
+    if let Some((allocated, unallocated)) = result.allocated {
+        eprintln!("GPs shared out: {allocated:.1} (the values × population / 10,000 add up to it); {unallocated:.1} within reach of no resident");
+    }
+}

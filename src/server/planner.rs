@@ -70,7 +70,8 @@ pub(super) async fn get(State(state): State<AppState>, id: ApiPath<String>) -> R
     Ok(Json(json!({ "id": id, "scenario": scenario.as_ref() })))
 }
 
-/// `GET /api/scenarios/{id}/impact`: what the scenario changes against the current atlas.
+/// `GET /api/scenarios/{id}/impact`: what the scenario changes against the current atlas (APL,
+/// spatial availability with its balance, equity before and after; each named by its method).
 pub(super) async fn impact(State(state): State<AppState>, id: ApiPath<String>) -> Result<Json<Value>, ApiError> {
     let (id, scenario) = scenario_of(&state, id)?;
     let snapshot = state.snapshot();

@@ -623,6 +623,7 @@ mod tests {
             max_minutes: 20.0,
             supply_locations: 0,
             pairs: 0,
+            allocated: None,
         }
     }
 
