@@ -1,6 +1,5 @@
 //! The `medatlas` command line: parses arguments, calls the library, prints.
 
-use medatlas::ingest::Reader;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use cli::args::*;
@@ -298,35 +297,6 @@ fn access(args: AccessArgs) -> Result<()> {
     Ok(())
 }
 
-/// The APL's optional inputs from --ages, --age-weights, --gps and --under-65, each file read
-/// against the atlas's registry with its report printed.
-fn apl_inputs(args: &AccessArgs, atlas: &Atlas) -> Result<medatlas::analysis::apl::AplInputs> {
-    use medatlas::analysis::apl::{AgeWeights, AplInputs, GpScope};
-    use medatlas::ingest::{age_pyramid, gp_activity};
-    let age_weights = AgeWeights::from(args.age_weights);
-    let scope = if args.under_65 { GpScope::Under65 } else { GpScope::All };
-    let mut inputs = AplInputs { age_weights, scope, ..AplInputs::default() };
-    if let Some(path) = &args.ages {
-        let imported = age_pyramid::AgePyramidReader::read(path, atlas.registry(), &args.load.remap_merged)?;
-        report::print_import_report(&imported.report);
-        let (pyramids, outside) = medatlas::analysis::apl::pyramids_by_position(&imported.records, |c| atlas.commune_index(c));
-        if !outside.is_empty() {
-            eprintln!("  {} communes of {} are not in this atlas: {}", outside.len(), path.display(), outside.join(", "));
-        }
-        inputs.pyramids = pyramids;
-    }
-    if let Some(path) = &args.gps {
-        let imported = gp_activity::GpActivityReader::read(path, atlas.registry(), &args.load.remap_merged)?;
-        report::print_import_report(&imported.report);
-        let (gps, outside) = medatlas::analysis::apl::gps_by_position(&imported.records, |c| atlas.commune_index(c));
-        if !outside.is_empty() {
-            let lines: Vec<String> = outside.iter().map(|r| r.line.to_string()).collect();
-            eprintln!("  {} GPs of {} are in communes not in this atlas (lines {})", outside.len(), path.display(), lines.join(", "));
-        }
-        inputs.gps = Some(gps);
-    }
-    Ok(inputs)
-}
 
 fn suggest(args: SuggestArgs) -> Result<()> {
     use medatlas::analysis::siting::{self, Objective};
