@@ -103,6 +103,16 @@ pub enum ScenarioError {
     Access(#[from] AccessError),
 }
 
+/// Position of a supply location (a commune with GPs) among the baseline's locations: a
+/// column of its cost table. Commune positions stay `usize` (the atlas's); the positions of the
+/// other things they meet in a [`Baseline`] are typed, so that one is never taken for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SupplyIx(pub usize);
+
+/// Position of an MSP among the atlas's MSP (in the order of `Atlas::sites`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MspIx(pub usize);
+
 /// The baseline a scenario is compared with, kept once per atlas.
 #[derive(Debug, Clone)]
 pub struct Baseline {
@@ -118,9 +128,9 @@ pub struct Baseline {
     /// Which GPs the supply counts, at which activity (the APL's `supply` description).
     supply: String,
     /// Supply locations: commune → location (communes with GPs).
-    location_of: Vec<Option<usize>>,
+    location_of: Vec<Option<SupplyIx>>,
     costs: CostTable,
-    /// Transposed pairs: for each location, `(commune, minutes)`.
+    /// Transposed pairs: for each location ([`SupplyIx`]), `(commune, minutes)`.
     reach: Vec<Vec<(u32, f64)>>,
     demand: Vec<f64>,
     ratios: Vec<Option<f64>>,
@@ -133,7 +143,7 @@ pub struct Baseline {
     /// The MSP as places to reach (those whose commune is in the atlas).
     msp: DestinationIndex,
     /// The MSP (position in `msp_ids`) of each place of `msp`.
-    place_msp: Vec<usize>,
+    place_msp: Vec<MspIx>,
     /// The MSP each commune reaches soonest (position in `msp`'s places) and its minutes.
     nearest_msp: Vec<Option<(usize, f64)>>,
 }
@@ -154,7 +164,7 @@ impl Baseline {
         let mut supply = Vec::new();
         for (i, &g) in gps.iter().enumerate() {
             if g > 0.0 {
-                location_of[i] = Some(supply.len());
+                location_of[i] = Some(SupplyIx(supply.len()));
                 supply.push(g * params.default_activity);
             }
         }
@@ -176,7 +186,7 @@ impl Baseline {
         for (k, (&s, c)) in msp.iter().zip(&msp_commune).enumerate() {
             if let Some(commune) = *c {
                 places.push(Destination { point: atlas.sites()[s].location, commune });
-                place_msp.push(k);
+                place_msp.push(MspIx(k));
             }
         }
         let msp_places = DestinationIndex::new(places);
@@ -241,7 +251,8 @@ impl Baseline {
             atlas.commune_index(code).ok_or_else(|| ScenarioError::UnknownCommune { index, code: code.to_string() })
         };
         let msp = |index: usize, id: &str| {
-            self.msp_ids.iter().position(|m| m == id).ok_or_else(|| ScenarioError::UnknownSite { index, id: id.to_string() })
+            let found = self.msp_ids.iter().position(|m| m == id);
+            found.map(MspIx).ok_or_else(|| ScenarioError::UnknownSite { index, id: id.to_string() })
         };
         for (index, change) in scenario.changes.iter().enumerate() {
             let count = |what: &str, g: f64, signed: bool| -> Result<f64, ScenarioError> {
@@ -280,14 +291,14 @@ impl Baseline {
                     let s = msp(index, site)?;
                     let gps = count("gps", *gps, false)?;
                     r.removed_msp.insert(s);
-                    if let Some(c) = self.msp_commune[s] {
+                    if let Some(c) = self.msp_commune[s.0] {
                         *r.commune_gps.entry(c).or_default() -= gps;
                     }
                 }
                 Change::ResizeSite { site, gps_delta } => {
                     let s = msp(index, site)?;
                     let delta = count("gps_delta", *gps_delta, true)?;
-                    if let Some(c) = self.msp_commune[s] {
+                    if let Some(c) = self.msp_commune[s.0] {
                         *r.commune_gps.entry(c).or_default() += delta;
                     }
                 }
@@ -380,7 +391,7 @@ impl Baseline {
         let mut within_reach = 0.0;
         for (&c, &g) in &gps_after {
             match self.location_of[c] {
-                Some(j) => {
+                Some(SupplyIx(j)) => {
                     ratios.insert(j, access::supply_ratios(&[g * activity], &[self.demand[j]])[0]);
                     if self.demand[j] > 0.0 {
                         within_reach += g - self.gps[c];
@@ -684,7 +695,7 @@ pub struct Resolved {
     pub commune_gps: BTreeMap<usize, f64>,
     pub new_points: Vec<NewLocation>,
     /// MSP (by position among the atlas's MSP) that close, and points where MSP open.
-    pub removed_msp: BTreeSet<usize>,
+    pub removed_msp: BTreeSet<MspIx>,
     pub added_msp: Vec<Destination>,
 }
 
