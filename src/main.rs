@@ -36,7 +36,9 @@ fn main() -> Result<()> {
         }
         Command::Nearest(args) => nearest(args),
         Command::Suggest(args) => suggest(args),
-        Command::Serve { addr, tile_cache_mb, scenarios_dir, load } => serve(&addr, tile_cache_mb, &scenarios_dir, load.load()?),
+        Command::Serve { addr, tile_cache_mb, scenarios_dir, scenarios_db, load } => {
+            serve(&addr, tile_cache_mb, &scenarios_dir, scenarios_db.as_deref(), load.load()?)
+        }
         Command::Access(args) => access(args),
         Command::TravelTimes(args) => travel_times(args),
         Command::Tiles { command } => tiles(command),
@@ -348,15 +350,22 @@ fn suggest_instance(costs: &std::path::Path, weights: &std::path::Path, k: usize
     Ok(())
 }
 
-fn serve(addr: &str, tile_cache_mb: u64, scenarios_dir: &std::path::Path, atlas: Atlas) -> Result<()> {
-    let (store, skipped) = medatlas::server::scenario_store::ScenarioStore::open(scenarios_dir)
-        .with_context(|| format!("opening the scenario folder {}", scenarios_dir.display()))?;
-    for (path, why) in &skipped {
-        eprintln!("scenario file {} skipped: {why}", path.display());
-    }
-    eprintln!("{} scenarios loaded from {}", store.len(), scenarios_dir.display());
+fn serve(addr: &str, tile_cache_mb: u64, scenarios_dir: &std::path::Path, scenarios_db: Option<&str>, atlas: Atlas) -> Result<()> {
+    use medatlas::server::scenario_store::ScenarioStore;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
+        let store = match scenarios_db {
+            Some(url) => ScenarioStore::connect(url).await.context("opening the scenario database")?,
+            None => {
+                let (store, skipped) = ScenarioStore::open(scenarios_dir)
+                    .with_context(|| format!("opening the scenario folder {}", scenarios_dir.display()))?;
+                for (path, why) in &skipped {
+                    eprintln!("scenario file {} skipped: {why}", path.display());
+                }
+                store
+            }
+        };
+        eprintln!("scenarios kept in {}", store.describe().await);
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
         eprintln!("medatlas serving {} on http://{addr}/ (try /api/communes/03185)", atlas.meta.name);
         let app = medatlas::server::router(medatlas::server::AppState::with_store(atlas, tile_cache_mb * 1024 * 1024, store));

@@ -185,6 +185,10 @@ pub(crate) enum Command {
         /// Folder where planners' scenarios are kept across restarts (one JSON file each).
         #[arg(long, default_value = "build/scenarios")]
         scenarios_dir: PathBuf,
+        /// Keep scenarios in this PostgreSQL database instead (postgres://user@host:port/db),
+        /// shared by every instance started on it.
+        #[arg(long, conflicts_with = "scenarios_dir")]
+        scenarios_db: Option<String>,
         #[command(flatten)]
         load: LoadArgs,
     },

@@ -3,6 +3,7 @@
 //! and check, then call `analysis::scenario` / `analysis::siting` off the async threads.
 
 use super::extract::{ApiPath, ApiQuery};
+use super::scenario_store::StoreError;
 use super::{ApiError, AppState};
 use crate::analysis::scenario::{Scenario, ScenarioError};
 use crate::analysis::siting::{self, Objective};
@@ -35,15 +36,14 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
 pub(super) async fn create(State(state): State<AppState>, body: Result<Json<Scenario>, JsonRejection>) -> Result<Response, ApiError> {
     let Json(scenario) = body.map_err(|e| super::error::json_body_error(e, "scenario body"))?;
     let snapshot = state.snapshot();
-    let store = state.scenarios.clone();
-    let (id, changes) = blocking(move || {
+    let scenario = blocking(move || {
         let baseline = snapshot.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
         baseline.resolve(&snapshot.atlas, &scenario).map_err(scenario_error)?;
-        let changes = scenario.changes.len();
-        let id = store.put(scenario).map_err(ApiError::internal)?;
-        Ok((id, changes))
+        Ok(scenario)
     })
     .await?;
+    let changes = scenario.changes.len();
+    let id = state.scenarios.put(scenario).await.map_err(store_error)?;
     let body = json!({
         "id": id,
         "changes": changes,
@@ -54,9 +54,22 @@ pub(super) async fn create(State(state): State<AppState>, body: Result<Json<Scen
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-fn scenario_of(state: &AppState, ApiPath(id): ApiPath<String>) -> Result<(String, std::sync::Arc<Scenario>), ApiError> {
-    let scenario = state.scenarios.get(&id).ok_or_else(|| ApiError::not_found(format!("no scenario {id:?}")))?;
+async fn scenario_of(state: &AppState, ApiPath(id): ApiPath<String>) -> Result<(String, std::sync::Arc<Scenario>), ApiError> {
+    let scenario = stored_scenario(state, &id).await?;
     Ok((id, scenario))
+}
+
+/// The stored scenario `id`: 404 when there is none, 503 when the store cannot be read.
+pub(super) async fn stored_scenario(state: &AppState, id: &str) -> Result<std::sync::Arc<Scenario>, ApiError> {
+    state.scenarios.get(id).await.map_err(store_error)?.ok_or_else(|| ApiError::not_found(format!("no scenario {id:?}")))
+}
+
+/// A store that cannot be written or read: the service is unavailable, not the request wrong.
+fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Full => ApiError::new(StatusCode::INSUFFICIENT_STORAGE, e.to_string()),
+        e => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
 }
 
 /// Any method but POST on `/api/scenarios`.
@@ -66,14 +79,14 @@ pub(super) async fn post_only() -> Response {
 
 /// `GET /api/scenarios/{id}`: the stored scenario.
 pub(super) async fn get(State(state): State<AppState>, id: ApiPath<String>) -> Result<Json<Value>, ApiError> {
-    let (id, scenario) = scenario_of(&state, id)?;
+    let (id, scenario) = scenario_of(&state, id).await?;
     Ok(Json(json!({ "id": id, "scenario": scenario.as_ref() })))
 }
 
 /// `GET /api/scenarios/{id}/impact`: what the scenario changes against the current atlas (APL,
 /// spatial availability with its balance, equity before and after; each named by its method).
 pub(super) async fn impact(State(state): State<AppState>, id: ApiPath<String>) -> Result<Json<Value>, ApiError> {
-    let (id, scenario) = scenario_of(&state, id)?;
+    let (id, scenario) = scenario_of(&state, id).await?;
     let snapshot = state.snapshot();
     let impact = blocking(move || {
         let baseline = snapshot.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;

@@ -69,7 +69,7 @@ pub async fn tile(
     let (scenario, communes) = match query.scenario.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => (None, None),
         Some(id) => {
-            let stored = state.scenarios.get(id).ok_or_else(|| ApiError::not_found(format!("no scenario {id:?}")))?;
+            let stored = super::planner::stored_scenario(&state, id).await?;
             let communes = if layers.contains(&LayerId::Communes) {
                 let (snapshot, id) = (snapshot.clone(), id.to_string());
                 let layer = tokio::task::spawn_blocking(move || snapshot.scenario_layer(&id, &stored)).await.map_err(ApiError::internal)??;

@@ -1,7 +1,9 @@
-//! Scenarios kept across restarts: one JSON file per scenario in a folder, written so that a
-//! crash never leaves a half-written scenario (temporary file, fsync, rename, fsync of the
-//! folder). A scenario's id is a hash of its content, so storing the same scenario twice gives
-//! the same id and a scenario never changes under its id (tile caches and ETags rely on it).
+//! Scenarios kept across restarts: one JSON file per scenario in a folder (the default),
+//! written so that a crash never leaves a half-written scenario (temporary file, fsync,
+//! rename, fsync of the folder), or rows of a PostgreSQL database shared by several instances
+//! ([`postgres`]). A scenario's id is a hash of its content, so storing the same scenario twice
+//! gives the same id and a scenario never changes under its id (tile caches and ETags rely on
+//! it) — which also makes every scenario read once cacheable for good.
 
 use crate::analysis::scenario::Scenario;
 use std::collections::HashMap;
@@ -9,23 +11,45 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
+pub mod postgres;
+
 /// Most scenarios one store holds; beyond, `put` refuses (the folder is not a database).
 pub const MAX_SCENARIOS: usize = 10_000;
 
-/// The scenarios of a server.
+/// Where a store keeps its scenarios.
+#[derive(Debug, Default)]
+enum Backend {
+    /// Nowhere: forgotten on restart.
+    #[default]
+    Memory,
+    /// One file per scenario in this folder, all read at open.
+    Folder(PathBuf),
+    /// A PostgreSQL database, read on demand (other instances write to it too).
+    Postgres(postgres::PgStore),
+}
+
+/// The scenarios of a server: the backend, and every scenario read or written so far (a
+/// scenario never changes under its id, so the copy is never stale).
 #[derive(Debug, Default)]
 pub struct ScenarioStore {
-    dir: Option<PathBuf>,
+    backend: Backend,
     scenarios: RwLock<HashMap<String, Arc<Scenario>>>,
 }
 
-/// Why a scenario could not be stored.
+/// Why a scenario could not be stored or read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     #[error("the store is full ({MAX_SCENARIOS} scenarios)")]
     Full,
     #[error("cannot write the scenario: {0}")]
     Io(#[from] std::io::Error),
+    #[error("scenario database: {0}")]
+    Database(#[from] tokio_postgres::Error),
+    #[error("scenario database: no connection: {0}")]
+    Pool(String),
+    #[error("scenario {id} in the database is corrupt: {reason}")]
+    Corrupt { id: String, reason: String },
 }
 
 impl ScenarioStore {
@@ -60,35 +84,76 @@ impl ScenarioStore {
                 Err(e) => skipped.push((path, e)),
             }
         }
-        Ok((ScenarioStore { dir: Some(dir.to_path_buf()), scenarios: RwLock::new(scenarios) }, skipped))
+        Ok((ScenarioStore { backend: Backend::Folder(dir.to_path_buf()), scenarios: RwLock::new(scenarios) }, skipped))
     }
 
-    /// Stores a scenario (on disk first when the store has a folder) and returns its id.
-    pub fn put(&self, scenario: Scenario) -> Result<String, StoreError> {
+    /// A store on a PostgreSQL database (`postgres://user@host:port/db`), its schema brought
+    /// up to date (see [`postgres`]).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pg = postgres::PgStore::connect(url).await?;
+        Ok(ScenarioStore { backend: Backend::Postgres(pg), scenarios: RwLock::default() })
+    }
+
+    /// Stores a scenario (durably first: on disk, or committed in the database) and returns
+    /// its id.
+    pub async fn put(&self, scenario: Scenario) -> Result<String, StoreError> {
         let id = scenario_id(&scenario);
-        if self.get(&id).is_some() {
+        if self.cached(&id).is_some() {
             return Ok(id);
         }
-        if self.len() >= MAX_SCENARIOS {
-            return Err(StoreError::Full);
+        match &self.backend {
+            Backend::Memory | Backend::Folder(_) if self.len() >= MAX_SCENARIOS => return Err(StoreError::Full),
+            Backend::Memory => {}
+            Backend::Folder(dir) => {
+                write_atomically(dir, &format!("{id}.json"), &serde_json::to_vec_pretty(&scenario).map_err(std::io::Error::other)?)?;
+            }
+            Backend::Postgres(pg) => pg.put(&id, &serde_json::to_string(&scenario).map_err(std::io::Error::other)?).await?,
         }
-        if let Some(dir) = &self.dir {
-            write_atomically(dir, &format!("{id}.json"), &serde_json::to_vec_pretty(&scenario).map_err(std::io::Error::other)?)?;
-        }
-        self.scenarios.write().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), Arc::new(scenario));
+        self.remember(&id, scenario);
         Ok(id)
     }
 
-    pub fn get(&self, id: &str) -> Option<Arc<Scenario>> {
+    /// The scenario stored under `id`, if any (from the database when another instance wrote it).
+    pub async fn get(&self, id: &str) -> Result<Option<Arc<Scenario>>, StoreError> {
+        if let Some(s) = self.cached(id) {
+            return Ok(Some(s));
+        }
+        match &self.backend {
+            Backend::Postgres(pg) => Ok(pg.get(id).await?.map(|s| self.remember(id, s))),
+            Backend::Memory | Backend::Folder(_) => Ok(None),
+        }
+    }
+
+    fn cached(&self, id: &str) -> Option<Arc<Scenario>> {
         self.scenarios.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
     }
 
+    fn remember(&self, id: &str, scenario: Scenario) -> Arc<Scenario> {
+        let scenario = Arc::new(scenario);
+        self.scenarios.write().unwrap_or_else(|e| e.into_inner()).insert(id.to_string(), scenario.clone());
+        scenario
+    }
+
+    /// Scenarios this instance holds in memory (for a folder or memory store: all of them).
     pub fn len(&self) -> usize {
         self.scenarios.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    /// Whether [`ScenarioStore::len`] is 0.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Where the scenarios are kept, for logs: "memory", the folder, or "PostgreSQL (N scenarios)".
+    pub async fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Memory => "memory (forgotten on restart)".into(),
+            Backend::Folder(dir) => format!("{} ({} scenarios)", dir.display(), self.len()),
+            Backend::Postgres(pg) => match pg.count().await {
+                Ok(n) => format!("PostgreSQL ({n} scenarios)"),
+                Err(e) => format!("PostgreSQL ({e})"),
+            },
+        }
     }
 }
 
@@ -125,14 +190,14 @@ mod tests {
         Scenario { name: "s".into(), changes: vec![Change::AddSite { place: Place::Commune { commune: "03082".into() }, gps, name: None }] }
     }
 
-    #[test]
-    fn scenarios_survive_a_restart_and_ids_follow_content() {
+    #[tokio::test]
+    async fn scenarios_survive_a_restart_and_ids_follow_content() {
         let dir = tempfile::tempdir().unwrap();
         let (store, skipped) = ScenarioStore::open(dir.path()).unwrap();
         assert!(skipped.is_empty() && store.is_empty());
-        let a = store.put(scenario(3.0)).unwrap();
-        assert_eq!(store.put(scenario(3.0)).unwrap(), a, "same content, same id");
-        let b = store.put(scenario(4.0)).unwrap();
+        let a = store.put(scenario(3.0)).await.unwrap();
+        assert_eq!(store.put(scenario(3.0)).await.unwrap(), a, "same content, same id");
+        let b = store.put(scenario(4.0)).await.unwrap();
         assert_ne!(a, b);
         drop(store);
         // A crash mid-write leaves a hidden temporary file; a stranger leaves a broken one.
@@ -140,7 +205,7 @@ mod tests {
         std::fs::write(dir.path().join("0000000000000000.json"), b"not json").unwrap();
         let (store, skipped) = ScenarioStore::open(dir.path()).unwrap();
         assert_eq!(store.len(), 2);
-        assert_eq!(store.get(&a).unwrap().as_ref(), &scenario(3.0));
+        assert_eq!(store.get(&a).await.unwrap().unwrap().as_ref(), &scenario(3.0));
         assert_eq!(skipped.len(), 1, "{skipped:?}");
         assert!(dir.path().join("0000000000000000.json").exists(), "a broken file is reported, not deleted");
     }
