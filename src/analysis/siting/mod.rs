@@ -11,6 +11,10 @@
 //! the covered weight. Greedy alone is within 1 − 1/e of the optimum; the interchange closes
 //! most of the rest — tests/siting_parity.rs compares with spopt's exact (CBC) optimum.
 
+pub mod lscp;
+pub mod median;
+pub mod plan;
+
 use super::access::CostTable;
 use super::scenario::{APL_THRESHOLD, Baseline, Change, Place, Scenario, ScenarioError};
 use super::travel::{self, Destination, DestinationIndex};
@@ -18,6 +22,64 @@ use crate::atlas::Atlas;
 use geo::Point;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a siting problem cannot be solved as asked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SitingError {
+    /// No demand point or no candidate.
+    #[error("empty instance: {demand} demand points, {candidates} candidate sites")]
+    Empty { demand: usize, candidates: usize },
+    /// `k` = 0.
+    #[error("k must be at least 1")]
+    NoSites,
+    /// More sites asked for than there are candidates.
+    #[error("k = {k} is more than the {candidates} candidate sites")]
+    TooManySites { k: usize, candidates: usize },
+    /// A service radius that is not a positive number of minutes.
+    #[error("the service radius must be a positive number of minutes, got {0}")]
+    Radius(f64),
+    /// A negative or non-finite demand weight.
+    #[error("demand point {demand}: weight {weight} is not a finite number >= 0")]
+    Weight { demand: usize, weight: f64 },
+    /// A negative or non-finite cost (`candidate` = `usize::MAX`: the cost to existing sites).
+    #[error("demand point {demand}, candidate {candidate}: cost {cost} is not a finite number >= 0")]
+    Cost { demand: usize, candidate: usize, cost: f64 },
+    /// Inputs of different lengths.
+    #[error("{what}: expected {expected} values, got {got}")]
+    Length { what: &'static str, expected: usize, got: usize },
+}
+
+/// Checks a service radius (minutes): finite and above 0.
+pub fn check_radius(minutes: f64) -> Result<f64, SitingError> {
+    if minutes.is_finite() && minutes > 0.0 { Ok(minutes) } else { Err(SitingError::Radius(minutes)) }
+}
+
+/// Whether an answer is proven optimal, and otherwise how far it may be from the optimum.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Optimality {
+    /// Proven optimal (p-median: to [`median::TOLERANCE`] relative, the bound's rounding).
+    pub exact: bool,
+    /// The objective of the answer (sites for set covering, weighted cost for p-median).
+    pub objective: f64,
+    /// A proven lower bound on the optimum (equal to `objective` when exact).
+    pub lower_bound: f64,
+    /// `(objective - lower_bound) / objective`, 0 when exact.
+    pub gap: f64,
+    /// How the answer was found and the bound proved.
+    pub method: String,
+}
+
+impl Optimality {
+    fn proven(objective: f64, method: impl Into<String>) -> Optimality {
+        Optimality { exact: true, objective, lower_bound: objective, gap: 0.0, method: method.into() }
+    }
+
+    fn bounded(objective: f64, lower_bound: f64, method: impl Into<String>) -> Optimality {
+        let gap = if objective > 0.0 { ((objective - lower_bound) / objective).max(0.0) } else { 0.0 };
+        Optimality { exact: gap == 0.0, objective, lower_bound, gap, method: method.into() }
+    }
+}
 
 /// Which demand points each candidate covers, and the demand weights.
 #[derive(Debug, Clone, PartialEq)]
