@@ -259,7 +259,7 @@ mod tests {
         let s = set_cover(&instance(&cost, 1.0), None).unwrap();
         assert_eq!(s.selected.len(), 3);
         assert!(s.optimality.exact, "{:?}", s.optimality);
-        assert_eq!(s.optimality.lower_bound, 3.0);
+        assert_eq!(s.optimality.bound, 3.0);
     }
 
     #[test]

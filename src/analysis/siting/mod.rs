@@ -17,7 +17,7 @@ pub mod plan;
 
 use super::access::CostTable;
 use super::scenario::{APL_THRESHOLD, Baseline, Change, Place, Scenario, ScenarioError};
-use super::travel::{self, Destination, DestinationIndex};
+use super::travel;
 use crate::atlas::Atlas;
 use geo::Point;
 use serde::Serialize;
@@ -62,9 +62,10 @@ pub struct Optimality {
     pub exact: bool,
     /// The objective of the answer (sites for set covering, weighted cost for p-median).
     pub objective: f64,
-    /// A proven lower bound on the optimum (equal to `objective` when exact).
-    pub lower_bound: f64,
-    /// `(objective - lower_bound) / objective`, 0 when exact.
+    /// A proven bound on the optimum: lower for a minimisation (set covering, p-median), upper
+    /// for a maximisation (coverage); equal to `objective` when exact.
+    pub bound: f64,
+    /// `|objective - bound| / objective`, 0 when exact.
     pub gap: f64,
     /// How the answer was found and the bound proved.
     pub method: String,
@@ -72,12 +73,12 @@ pub struct Optimality {
 
 impl Optimality {
     fn proven(objective: f64, method: impl Into<String>) -> Optimality {
-        Optimality { exact: true, objective, lower_bound: objective, gap: 0.0, method: method.into() }
+        Optimality { exact: true, objective, bound: objective, gap: 0.0, method: method.into() }
     }
 
-    fn bounded(objective: f64, lower_bound: f64, method: impl Into<String>) -> Optimality {
-        let gap = if objective > 0.0 { ((objective - lower_bound) / objective).max(0.0) } else { 0.0 };
-        Optimality { exact: gap == 0.0, objective, lower_bound, gap, method: method.into() }
+    fn bounded(objective: f64, bound: f64, method: impl Into<String>) -> Optimality {
+        let gap = if objective > 0.0 { ((objective - bound).abs() / objective).max(0.0) } else { 0.0 };
+        Optimality { exact: gap == 0.0, objective, bound, gap, method: method.into() }
     }
 }
 
@@ -349,35 +350,31 @@ fn suggested(atlas: &Atlas, c: usize, marginal_gain: f64, apl_gain: Option<f64>)
 /// halls that bring the most residents of the area within `minutes` of an MSP, by the atlas's
 /// travel times.
 pub fn suggest_coverage(atlas: &Atlas, area: &[usize], k: usize, minutes: f64) -> Suggestion {
+    suggest_coverage_among(atlas, area, area, k, minutes)
+}
+
+/// The same with the candidate town halls restricted to `candidates` (atlas positions).
+pub fn suggest_coverage_among(atlas: &Atlas, area: &[usize], candidates: &[usize], k: usize, minutes: f64) -> Suggestion {
     let communes = atlas.communes();
     let travel = atlas.travel_times();
     let all_points: Vec<Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
     let weights: Vec<f64> = area.iter().map(|&i| f64::from(communes[i].population)).collect();
-    // Candidates are the area's town halls (supply locations in area order); the demand rows
-    // are the area's communes, taken from a table over atlas positions (a matrix is in them).
-    let table = travel::cost_table(travel, &all_points, area, minutes);
+    // Candidates are town halls (supply locations in `candidates` order); the demand rows are
+    // the area's communes, taken from a table over atlas positions (a matrix is in them).
+    let table = travel::cost_table(travel, &all_points, candidates, minutes);
     let rows = area.iter().map(|&i| table.row(i).map(|(s, t)| (s as u32, t)).collect()).collect();
-    let costs = CostTable::from_rows(area.len(), rows);
+    let costs = CostTable::from_rows(candidates.len(), rows);
     let instance = CoverInstance::from_costs(weights.clone(), &costs, minutes);
-    // Already covered: an MSP is reached within `minutes`.
-    let msp: Vec<Destination> = atlas
-        .sites()
-        .iter()
-        .filter(|s| s.kind.is_msp())
-        .filter_map(|s| Some(Destination { point: s.location, commune: atlas.commune_index(&s.commune)? }))
-        .collect();
-    let msp = DestinationIndex::new(msp);
-    let already: Vec<bool> =
-        area.iter().map(|&i| msp.soonest(travel, &all_points, i, |_| false).is_some_and(|(_, t)| t <= minutes)).collect();
+    let already = plan::msp_minutes(atlas, area).iter().map(|t| t.is_some_and(|t| t <= minutes)).collect::<Vec<bool>>();
     let before: f64 = already.iter().zip(&weights).filter(|(a, _)| **a).map(|(_, w)| w).sum();
     let selection = max_cover(&instance, k, Some(&already));
     Suggestion {
         objective: Objective::Coverage,
-        candidates: area.len(),
+        candidates: candidates.len(),
         before,
         after: before + selection.covered_weight,
         population: weights.iter().sum(),
-        sites: selection.selected.iter().zip(&selection.marginal_gains).map(|(&c, &g)| suggested(atlas, area[c], g, None)).collect(),
+        sites: selection.selected.iter().zip(&selection.marginal_gains).map(|(&c, &g)| suggested(atlas, candidates[c], g, None)).collect(),
     }
 }
 
