@@ -90,3 +90,41 @@ fn p_median_reaches_spopt_cost_on_every_fixture() {
         eprintln!("{}: {} (spopt {optimum}), {} nodes", f.name, ours.total_cost, ours.nodes);
     }
 }
+
+/// Writes a fixture as the CSV a user would give (`demand,candidate,cost` for every pair and
+/// `id,weight`), runs `medatlas suggest --costs --weights` with `args`, returns stdout.
+fn run_cli(f: &Fixture, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut weights = String::from("id,weight\n");
+    let mut costs = String::from("demand,candidate,cost\n");
+    for (i, d) in f.v["demand"].as_array().unwrap().iter().enumerate() {
+        weights.push_str(&format!("{},{}\n", d["id"].as_str().unwrap(), d["weight"]));
+        for (j, c) in f.candidates.iter().enumerate() {
+            costs.push_str(&format!("{},{c},{}\n", d["id"].as_str().unwrap(), f.v["cost"][i][j]));
+        }
+    }
+    std::fs::write(dir.path().join("w.csv"), weights).unwrap();
+    std::fs::write(dir.path().join("c.csv"), costs).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_medatlas"))
+        .args(["suggest", "--costs", "c.csv", "--weights", "w.csv"])
+        .args(args)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_cli_solves_set_cover_and_median_instances_given_as_csv() {
+    let lscp = fixtures("lscp").into_iter().find(|f| f.name == "odd_cycle_7.json").unwrap();
+    let radius = lscp.v["service_radius"].to_string();
+    let out = run_cli(&lscp, &["--objective", "set-cover", "--minutes", &radius]);
+    assert!(out.starts_with(&format!("sites {}\nexact true", lscp.v["spopt"]["sites"])), "{out}");
+
+    let median = fixtures("pmedian").into_iter().find(|f| f.name == "hand_line_6_p2.json").unwrap();
+    let out = run_cli(&median, &["--objective", "median", "-k", &median.v["p"].to_string()]);
+    let total: f64 = out.lines().next().unwrap().strip_prefix("total cost ").unwrap().parse().unwrap();
+    assert_eq!(total, median.v["spopt"]["total_cost"].as_f64().unwrap(), "{out}");
+    assert!(out.lines().nth(1).unwrap().starts_with("exact true"), "{out}");
+}
