@@ -384,13 +384,11 @@ impl Solver {
         for _ in 0..iterations {
             rho.iter_mut().for_each(|r| *r = 0.0);
             let mut value = 0.0;
-            for i in 0..n {
-                value += lambda[i] + (self.we[i] - lambda[i]).min(0.0);
-                for &(c, j) in &self.sorted[i] {
-                    if c >= lambda[i] {
-                        break;
-                    }
-                    rho[j as usize] += c - lambda[i];
+            for ((&l, &we), row) in lambda.iter().zip(&self.we).zip(&self.sorted) {
+                value += l + (we - l).min(0.0);
+                // Rows are sorted: only the candidates cheaper than λ_i contribute.
+                for &(c, j) in row.iter().take_while(|&&(c, _)| c < l) {
+                    rho[j as usize] += c - l;
                 }
             }
             free.clear();
