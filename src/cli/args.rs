@@ -251,8 +251,27 @@ choice!(/// `access --method`.
         #[value(name = "spatial_availability", alias = "sa")] SpatialAvailability => Self::SpatialAvailability, Bfca => Self::Bfca });
 choice!(/// `access --age-weights`: the vintage of the DREES age weights.
     AgeWeightsArg => medatlas::analysis::apl::AgeWeights { #[value(name = "2022")] Drees2022 => Self::DREES_2022, #[value(name = "2023")] Drees2023 => Self::DREES_2023 });
-choice!(/// `suggest --objective`.
-    ObjectiveArg => medatlas::analysis::siting::Objective { Coverage => Self::Coverage, Apl => Self::Apl });
+/// `suggest --objective`: the APL objective (`analysis::siting::Objective::Apl`) or one of the
+/// location models (`analysis::siting::plan::PlanObjective`); `main.rs` dispatches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ObjectiveArg {
+    /// k sites bringing the most residents within --minutes of a site (MCLP).
+    Coverage,
+    /// The fewest sites putting every reachable resident within --minutes of a site (LSCP).
+    #[value(alias = "set_cover", alias = "lscp")]
+    SetCover,
+    /// k sites minimising the population-weighted mean time to the nearest site (p-median).
+    #[value(alias = "p-median")]
+    Median,
+    /// k sites lifting the most residents to APL 2.5, with --gps GPs each (atlas only).
+    Apl,
+}
+choice!(/// `suggest --candidates`: which town halls may host a site.
+    CandidatesArg => medatlas::analysis::siting::plan::CandidateFilter {
+        All => Self::All, Zip => Self::Zip, Zac => Self::Zac,
+        #[value(alias = "zip_zac")] ZipZac => Self::ZipZac,
+        /** Communes without an MSP of their own. */ #[value(alias = "msp_free")] MspFree => Self::MspFree,
+    });
 choice!(/// A tile layer (`tiles export --layers`, `tiles geojson --layer`).
     LayerArg => medatlas::tiles::LayerId { Communes => Self::Communes, Departements => Self::Departements, Msp => Self::Msp });
 choice!(/// `matrix from-wide --unit`.
@@ -363,12 +382,18 @@ pub(crate) struct SuggestArgs {
     /// Number of sites.
     #[arg(short, long, default_value_t = 3)]
     pub(crate) k: usize,
-    /// coverage (residents newly within --minutes of an MSP) or apl (residents lifted to 2.5).
+    /// coverage (residents newly within --minutes of a site), set-cover (the fewest sites
+    /// putting everyone a candidate reaches within --minutes), median (least population-weighted
+    /// mean time to the nearest site) or apl (residents lifted to 2.5). MSP count as open sites.
     #[arg(long, value_enum, default_value = "coverage", ignore_case = true)]
     pub(crate) objective: ObjectiveArg,
-    /// Coverage: the service time, minutes (inclusive).
+    /// The service time, minutes (inclusive): coverage and set-cover's radius; what "beyond"
+    /// means for median.
     #[arg(long, default_value_t = 15.0)]
     pub(crate) minutes: f64,
+    /// Atlas only: which town halls may host a site (zoning class, or communes without an MSP).
+    #[arg(long, value_enum, default_value = "all", ignore_case = true)]
+    pub(crate) candidates: CandidatesArg,
     /// APL: GPs at each new site.
     #[arg(long, default_value_t = 2.0)]
     pub(crate) gps: f64,

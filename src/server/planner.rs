@@ -6,13 +6,14 @@ use super::extract::{ApiPath, ApiQuery};
 use super::scenario_store::StoreError;
 use super::{ApiError, AppState};
 use crate::analysis::scenario::{Scenario, ScenarioError};
-use crate::analysis::siting::{self, Objective};
+use crate::analysis::siting::plan::{self as siting_plan, AreaPlan, CandidateFilter, PlanObjective, PlanRequest};
+use crate::analysis::siting::{self, SitingError, Suggestion};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// Largest scenario body: 100 changes take a few kB; the margin is for names.
@@ -112,6 +113,36 @@ pub(super) struct SuggestQuery {
     gps: Option<String>,
     objective: Option<String>,
     minutes: Option<String>,
+    candidates: Option<String>,
+}
+
+/// The objectives of `GET /api/suggest`: the APL one, or one of the location models.
+#[derive(Debug, Clone, Copy)]
+enum SuggestObjective {
+    Apl,
+    Plan(PlanObjective),
+}
+
+/// The answer of `GET /api/suggest`.
+#[derive(Debug, Serialize)]
+pub(super) struct SuggestAnswer {
+    dep: String,
+    objective: &'static str,
+    k: usize,
+    gps: f64,
+    minutes: f64,
+    candidates: CandidateFilter,
+    synthetic_gp: bool,
+    travel_times: &'static str,
+    method: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestion: Option<Suggestion>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<AreaPlan>,
+}
+
+fn siting_error(e: SitingError) -> ApiError {
+    ApiError::bad_request(e.to_string())
 }
 
 fn parse<T: std::str::FromStr>(v: &Option<String>, name: &str, default: T, ok: impl Fn(&T) -> bool, expected: &str) -> Result<T, ApiError> {
@@ -121,17 +152,31 @@ fn parse<T: std::str::FromStr>(v: &Option<String>, name: &str, default: T, ok: i
     }
 }
 
-/// `GET /api/suggest?dep=03&k=3&gps=2&objective=coverage|apl&minutes=15`.
-pub(super) async fn suggest(State(state): State<AppState>, q: ApiQuery<SuggestQuery>) -> Result<Json<Value>, ApiError> {
+/// `GET /api/suggest?dep=03&k=3&objective=coverage|set_cover|median|apl&minutes=15&gps=2&candidates=all|zip|zac|zip_zac|msp_free`.
+/// Coverage, set covering and p-median answer a `plan` (sites, residents beyond the service
+/// time commune by commune, optimality, assumptions); coverage and APL also the `suggestion`
+/// they answered before.
+pub(super) async fn suggest(State(state): State<AppState>, q: ApiQuery<SuggestQuery>) -> Result<Json<SuggestAnswer>, ApiError> {
     let ApiQuery(q) = q;
     let dep = q.dep.as_deref().map(str::trim).filter(|d| !d.is_empty()).ok_or_else(|| ApiError::bad_request("missing parameter dep (a département code, e.g. 03)"))?.to_string();
     let k = parse(&q.k, "k", 3usize, |k| (1..=MAX_SUGGEST_K).contains(k), &format!("a whole number from 1 to {MAX_SUGGEST_K}"))?;
     let gps = parse(&q.gps, "gps", 2.0f64, |g| g.is_finite() && *g > 0.0 && *g <= 50.0, "a number of GPs above 0 and at most 50")?;
     let minutes = parse(&q.minutes, "minutes", 15.0f64, |m| m.is_finite() && *m > 0.0 && *m <= 60.0, "minutes above 0 and at most 60")?;
     let objective = match q.objective.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Objective::Coverage,
-        Some(o) => Objective::parse(o).ok_or_else(|| ApiError::bad_request(format!("objective={o:?}: expected coverage or apl")))?,
+        None => SuggestObjective::Plan(PlanObjective::Coverage),
+        Some(o) if o.eq_ignore_ascii_case("apl") => SuggestObjective::Apl,
+        Some(o) => SuggestObjective::Plan(
+            PlanObjective::parse(o).ok_or_else(|| ApiError::bad_request(format!("objective={o:?}: expected coverage, set_cover, median or apl")))?,
+        ),
     };
+    let candidates = match q.candidates.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => CandidateFilter::All,
+        Some(c) => CandidateFilter::parse(c)
+            .ok_or_else(|| ApiError::bad_request(format!("candidates={c:?}: expected one of {}", CandidateFilter::names())))?,
+    };
+    if matches!(objective, SuggestObjective::Apl) && candidates != CandidateFilter::All {
+        return Err(ApiError::bad_request("candidates: the apl objective takes every commune of the département as a candidate"));
+    }
     let snapshot = state.snapshot();
     let result = blocking(move || {
         let atlas = &snapshot.atlas;
@@ -139,26 +184,50 @@ pub(super) async fn suggest(State(state): State<AppState>, q: ApiQuery<SuggestQu
             return Err(ApiError::not_found(format!("no département {dep:?} in this atlas")));
         }
         let area: Vec<usize> = (0..atlas.communes().len()).filter(|&i| atlas.communes()[i].dep == dep).collect();
-        let suggestion = match objective {
-            Objective::Coverage => siting::suggest_coverage(atlas, &area, k, minutes),
-            Objective::Apl => {
+        let (method, suggestion, plan) = match objective {
+            SuggestObjective::Apl => {
                 let baseline = snapshot.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
-                siting::suggest_apl(atlas, baseline, &area, k, gps).map_err(scenario_error)?
+                let s = siting::suggest_apl(atlas, baseline, &area, k, gps).map_err(scenario_error)?;
+                ("greedy: each step the town hall where the GPs lift the most residents to APL 2.5, ties by population-weighted APL gain", Some(s), None)
+            }
+            SuggestObjective::Plan(objective) => {
+                let plan = siting_plan::plan(atlas, &area, PlanRequest { objective, minutes, k, candidates }).map_err(siting_error)?;
+                let (method, suggestion) = match objective {
+                    PlanObjective::Coverage => (
+                        "maximal covering location: greedy then interchange; residents already within the time of an MSP count as covered",
+                        Some(siting::suggest_coverage_among(atlas, &area, &candidates.apply(atlas, &area), k, minutes)),
+                    ),
+                    PlanObjective::SetCover => (
+                        "location set covering: the fewest town halls putting every resident a candidate can reach within the time of a site, MSP counted as sites; exact 0-1 program",
+                        None,
+                    ),
+                    PlanObjective::Median => (
+                        "p-median: the k town halls minimising the population-weighted mean time to the nearest site, MSP counted as sites; \
+                         interchange heuristic proved by a Lagrangian bound and branch and bound",
+                        None,
+                    ),
+                };
+                (method, suggestion, Some(plan))
             }
         };
-        Ok(json!({
-            "dep": dep,
-            "k": k,
-            "gps": gps,
-            "minutes": minutes,
-            "synthetic_gp": atlas.meta.synthetic_gp,
-            "travel_times": atlas.travel_times().kind(),
-            "method": match objective {
-                Objective::Coverage => "maximal covering location: greedy then interchange; residents already within the time of an MSP count as covered",
-                Objective::Apl => "greedy: each step the town hall where the GPs lift the most residents to APL 2.5, ties by population-weighted APL gain",
+        Ok(SuggestAnswer {
+            objective: match objective {
+                SuggestObjective::Apl => "apl",
+                SuggestObjective::Plan(PlanObjective::Coverage) => "coverage",
+                SuggestObjective::Plan(PlanObjective::SetCover) => "set_cover",
+                SuggestObjective::Plan(PlanObjective::Median) => "median",
             },
-            "suggestion": suggestion,
-        }))
+            dep,
+            k,
+            gps,
+            minutes,
+            candidates,
+            synthetic_gp: atlas.meta.synthetic_gp,
+            travel_times: atlas.travel_times().kind(),
+            method,
+            suggestion,
+            plan,
+        })
     })
     .await?;
     Ok(Json(result))

@@ -11,13 +11,76 @@
 //! the covered weight. Greedy alone is within 1 − 1/e of the optimum; the interchange closes
 //! most of the rest — tests/siting_parity.rs compares with spopt's exact (CBC) optimum.
 
+pub mod lscp;
+pub mod median;
+pub mod plan;
+
 use super::access::CostTable;
 use super::scenario::{APL_THRESHOLD, Baseline, Change, Place, Scenario, ScenarioError};
-use super::travel::{self, Destination, DestinationIndex};
+use super::travel;
 use crate::atlas::Atlas;
 use geo::Point;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a siting problem cannot be solved as asked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SitingError {
+    /// No demand point or no candidate.
+    #[error("empty instance: {demand} demand points, {candidates} candidate sites")]
+    Empty { demand: usize, candidates: usize },
+    /// `k` = 0.
+    #[error("k must be at least 1")]
+    NoSites,
+    /// More sites asked for than there are candidates.
+    #[error("k = {k} is more than the {candidates} candidate sites")]
+    TooManySites { k: usize, candidates: usize },
+    /// A service radius that is not a positive number of minutes.
+    #[error("the service radius must be a positive number of minutes, got {0}")]
+    Radius(f64),
+    /// A negative or non-finite demand weight.
+    #[error("demand point {demand}: weight {weight} is not a finite number >= 0")]
+    Weight { demand: usize, weight: f64 },
+    /// A negative or non-finite cost (`candidate` = `usize::MAX`: the cost to existing sites).
+    #[error("demand point {demand}, candidate {candidate}: cost {cost} is not a finite number >= 0")]
+    Cost { demand: usize, candidate: usize, cost: f64 },
+    /// Inputs of different lengths.
+    #[error("{what}: expected {expected} values, got {got}")]
+    Length { what: &'static str, expected: usize, got: usize },
+}
+
+/// Checks a service radius (minutes): finite and above 0.
+pub fn check_radius(minutes: f64) -> Result<f64, SitingError> {
+    if minutes.is_finite() && minutes > 0.0 { Ok(minutes) } else { Err(SitingError::Radius(minutes)) }
+}
+
+/// Whether an answer is proven optimal, and otherwise how far it may be from the optimum.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Optimality {
+    /// Proven optimal (p-median: to [`median::TOLERANCE`] relative, the bound's rounding).
+    pub exact: bool,
+    /// The objective of the answer (sites for set covering, weighted cost for p-median).
+    pub objective: f64,
+    /// A proven bound on the optimum: lower for a minimisation (set covering, p-median), upper
+    /// for a maximisation (coverage); equal to `objective` when exact.
+    pub bound: f64,
+    /// `|objective - bound| / objective`, 0 when exact.
+    pub gap: f64,
+    /// How the answer was found and the bound proved.
+    pub method: String,
+}
+
+impl Optimality {
+    fn proven(objective: f64, method: impl Into<String>) -> Optimality {
+        Optimality { exact: true, objective, bound: objective, gap: 0.0, method: method.into() }
+    }
+
+    fn bounded(objective: f64, bound: f64, method: impl Into<String>) -> Optimality {
+        let gap = if objective > 0.0 { ((objective - bound).abs() / objective).max(0.0) } else { 0.0 };
+        Optimality { exact: gap == 0.0, objective, bound, gap, method: method.into() }
+    }
+}
 
 /// Which demand points each candidate covers, and the demand weights.
 #[derive(Debug, Clone, PartialEq)]
@@ -287,35 +350,31 @@ fn suggested(atlas: &Atlas, c: usize, marginal_gain: f64, apl_gain: Option<f64>)
 /// halls that bring the most residents of the area within `minutes` of an MSP, by the atlas's
 /// travel times.
 pub fn suggest_coverage(atlas: &Atlas, area: &[usize], k: usize, minutes: f64) -> Suggestion {
+    suggest_coverage_among(atlas, area, area, k, minutes)
+}
+
+/// The same with the candidate town halls restricted to `candidates` (atlas positions).
+pub fn suggest_coverage_among(atlas: &Atlas, area: &[usize], candidates: &[usize], k: usize, minutes: f64) -> Suggestion {
     let communes = atlas.communes();
     let travel = atlas.travel_times();
     let all_points: Vec<Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
     let weights: Vec<f64> = area.iter().map(|&i| f64::from(communes[i].population)).collect();
-    // Candidates are the area's town halls (supply locations in area order); the demand rows
-    // are the area's communes, taken from a table over atlas positions (a matrix is in them).
-    let table = travel::cost_table(travel, &all_points, area, minutes);
+    // Candidates are town halls (supply locations in `candidates` order); the demand rows are
+    // the area's communes, taken from a table over atlas positions (a matrix is in them).
+    let table = travel::cost_table(travel, &all_points, candidates, minutes);
     let rows = area.iter().map(|&i| table.row(i).map(|(s, t)| (s as u32, t)).collect()).collect();
-    let costs = CostTable::from_rows(area.len(), rows);
+    let costs = CostTable::from_rows(candidates.len(), rows);
     let instance = CoverInstance::from_costs(weights.clone(), &costs, minutes);
-    // Already covered: an MSP is reached within `minutes`.
-    let msp: Vec<Destination> = atlas
-        .sites()
-        .iter()
-        .filter(|s| s.kind.is_msp())
-        .filter_map(|s| Some(Destination { point: s.location, commune: atlas.commune_index(&s.commune)? }))
-        .collect();
-    let msp = DestinationIndex::new(msp);
-    let already: Vec<bool> =
-        area.iter().map(|&i| msp.soonest(travel, &all_points, i, |_| false).is_some_and(|(_, t)| t <= minutes)).collect();
+    let already = plan::msp_minutes(atlas, area).iter().map(|t| t.is_some_and(|t| t <= minutes)).collect::<Vec<bool>>();
     let before: f64 = already.iter().zip(&weights).filter(|(a, _)| **a).map(|(_, w)| w).sum();
     let selection = max_cover(&instance, k, Some(&already));
     Suggestion {
         objective: Objective::Coverage,
-        candidates: area.len(),
+        candidates: candidates.len(),
         before,
         after: before + selection.covered_weight,
         population: weights.iter().sum(),
-        sites: selection.selected.iter().zip(&selection.marginal_gains).map(|(&c, &g)| suggested(atlas, area[c], g, None)).collect(),
+        sites: selection.selected.iter().zip(&selection.marginal_gains).map(|(&c, &g)| suggested(atlas, candidates[c], g, None)).collect(),
     }
 }
 
