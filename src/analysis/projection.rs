@@ -326,7 +326,7 @@ impl CommuneProjection {
 /// Totals over a set of communes (a département, or the communes asked for).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaProjection {
-    /// Département code (empty for the whole selection).
+    /// Département code (`all` for every commune of the atlas).
     pub code: String,
     pub name: Option<String>,
     pub communes: usize,
@@ -415,9 +415,9 @@ impl Projection {
         self.communes.iter().filter(|c| c.crosses_zip_criterion)
     }
 
-    /// Totals over the communes of `dep` (all communes when `None`).
+    /// Totals over the communes of `dep` (all communes when `None`: code `all`).
     pub fn summary(&self, dep: Option<&str>) -> AreaProjection {
-        AreaProjection::over("", None, self.communes.iter().filter(|c| dep.is_none_or(|d| c.dep == d)), &self.weight)
+        AreaProjection::over(dep.unwrap_or("all"), None, self.communes.iter().filter(|c| dep.is_none_or(|d| c.dep == d)), &self.weight)
     }
 
     /// One summary per département of the atlas (all, or `dep` only), in the atlas's order.

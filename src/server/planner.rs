@@ -4,7 +4,8 @@
 
 use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState};
-use crate::analysis::scenario::{Scenario, ScenarioError};
+use super::scenario_store::StoredScenario;
+use crate::analysis::scenario::ScenarioError;
 use crate::analysis::siting::{self, Objective};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -31,22 +32,26 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
     tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
 }
 
-/// `POST /api/scenarios`: checks the scenario against the atlas, stores it, returns its id.
-pub(super) async fn create(State(state): State<AppState>, body: Result<Json<Scenario>, JsonRejection>) -> Result<Response, ApiError> {
-    let Json(scenario) = body.map_err(|e| super::error::json_body_error(e, "scenario body"))?;
+/// `POST /api/scenarios`: checks the scenario against the atlas, stores it, returns its id. With
+/// `"projection": {"years": 5, "horizon": 10, "replacement": 0.3}` its impact is measured in N
+/// years (against the projected baseline).
+pub(super) async fn create(State(state): State<AppState>, body: Result<Json<StoredScenario>, JsonRejection>) -> Result<Response, ApiError> {
+    let Json(stored) = body.map_err(|e| super::error::json_body_error(e, "scenario body"))?;
     let snapshot = state.snapshot();
     let store = state.scenarios.clone();
-    let (id, changes) = blocking(move || {
-        let baseline = snapshot.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
-        baseline.resolve(&snapshot.atlas, &scenario).map_err(scenario_error)?;
-        let changes = scenario.changes.len();
-        let id = store.put(scenario).map_err(ApiError::internal)?;
-        Ok((id, changes))
+    let (id, changes, projection) = blocking(move || {
+        let baseline = snapshot.baseline_for(stored.projection.as_ref()).map_err(|e| in_projection(e, &stored))?;
+        baseline.resolve(&snapshot.atlas, &stored.scenario).map_err(scenario_error)?;
+        let changes = stored.scenario.changes.len();
+        let projection = stored.projection;
+        let id = store.put(stored).map_err(ApiError::internal)?;
+        Ok((id, changes, projection))
     })
     .await?;
     let body = json!({
         "id": id,
         "changes": changes,
+        "projection": projection,
         "url": format!("/api/scenarios/{id}"),
         "impact": format!("/api/scenarios/{id}/impact"),
         "tiles": format!("/tiles/communes/{{z}}/{{x}}/{{y}}.mvt?scenario={id}"),
@@ -54,7 +59,16 @@ pub(super) async fn create(State(state): State<AppState>, body: Result<Json<Scen
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-fn scenario_of(state: &AppState, ApiPath(id): ApiPath<String>) -> Result<(String, std::sync::Arc<Scenario>), ApiError> {
+/// A projection error of a scenario body names where it is.
+fn in_projection(e: ApiError, stored: &StoredScenario) -> ApiError {
+    if stored.projection.is_some() && e.status == StatusCode::BAD_REQUEST {
+        ApiError::bad_request(format!("scenario body: projection: {}", e.message))
+    } else {
+        e
+    }
+}
+
+fn scenario_of(state: &AppState, ApiPath(id): ApiPath<String>) -> Result<(String, std::sync::Arc<StoredScenario>), ApiError> {
     let scenario = state.scenarios.get(&id).ok_or_else(|| ApiError::not_found(format!("no scenario {id:?}")))?;
     Ok((id, scenario))
 }
@@ -76,14 +90,20 @@ pub(super) async fn impact(State(state): State<AppState>, id: ApiPath<String>) -
     let (id, scenario) = scenario_of(&state, id)?;
     let snapshot = state.snapshot();
     let impact = blocking(move || {
-        let baseline = snapshot.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
+        let baseline = snapshot.baseline_for(scenario.projection.as_ref())?;
         // The atlas may have been reloaded since the scenario was stored: check it again.
-        let resolved = baseline.resolve(&snapshot.atlas, &scenario).map_err(scenario_error)?;
+        let resolved = baseline.resolve(&snapshot.atlas, &scenario.scenario).map_err(scenario_error)?;
         let impact = baseline.impact(&snapshot.atlas, &resolved);
+        // In N years: the projection's assumptions travel with the figures.
+        let projection = match &scenario.projection {
+            Some(spec) => Some(snapshot.projection(&super::state::projection_params(spec)?)?.assumptions.clone()),
+            None => None,
+        };
         Ok(json!({
             "id": id,
             "synthetic_gp": snapshot.atlas.meta.synthetic_gp,
             "travel_times": snapshot.atlas.travel_times().kind(),
+            "projection": projection,
             "impact": impact,
         }))
     })
