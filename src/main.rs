@@ -36,6 +36,7 @@ fn main() -> Result<()> {
         }
         Command::Nearest(args) => nearest(args),
         Command::Suggest(args) => suggest(args),
+        Command::Projection(args) => cli::projection::run(args),
         Command::Serve { addr, tile_cache_mb, scenarios_dir, load } => serve(&addr, tile_cache_mb, &scenarios_dir, load.load()?),
         Command::Access(args) => access(args),
         Command::TravelTimes(args) => travel_times(args),

@@ -2,4 +2,5 @@
 //! what the commands print. Binary-only: the library knows no clap (tests/architecture.rs).
 
 pub mod args;
+pub mod projection;
 pub mod report;
