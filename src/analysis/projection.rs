@@ -248,8 +248,11 @@ pub fn projected_baseline(atlas: &Atlas, retirement: &RetirementParams, params: 
 /// Everything a projection rests on, in every output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assumptions {
+    /// Years ahead.
     pub years: f64,
+    /// Years over which every near-retirement GP leaves.
     pub horizon: f64,
+    /// Share of the leavers replaced.
     pub replacement: f64,
     /// Share of the near-retirement GPs gone after `years`: `min(years / horizon, 1)`.
     pub departed_fraction: f64,
@@ -283,9 +286,13 @@ pub struct CommuneProjection {
     /// Position in the atlas.
     #[serde(skip)]
     pub index: usize,
+    /// INSEE code.
     pub code: String,
+    /// Commune name.
     pub name: String,
+    /// Département code.
     pub dep: String,
+    /// Population municipale (held constant).
     pub population: u32,
     /// ARS zoning class today (ZIP, ZAC, HZ), when known.
     pub zoning: Option<String>,
@@ -293,11 +300,13 @@ pub struct CommuneProjection {
     pub gp_now: Option<u32>,
     /// GPs near retirement (a count, or an expected value when `near_retirement_estimated`).
     pub gp_near_retirement: Option<f64>,
+    /// True when `gp_near_retirement` is an estimate.
     pub near_retirement_estimated: bool,
     /// GPs left in N years (an expected value).
     pub gp_projected: Option<f64>,
-    /// APL now and in N years (consultations / year / inhabitant); `None` without population.
+    /// APL now (consultations / year / inhabitant); `None` without population.
     pub apl_now: Option<f64>,
+    /// APL in N years; `None` without population.
     pub apl_projected: Option<f64>,
     /// `apl_projected − apl_now`.
     pub apl_delta: Option<f64>,
@@ -328,20 +337,27 @@ impl CommuneProjection {
 pub struct AreaProjection {
     /// Département code (`all` for every commune of the atlas).
     pub code: String,
+    /// Département name (`None` for a summary).
     pub name: Option<String>,
+    /// Number of communes.
     pub communes: usize,
+    /// Σ population municipale.
     pub population: f64,
-    /// GP head counts now and in N years.
+    /// GP head counts now.
     pub gp_now: f64,
+    /// GPs left in N years (an expected value).
     pub gp_projected: f64,
-    /// APL weighted by population, now and in N years.
+    /// APL weighted by population now.
     pub apl_now: Option<f64>,
+    /// APL weighted by population in N years.
     pub apl_projected: Option<f64>,
-    /// Residents of communes under 2.5, now and in N years.
+    /// Residents of communes under 2.5 now.
     pub residents_under_now: f64,
+    /// Residents of communes under 2.5 in N years.
     pub residents_under_projected: f64,
-    /// Communes (and their residents) crossing 2.5.
+    /// Communes crossing 2.5.
     pub communes_crossing: usize,
+    /// Their residents.
     pub residents_crossing: f64,
     /// Communes zoned ZAC today that cross (would meet the ZIP criterion).
     pub zac_meeting_zip_criterion: usize,
@@ -402,6 +418,7 @@ impl AreaProjection {
 /// APL of every commune now and in N years, with what it rests on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Projection {
+    /// What the projection rests on.
     pub assumptions: Assumptions,
     /// Every commune, in atlas order.
     pub communes: Vec<CommuneProjection>,

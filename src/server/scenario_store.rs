@@ -20,8 +20,10 @@ pub const MAX_SCENARIOS: usize = 10_000;
 /// scenario, so ids of scenarios stored before projections existed do not change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredScenario {
+    /// The name and changes.
     #[serde(flatten)]
     pub scenario: Scenario,
+    /// Measured in N years (against the projected baseline) when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projection: Option<ProjectionSpec>,
 }
