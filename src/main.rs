@@ -36,6 +36,7 @@ fn main() -> Result<()> {
         }
         Command::Nearest(args) => nearest(args),
         Command::Suggest(args) => cli::suggest::suggest(args),
+        Command::Projection(args) => cli::projection::run(args),
         Command::Serve { addr, tile_cache_mb, scenarios_dir, scenarios_db, load } => {
             serve(&addr, tile_cache_mb, &scenarios_dir, scenarios_db.as_deref(), load.load()?)
         }

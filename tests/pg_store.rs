@@ -7,7 +7,8 @@
 //! (CI=true), where that is a failure.
 
 use medatlas::analysis::scenario::{Change, Place, Scenario};
-use medatlas::server::scenario_store::{ScenarioStore, StoreError, scenario_id};
+use medatlas::analysis::projection::ProjectionSpec;
+use medatlas::server::scenario_store::{ScenarioStore, StoreError, StoredScenario, scenario_id};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -62,8 +63,9 @@ impl Drop for TestDb {
     }
 }
 
-fn scenario(commune: &str, gps: f64) -> Scenario {
-    Scenario { name: format!("+{gps} in {commune}"), changes: vec![Change::AddSite { place: Place::Commune { commune: commune.into() }, gps, name: None }] }
+fn scenario(commune: &str, gps: f64) -> StoredScenario {
+    let changes = vec![Change::AddSite { place: Place::Commune { commune: commune.into() }, gps, name: None }];
+    Scenario { name: format!("+{gps} in {commune}"), changes }.into()
 }
 
 #[tokio::test]
@@ -81,12 +83,17 @@ async fn two_stores_on_one_database_share_scenarios_and_write_each_once() {
     let other = scenario("03185", 2.0);
     let (x, y) = tokio::join!(a.put(other.clone()), b.put(other.clone()));
     assert_eq!(x.unwrap(), y.unwrap());
+    // A scenario measured in N years keeps its projection through the database.
+    let projected = StoredScenario { projection: Some(ProjectionSpec { years: 5.0, horizon: 10.0, replacement: 0.3 }), ..scenario("03082", 3.0) };
+    let pid = b.put(projected.clone()).await.unwrap();
+    assert_ne!(pid, id, "the projection is part of the content");
+    assert_eq!(a.get(&pid).await.unwrap().as_deref(), Some(&projected));
     let client = db.client().await;
     let rows: i64 = client.query_one("SELECT count(*) FROM scenarios", &[]).await.unwrap().get(0);
-    assert_eq!(rows, 2);
+    assert_eq!(rows, 3);
     let migrations: i64 = client.query_one("SELECT count(*) FROM medatlas_migrations", &[]).await.unwrap().get(0);
     assert_eq!(migrations, 1, "each migration recorded once");
-    assert!(b.describe().await.contains("2 scenarios"), "{}", b.describe().await);
+    assert!(b.describe().await.contains("3 scenarios"), "{}", b.describe().await);
 }
 
 #[tokio::test]

@@ -36,5 +36,6 @@ pub mod methods;
 pub mod nearest;
 pub mod siting;
 pub mod scenario;
+pub mod projection;
 pub mod panorama;
 pub mod gp_check;

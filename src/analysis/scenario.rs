@@ -151,13 +151,31 @@ pub struct Baseline {
 impl Baseline {
     /// The baseline of an atlas: APL with `params`, times from the atlas's travel-time source.
     pub fn build(atlas: &Atlas, params: &AplParams) -> Result<Baseline, AccessError> {
+        // The default APL's supply (its GP field, or the atlas's individual GPs).
+        let (commune_supply, supply_description) = super::apl::atlas_supply(atlas, params)?;
+        Self::build_with_supply(atlas, params, &commune_supply, supply_description)
+    }
+
+    /// The baseline of an atlas with another supply per commune (counted activity, atlas
+    /// order), described by `supply_description`: e.g. the supply in N years of
+    /// `projection::projected_baseline`, so that a scenario's impact is measured then.
+    pub fn build_with_supply(
+        atlas: &Atlas,
+        params: &AplParams,
+        commune_supply: &[f64],
+        supply_description: String,
+    ) -> Result<Baseline, AccessError> {
         let travel = atlas.travel_times_shared();
         let communes = atlas.communes();
+        if commune_supply.len() != communes.len() {
+            return Err(AccessError::Length { what: "supply", got: commune_supply.len(), expected: communes.len() });
+        }
+        if let Some(&v) = commune_supply.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+            return Err(AccessError::Negative { what: "supply", value: v });
+        }
         let points: Vec<Point<f64>> = communes.iter().map(|c| c.repr_point).collect();
         let population: Vec<f64> = communes.iter().map(|c| f64::from(c.population)).collect();
-        // The default APL's supply (its GP field, or the atlas's individual GPs), in GPs at the
-        // default activity so that scenario changes (in GPs) apply to it as they are.
-        let (commune_supply, supply_description) = super::apl::atlas_supply(atlas, params)?;
+        // In GPs at the default activity, so that scenario changes (in GPs) apply as they are.
         let per_gp = params.default_activity;
         let gps: Vec<f64> = commune_supply.iter().map(|s| if per_gp > 0.0 { s / per_gp } else { 0.0 }).collect();
         let mut location_of = vec![None; communes.len()];

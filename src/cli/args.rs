@@ -175,6 +175,9 @@ pub(crate) enum Command {
     /// Where new sites would help most: k town halls of a département (coverage or APL), or
     /// any covering instance given as CSV (--costs, --weights), e.g. to compare with spopt.
     Suggest(SuggestArgs),
+    /// Access in N years: every commune's APL now and after the near-retirement GPs leave (a
+    /// share replaced), the communes crossing 2.5 (today's ZAC among them), per département.
+    Projection(ProjectionArgs),
     /// Serve the HTTP API, the vector tiles and the viewer.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -404,6 +407,34 @@ pub(crate) struct SuggestArgs {
     /// CSV id,weight of the demand points of --costs.
     #[arg(long)]
     pub(crate) weights: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) load: LoadArgs,
+}
+
+choice!(/// `projection --rows`: which communes `--out` writes.
+    ProjectionRowsArg => crate::cli::projection::Rows { Changed => Self::Changed, All => Self::All, Crossing => Self::Crossing });
+
+#[derive(Args)]
+pub(crate) struct ProjectionArgs {
+    /// Years ahead (0 to 30).
+    #[arg(long, default_value_t = 5.0)]
+    pub(crate) years: f64,
+    /// Years over which every near-retirement GP (55+) leaves, evenly (> 0; 10: from 55 to 65).
+    #[arg(long, default_value_t = 10.0)]
+    pub(crate) horizon: f64,
+    /// Share of the leavers replaced, 0 to 1.
+    #[arg(long, default_value_t = 0.0)]
+    pub(crate) replacement: f64,
+    /// Only this département's communes are listed and summed (the atlas itself may hold more:
+    /// `--dep` chooses what is loaded, e.g. neighbours for border effects).
+    #[arg(long)]
+    pub(crate) target_dep: Option<String>,
+    /// Write the communes (see --rows) now and in N years: .csv or .geojson.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Which communes --out writes: changed (APL changes), all, or crossing (2.5).
+    #[arg(long, value_enum, default_value = "all")]
+    pub(crate) rows: ProjectionRowsArg,
     #[command(flatten)]
     pub(crate) load: LoadArgs,
 }

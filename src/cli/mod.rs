@@ -2,5 +2,6 @@
 //! what the commands print. Binary-only: the library knows no clap (tests/architecture.rs).
 
 pub mod args;
+pub mod projection;
 pub mod report;
 pub mod suggest;

@@ -8,6 +8,7 @@ mod indicators;
 mod nearest;
 mod panorama;
 mod planner;
+mod projection;
 mod routes;
 pub mod scenario_store;
 mod search;

@@ -5,7 +5,8 @@
 use super::extract::{ApiPath, ApiQuery};
 use super::scenario_store::StoreError;
 use super::{ApiError, AppState};
-use crate::analysis::scenario::{Scenario, ScenarioError};
+use super::scenario_store::StoredScenario;
+use crate::analysis::scenario::ScenarioError;
 use crate::analysis::siting::plan::{self as siting_plan, AreaPlan, CandidateFilter, PlanObjective, PlanRequest};
 use crate::analysis::siting::{self, SitingError, Suggestion};
 use axum::Json;
@@ -33,21 +34,24 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
     tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
 }
 
-/// `POST /api/scenarios`: checks the scenario against the atlas, stores it, returns its id.
-pub(super) async fn create(State(state): State<AppState>, body: Result<Json<Scenario>, JsonRejection>) -> Result<Response, ApiError> {
-    let Json(scenario) = body.map_err(|e| super::error::json_body_error(e, "scenario body"))?;
+/// `POST /api/scenarios`: checks the scenario against the atlas, stores it, returns its id. With
+/// `"projection": {"years": 5, "horizon": 10, "replacement": 0.3}` its impact is measured in N
+/// years (against the projected baseline).
+pub(super) async fn create(State(state): State<AppState>, body: Result<Json<StoredScenario>, JsonRejection>) -> Result<Response, ApiError> {
+    let Json(stored) = body.map_err(|e| super::error::json_body_error(e, "scenario body"))?;
     let snapshot = state.snapshot();
-    let scenario = blocking(move || {
-        let baseline = snapshot.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
-        baseline.resolve(&snapshot.atlas, &scenario).map_err(scenario_error)?;
-        Ok(scenario)
+    let stored = blocking(move || {
+        let baseline = snapshot.baseline_for(stored.projection.as_ref()).map_err(|e| in_projection(e, &stored))?;
+        baseline.resolve(&snapshot.atlas, &stored.scenario).map_err(scenario_error)?;
+        Ok(stored)
     })
     .await?;
-    let changes = scenario.changes.len();
-    let id = state.scenarios.put(scenario).await.map_err(store_error)?;
+    let (changes, projection) = (stored.scenario.changes.len(), stored.projection.clone());
+    let id = state.scenarios.put(stored).await.map_err(store_error)?;
     let body = json!({
         "id": id,
         "changes": changes,
+        "projection": projection,
         "url": format!("/api/scenarios/{id}"),
         "impact": format!("/api/scenarios/{id}/impact"),
         "tiles": format!("/tiles/communes/{{z}}/{{x}}/{{y}}.mvt?scenario={id}"),
@@ -55,13 +59,22 @@ pub(super) async fn create(State(state): State<AppState>, body: Result<Json<Scen
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-async fn scenario_of(state: &AppState, ApiPath(id): ApiPath<String>) -> Result<(String, std::sync::Arc<Scenario>), ApiError> {
+/// A projection error of a scenario body names where it is.
+fn in_projection(e: ApiError, stored: &StoredScenario) -> ApiError {
+    if stored.projection.is_some() && e.status == StatusCode::BAD_REQUEST {
+        ApiError::bad_request(format!("scenario body: projection: {}", e.message))
+    } else {
+        e
+    }
+}
+
+async fn scenario_of(state: &AppState, ApiPath(id): ApiPath<String>) -> Result<(String, std::sync::Arc<StoredScenario>), ApiError> {
     let scenario = stored_scenario(state, &id).await?;
     Ok((id, scenario))
 }
 
 /// The stored scenario `id`: 404 when there is none, 503 when the store cannot be read.
-pub(super) async fn stored_scenario(state: &AppState, id: &str) -> Result<std::sync::Arc<Scenario>, ApiError> {
+pub(super) async fn stored_scenario(state: &AppState, id: &str) -> Result<std::sync::Arc<StoredScenario>, ApiError> {
     state.scenarios.get(id).await.map_err(store_error)?.ok_or_else(|| ApiError::not_found(format!("no scenario {id:?}")))
 }
 
@@ -90,14 +103,20 @@ pub(super) async fn impact(State(state): State<AppState>, id: ApiPath<String>) -
     let (id, scenario) = scenario_of(&state, id).await?;
     let snapshot = state.snapshot();
     let impact = blocking(move || {
-        let baseline = snapshot.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
+        let baseline = snapshot.baseline_for(scenario.projection.as_ref())?;
         // The atlas may have been reloaded since the scenario was stored: check it again.
-        let resolved = baseline.resolve(&snapshot.atlas, &scenario).map_err(scenario_error)?;
+        let resolved = baseline.resolve(&snapshot.atlas, &scenario.scenario).map_err(scenario_error)?;
         let impact = baseline.impact(&snapshot.atlas, &resolved);
+        // In N years: the projection's assumptions travel with the figures.
+        let projection = match &scenario.projection {
+            Some(spec) => Some(snapshot.projection(&super::state::projection_params(spec)?)?.assumptions.clone()),
+            None => None,
+        };
         Ok(json!({
             "id": id,
             "synthetic_gp": snapshot.atlas.meta.synthetic_gp,
             "travel_times": snapshot.atlas.travel_times().kind(),
+            "projection": projection,
             "impact": impact,
         }))
     })

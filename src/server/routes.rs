@@ -1,6 +1,6 @@
 //! The router: every route of the API, the tiles and the viewer, and the handler answering it.
 
-use super::{ApiError, AppState, communes, indicators, nearest, panorama, planner, search, tiles, web};
+use super::{ApiError, AppState, communes, indicators, nearest, panorama, planner, projection, search, tiles, web};
 use axum::Router;
 use axum::routing::get;
 
@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/scenarios/{id}", get(planner::get))
         .route("/api/scenarios/{id}/impact", get(planner::impact))
         .route("/api/suggest", get(planner::suggest))
+        .route("/api/projection", get(projection::projection))
         .route("/api/panorama", get(panorama::panorama))
         .route("/", get(web::index))
         .route("/panorama", get(web::panorama))

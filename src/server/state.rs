@@ -2,9 +2,12 @@
 //! handlers share (tile cache, scenario store).
 
 use super::ApiError;
-use super::scenario_store::ScenarioStore;
+use super::scenario_store::{ScenarioStore, StoredScenario};
 use crate::analysis::CommuneAccess;
-use crate::analysis::scenario::{Baseline, Scenario};
+use crate::analysis::apl::AplParams;
+use crate::analysis::projection::{self, Projection, ProjectionSpec};
+use crate::analysis::retirement::RetirementParams;
+use crate::analysis::scenario::Baseline;
 use crate::atlas::{Atlas, CommuneSearch};
 use crate::tiles::cache::TileCache;
 use crate::tiles::{LayerAttributes, TileSet};
@@ -23,15 +26,57 @@ pub struct Snapshot {
     pub generation: u64,
     tiles: OnceLock<TileSet>,
     access: OnceLock<Option<CommuneAccess>>,
-    baseline: OnceLock<Option<Baseline>>,
+    baseline: OnceLock<Option<Arc<Baseline>>>,
     search: OnceLock<CommuneSearch>,
     /// Commune attributes of the scenarios whose tiles were asked for (a few, see
     /// [`SCENARIO_LAYERS_KEPT`]).
     scenario_layers: std::sync::Mutex<std::collections::HashMap<String, Arc<LayerAttributes>>>,
+    /// Projections asked for, by their canonical `years,horizon,replacement`.
+    projections: Kept<Projection>,
+    /// Scenario baselines in N years (a full APL with its pairs each: a few only).
+    projected_baselines: Kept<Baseline>,
+    /// Commune attributes of projections whose tiles were asked for.
+    projection_layers: Kept<LayerAttributes>,
 }
 
 /// How many scenarios' commune attributes a snapshot keeps for their tiles.
 const SCENARIO_LAYERS_KEPT: usize = 32;
+/// How many projections (and their tile attributes) a snapshot keeps.
+const PROJECTIONS_KEPT: usize = 8;
+/// How many baselines in N years a snapshot keeps: each holds the pairs of a full APL.
+const PROJECTED_BASELINES_KEPT: usize = 3;
+
+/// Values computed on demand and kept by key, at most `max` of them: beyond, one is dropped
+/// for the new one (requests rarely ask for more than a few parameter sets at a time).
+struct Kept<T> {
+    max: usize,
+    map: std::sync::Mutex<std::collections::HashMap<String, Arc<T>>>,
+}
+
+impl<T> Kept<T> {
+    fn new(max: usize) -> Self {
+        Kept { max, map: Default::default() }
+    }
+
+    /// The value kept under `key`, or the one `make` computes (then kept). Two requests for
+    /// the same new key may both compute it; the lock is never held while computing.
+    fn get_or_make(&self, key: &str, make: impl FnOnce() -> Result<T, ApiError>) -> Result<Arc<T>, ApiError> {
+        let lock = || self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = lock().get(key) {
+            return Ok(found.clone());
+        }
+        let made = Arc::new(make()?);
+        let mut kept = lock();
+        if kept.len() >= self.max && !kept.contains_key(key) {
+            let drop = kept.keys().next().cloned();
+            if let Some(k) = drop {
+                kept.remove(&k);
+            }
+        }
+        kept.insert(key.to_string(), made.clone());
+        Ok(made)
+    }
+}
 
 impl Snapshot {
     fn new(atlas: Atlas, generation: u64) -> Self {
@@ -43,6 +88,9 @@ impl Snapshot {
             baseline: OnceLock::new(),
             search: OnceLock::new(),
             scenario_layers: Default::default(),
+            projections: Kept::new(PROJECTIONS_KEPT),
+            projected_baselines: Kept::new(PROJECTED_BASELINES_KEPT),
+            projection_layers: Kept::new(PROJECTIONS_KEPT),
         }
     }
 
@@ -59,21 +107,54 @@ impl Snapshot {
     /// The scenario baseline (APL with its intermediate values, MSP distances), built on the
     /// first planner request.
     pub fn baseline(&self) -> Option<&Baseline> {
-        self.baseline
-            .get_or_init(|| Baseline::build(&self.atlas, &crate::analysis::apl::AplParams::default()).ok())
-            .as_ref()
+        self.shared_baseline().map(Arc::as_ref)
+    }
+
+    fn shared_baseline(&self) -> Option<&Arc<Baseline>> {
+        self.baseline.get_or_init(|| Baseline::build(&self.atlas, &AplParams::default()).ok().map(Arc::new)).as_ref()
+    }
+
+    /// The baseline a scenario is measured against: today's, or the one in N years of its
+    /// projection (built on first use, a few kept). A projection out of range is a 400.
+    pub fn baseline_for(&self, projection: Option<&ProjectionSpec>) -> Result<Arc<Baseline>, ApiError> {
+        let Some(spec) = projection else {
+            return self.shared_baseline().cloned().ok_or_else(|| ApiError::internal("the access baseline could not be computed"));
+        };
+        let params = projection_params(spec)?;
+        self.projected_baselines.get_or_make(&ProjectionSpec::key(&params), || {
+            projection::projected_baseline(&self.atlas, &params, &AplParams::default()).map_err(ApiError::internal)
+        })
+    }
+
+    /// The APL now and in N years of every commune (computed once per parameters, a few kept).
+    pub fn projection(&self, params: &RetirementParams) -> Result<Arc<Projection>, ApiError> {
+        self.projections.get_or_make(&ProjectionSpec::key(params), || {
+            projection::project(&self.atlas, params, &AplParams::default()).map_err(ApiError::internal)
+        })
+    }
+
+    /// The commune attributes of a projection, for its tiles (kept for the next tiles).
+    pub fn projection_layer(&self, params: &RetirementParams) -> Result<Arc<LayerAttributes>, ApiError> {
+        let key = ProjectionSpec::key(params);
+        self.projection_layers.get_or_make(&key, || {
+            let projection = self.projection(params)?;
+            Ok(crate::tiles::attributes::projection_commune_attributes(&self.atlas, self.access(), &projection, &key))
+        })
     }
 
     /// The commune attributes of a stored scenario, for its tiles (kept for the next tiles).
-    pub fn scenario_layer(&self, id: &str, scenario: &Scenario) -> Result<Arc<LayerAttributes>, ApiError> {
+    /// A scenario in N years compares with the APL then, not today's.
+    pub fn scenario_layer(&self, id: &str, stored: &StoredScenario) -> Result<Arc<LayerAttributes>, ApiError> {
         let lock = || self.scenario_layers.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(found) = lock().get(id) {
             return Ok(found.clone());
         }
-        let baseline = self.baseline().ok_or_else(|| ApiError::internal("the access baseline could not be computed"))?;
-        let resolved = baseline.resolve(&self.atlas, scenario).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let baseline = self.baseline_for(stored.projection.as_ref())?;
+        let resolved = baseline.resolve(&self.atlas, &stored.scenario).map_err(|e| ApiError::bad_request(e.to_string()))?;
         let after = baseline.apl_after(&resolved).changed.into_iter().collect();
-        let layer = Arc::new(crate::tiles::attributes::scenario_commune_attributes(&self.atlas, self.access(), &after, id));
+        let projected_access = stored.projection.is_some().then(|| baseline.access());
+        let before = projected_access.as_ref().or(self.access());
+        let layer = Arc::new(crate::tiles::attributes::scenario_commune_attributes(&self.atlas, before, &after, id));
         let mut kept = lock();
         if kept.len() >= SCENARIO_LAYERS_KEPT {
             kept.clear();
@@ -89,6 +170,15 @@ impl Snapshot {
     pub fn access(&self) -> Option<&CommuneAccess> {
         self.access.get_or_init(|| crate::analysis::apl::default_access(&self.atlas)).as_ref()
     }
+}
+
+/// The retirement parameters of a projection, checked; out of range is a 400 naming the
+/// parameter.
+pub fn projection_params(spec: &ProjectionSpec) -> Result<RetirementParams, ApiError> {
+    spec.params().map_err(|e| match e.parameter() {
+        Some(p) => ApiError::bad_request(format!("parameter {p}: {e}")),
+        None => ApiError::internal(e),
+    })
 }
 
 /// Shared state: the current atlas and the tile cache. A reload builds a new atlas beside the

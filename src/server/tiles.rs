@@ -3,6 +3,7 @@
 
 use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState};
+use crate::analysis::projection::ProjectionSpec;
 use crate::tiles::cache::{CacheKey, EncodedTile};
 use crate::tiles::compress::Coding;
 use crate::tiles::grid::{GridError, TileCoord};
@@ -40,10 +41,12 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
     })
 }
 
-/// Query of a tile: `?scenario=<id>` gives the commune features a stored scenario's values.
+/// Query of a tile: `?scenario=<id>` gives the commune features a stored scenario's values,
+/// `?projection=years[,horizon[,replacement]]` (e.g. `5,10,0.3`) the APL in N years.
 #[derive(Debug, serde::Deserialize)]
 pub struct TileQuery {
     scenario: Option<String>,
+    projection: Option<String>,
 }
 
 pub async fn tile(
@@ -80,7 +83,29 @@ pub async fn tile(
             (Some(id.to_string()), communes)
         }
     };
-    let key = CacheKey { generation: snapshot.generation, layers: layers.clone(), tile, coding, scenario };
+    let projection = match query.projection.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(_) if scenario.is_some() => {
+            return Err(ApiError::bad_request("give scenario= or projection=, not both: a scenario carries its own projection"));
+        }
+        Some(text) => {
+            let spec = ProjectionSpec::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))?;
+            Some(super::state::projection_params(&spec)?)
+        }
+    };
+    let (projection, communes) = match projection {
+        None => (None, communes),
+        Some(params) => {
+            let layer = if layers.contains(&LayerId::Communes) {
+                let snapshot = snapshot.clone();
+                Some(tokio::task::spawn_blocking(move || snapshot.projection_layer(&params)).await.map_err(ApiError::internal)??)
+            } else {
+                None
+            };
+            (Some(ProjectionSpec::key(&params)), layer)
+        }
+    };
+    let key = CacheKey { generation: snapshot.generation, layers: layers.clone(), tile, coding, scenario, projection };
     let render = {
         let snapshot = snapshot.clone();
         async move {

@@ -6,6 +6,8 @@
 use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState, Snapshot};
 use crate::analysis::classify::{ClassMethod, classify};
+use crate::analysis::projection::{self, ProjectionSpec};
+use crate::analysis::retirement::{self, RetirementParams};
 use crate::tiles::attributes;
 use crate::tiles::style::{self, ClassRequest};
 use axum::Json;
@@ -54,10 +56,13 @@ pub async fn panorama_preset(name: Result<Path<String>, axum::extract::rejection
     Ok((status, html).into_response())
 }
 
-/// Query of `/styles/{name}.json`: `classes=quantiles|jenks` overrides the style's method.
+/// Query of `/styles/{name}.json`: `classes=quantiles|jenks` overrides the style's method;
+/// `projection=years[,horizon[,replacement]]` chooses the projection a style of the APL in N
+/// years draws (default 5,10,0) and states in its legend.
 #[derive(Debug, Deserialize)]
 pub struct StyleQuery {
     classes: Option<String>,
+    projection: Option<String>,
 }
 
 /// `GET /styles/{name}.json`: a MapLibre style with this server's origin filled in and, when
@@ -82,7 +87,13 @@ pub async fn style(
         .await
         .map_err(|_| ApiError::not_found(format!("no style {stem:?}")))?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    let projection = match q.projection.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => ProjectionSpec::default(),
+        Some(p) => ProjectionSpec::parse(p).map_err(|e| ApiError::bad_request(e.to_string()))?,
+    };
+    let projection = super::state::projection_params(&projection)?;
     let text = fill_placeholders(&text.replace("{origin}", &format!("http://{host}")), &state.snapshot().atlas);
+    let text = fill_projection(&text, &projection, &state.snapshot().atlas);
     let mut style: Value = serde_json::from_str(&text).map_err(|e| ApiError::internal(format!("styles/{stem}.json: {e}")))?;
     if let Some(mut request) = style::class_request(&style).map_err(ApiError::internal)? {
         if let Some(m) = method {
@@ -102,6 +113,38 @@ fn fill_placeholders(text: &str, atlas: &crate::atlas::Atlas) -> String {
     let year = atlas.apl_official_years().last().copied();
     text.replace("{travel_times}", &escaped(atlas.travel_times().describe()))
         .replace("{apl_official_year}", &year.map_or("(non chargée)".to_string(), |y| y.to_string()))
+}
+
+/// Fills what a style of the APL in N years says of its projection: `{projection}` (the tiles'
+/// `years,horizon,replacement`), `{years}`, `{horizon}`, `{replacement}` and
+/// `{projection_assumptions}` (the model, what it leaves out, and how near-retirement values
+/// were obtained).
+fn fill_projection(text: &str, p: &RetirementParams, atlas: &crate::atlas::Atlas) -> String {
+    if !text.contains("{projection") {
+        return text.to_string();
+    }
+    let escaped = |v: String| serde_json::to_string(&v).map(|q| q[1..q.len() - 1].to_string()).unwrap_or_default();
+    let near = if atlas.meta.near_retirement_estimated {
+        format!("near-retirement GPs are {}", crate::model::NEAR_RETIREMENT_ESTIMATE_METHOD)
+    } else {
+        "near-retirement GPs are counts from the sources".to_string()
+    };
+    let assumptions = format!(
+        "In {} years {} % of the near-retirement GPs (55+) have left (evenly over {} years), {} % of the leavers replaced; model: {}. The APL is recomputed from the reduced supply. {}. Ignores: {}. Travel times: {}.",
+        p.years,
+        (p.departed_fraction() * 100.0).round(),
+        p.departure_horizon_years,
+        (p.replacement_rate * 100.0).round(),
+        retirement::MODEL,
+        near,
+        projection::IGNORES,
+        atlas.travel_times().describe()
+    );
+    text.replace("{projection_assumptions}", &escaped(assumptions))
+        .replace("{projection}", &ProjectionSpec::key(p))
+        .replace("{years}", &p.years.to_string())
+        .replace("{horizon}", &p.departure_horizon_years.to_string())
+        .replace("{replacement}", &p.replacement_rate.to_string())
 }
 
 /// The style with the classes of `request.of` over the snapshot's communes.

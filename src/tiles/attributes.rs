@@ -289,6 +289,50 @@ pub fn scenario_commune_attributes(
     super::LayerAttributes { names, rows }
 }
 
+/// Fields a projection (`?projection=years,horizon,replacement`) adds to the commune layer,
+/// after [`COMMUNE_FIELDS`] (whose `apl` stays today's).
+pub static PROJECTION_FIELDS: &[(&str, &str)] = &[
+    ("apl_projected", "APL in N years after the near-retirement departures (DREES method, same parameters and travel times; 2 decimals)"),
+    ("apl_projected_delta", "APL in N years minus today's (3 decimals)"),
+    ("crosses_zip_criterion", "True when the APL is 2.5 or more today and under 2.5 in N years (the ZIP criterion's threshold)"),
+    ("gp_projected", "GPs left in N years: gp − near-retirement × min(years / horizon, 1) × (1 − replacement), an expected value (2 decimals)"),
+    ("apl_projected_estimated", "True when some GP within 20 minutes has an estimated near-retirement value (GPs × département share of physicians aged 55+): the projected APL rests on that estimate"),
+    ("projection", "The projection's years,horizon,replacement"),
+];
+
+/// The commune layer's attributes under a projection: every commune's own attributes (today's
+/// APL in `apl`) and its [`PROJECTION_FIELDS`].
+pub fn projection_commune_attributes(
+    atlas: &Atlas,
+    access: Option<&CommuneAccess>,
+    projection: &crate::analysis::projection::Projection,
+    key: &str,
+) -> super::LayerAttributes {
+    let base = COMMUNE_FIELDS.len() as u16;
+    let rows = (0..atlas.communes().len())
+        .map(|i| {
+            let mut attrs = evaluate(COMMUNE_FIELDS, &CommuneRow::of(atlas, i, access));
+            if let Some(p) = projection.communes.get(i) {
+                if let Some(a) = apl(p.apl_projected) {
+                    attrs.push((base, a));
+                }
+                if let Some(d) = p.apl_delta {
+                    attrs.push((base + 1, AttrValue::Double((d * 1000.0).round() / 1000.0)));
+                }
+                attrs.push((base + 2, AttrValue::Bool(p.crosses_zip_criterion)));
+                if let Some(g) = p.gp_projected {
+                    attrs.push((base + 3, AttrValue::Double((g * 100.0).round() / 100.0)));
+                }
+                attrs.push((base + 4, AttrValue::Bool(p.apl_projected_estimated)));
+            }
+            attrs.push((base + 5, AttrValue::Str(key.to_string())));
+            attrs
+        })
+        .collect();
+    let names = COMMUNE_FIELDS.iter().map(|f| f.name).chain(PROJECTION_FIELDS.iter().map(|(n, _)| *n)).collect();
+    super::LayerAttributes { names, rows }
+}
+
 /// Evaluates every field of a table on one row, keeping the present ones.
 pub fn evaluate<R, F: Fn(&R) -> Option<AttrValue>>(fields: &[Field<F>], row: &R) -> Vec<(u16, AttrValue)> {
     fields.iter().enumerate().filter_map(|(i, f)| (f.value)(row).map(|v| (i as u16, v))).collect()

@@ -18,6 +18,8 @@ pub struct CacheKey {
     pub coding: Coding,
     /// The scenario whose values the commune features carry, if any.
     pub scenario: Option<String>,
+    /// The projection (canonical `years,horizon,replacement`) whose values they carry, if any.
+    pub projection: Option<String>,
 }
 
 /// A tile as served: its body (empty for a tile without features) and strong ETag.
@@ -121,7 +123,7 @@ mod tests {
     }
 
     fn key(x: u32) -> CacheKey {
-        CacheKey { generation: 1, layers: vec![LayerId::Communes], tile: TileCoord::new(12, x, 0).unwrap(), coding: Coding::Gzip, scenario: None }
+        CacheKey { generation: 1, layers: vec![LayerId::Communes], tile: TileCoord::new(12, x, 0).unwrap(), coding: Coding::Gzip, scenario: None, projection: None }
     }
 
     #[tokio::test]

@@ -16,6 +16,7 @@
 use crate::analysis::access::AccessError;
 use crate::analysis::density::{AreaIndicators, Level};
 use crate::analysis::methods::{self, Method, MethodParams, MethodResult};
+use crate::analysis::projection::{CommuneProjection, Projection};
 use crate::atlas::Atlas;
 use crate::model::Commune;
 use geo::{LineString, MultiPolygon, Point, Polygon};
@@ -492,6 +493,57 @@ pub fn write_method_inputs(atlas: &Atlas, params: &MethodParams, method: Method,
     write("demand.csv", &["id", "value"], &mut communes.iter().zip(&demand).map(|(c, d)| vec![c.code.clone(), d.to_string()]))?;
     write("supply.csv", &["id", "value"], &mut supply_communes.iter().map(|&i| vec![code(i), supply[i].to_string()]))?;
     write("cost.csv", &["origin", "dest", "cost"], &mut costs.pairs().map(|(d, s, c)| vec![code(d), code(supply_communes[s]), c.to_string()]))
+}
+
+/// A column of [`PROJECTION_COLUMNS`].
+pub type ProjectionColumn = Column<for<'x> fn(&'x CommuneProjection) -> Prop<'x>>;
+
+/// The columns of `medatlas projection --out`: one commune now and in N years, with the JSON
+/// names of `/api/projection`'s rows.
+pub static PROJECTION_COLUMNS: &[ProjectionColumn] = &[
+    Column { name: "code", description: "INSEE commune code", value: |r| Prop::Text(&r.code) },
+    Column { name: "name", description: "Commune name", value: |r| Prop::Text(&r.name) },
+    Column { name: "dep", description: "Département code", value: |r| Prop::Text(&r.dep) },
+    Column { name: "population", description: "Population municipale", value: |r| Prop::Uint(u64::from(r.population)) },
+    Column { name: "zoning", description: "ARS zoning class today (ZIP, ZAC, HZ)", value: |r| Prop::optional(r.zoning.as_deref(), Prop::Text) },
+    Column { name: "gp_now", description: "GP head count now", value: |r| Prop::optional(r.gp_now, |g| Prop::Uint(u64::from(g))) },
+    Column { name: "gp_near_retirement", description: "GPs near retirement (55+): a count, or an expected value when near_retirement_estimated", value: |r| Prop::optional(r.gp_near_retirement, Prop::Number) },
+    Column { name: "near_retirement_estimated", description: "True when gp_near_retirement is estimated (GPs × département share of physicians aged 55+)", value: |r| Prop::Bool(r.near_retirement_estimated) },
+    Column { name: "gp_projected", description: "GPs left in N years (an expected value)", value: |r| Prop::optional(r.gp_projected, Prop::Number) },
+    Column { name: "apl_now", description: "APL now (consultations / year / inhabitant)", value: |r| Prop::optional(r.apl_now, Prop::Number) },
+    Column { name: "apl_projected", description: "APL in N years", value: |r| Prop::optional(r.apl_projected, Prop::Number) },
+    Column { name: "apl_delta", description: "apl_projected − apl_now", value: |r| Prop::optional(r.apl_delta, Prop::Number) },
+    Column { name: "apl_projected_estimated", description: "True when some GP within the catchment has an estimated near-retirement value", value: |r| Prop::Bool(r.apl_projected_estimated) },
+    Column { name: "crosses_zip_criterion", description: "APL ≥ 2.5 now and under 2.5 in N years", value: |r| Prop::Bool(r.crosses_zip_criterion) },
+];
+
+/// Communes of a projection (those `keep` accepts) as CSV, or as GeoJSON with their polygons
+/// and the projection's assumptions as a foreign member, to a file in the format its extension
+/// names ([`TableFormat::of_path`]). Returns the number of communes written.
+pub fn write_projection_file(atlas: &Atlas, projection: &Projection, keep: impl Fn(&CommuneProjection) -> bool, path: &Path) -> Result<u64, ExportError> {
+    let format = TableFormat::of_path(path).ok_or_else(|| ExportError::UnknownFormat(path.to_path_buf()))?;
+    let file = std::fs::File::create(path).map_err(|source| ExportError::Io { action: "creating", path: path.to_path_buf(), source })?;
+    let mut w = std::io::BufWriter::new(file);
+    let names = names(PROJECTION_COLUMNS);
+    let rows: Vec<&CommuneProjection> = projection.communes.iter().filter(|c| keep(c)).collect();
+    match format {
+        TableFormat::Csv => write_csv(&names, rows.iter().map(|r| PROJECTION_COLUMNS.iter().map(|c| (c.value)(r)).collect()), &mut w)?,
+        TableFormat::GeoJson => {
+            let meta = Map::from_iter([
+                ("assumptions".to_string(), serde_json::to_value(&projection.assumptions)?),
+                ("synthetic_gp".to_string(), Value::from(atlas.meta.synthetic_gp)),
+            ]);
+            let mut fc = FeatureWriter::start(&mut w, &meta)?;
+            for row in &rows {
+                let values: Vec<Prop<'_>> = PROJECTION_COLUMNS.iter().map(|c| (c.value)(row)).collect();
+                let geometry = &atlas.communes()[row.index].geometry;
+                fc.feature(None, Some(GeometryRef::MultiPolygon(geometry)), &Properties { names: &names, values: &values })?;
+            }
+            fc.finish()?;
+        }
+    }
+    w.flush().map_err(|source| ExportError::Io { action: "writing", path: path.to_path_buf(), source })?;
+    Ok(rows.len() as u64)
 }
 
 /// Any serialisable value (an import report, export statistics) as pretty JSON in a file.

@@ -5,7 +5,9 @@
 //! gives the same id and a scenario never changes under its id (tile caches and ETags rely on
 //! it) — which also makes every scenario read once cacheable for good.
 
+use crate::analysis::projection::ProjectionSpec;
 use crate::analysis::scenario::Scenario;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,26 @@ pub mod postgres;
 
 /// Most scenarios one store holds; beyond, `put` refuses (the folder is not a database).
 pub const MAX_SCENARIOS: usize = 10_000;
+
+/// A scenario as the store keeps it and `POST /api/scenarios` takes it: its changes and, when
+/// its impact is measured in N years, the projection (`{"projection": {"years": 5, "horizon":
+/// 10, "replacement": 0.3}, "changes": [...]}`). Without a projection it serialises as the bare
+/// scenario, so ids of scenarios stored before projections existed do not change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredScenario {
+    /// The name and changes.
+    #[serde(flatten)]
+    pub scenario: Scenario,
+    /// Measured in N years (against the projected baseline) when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection: Option<ProjectionSpec>,
+}
+
+impl From<Scenario> for StoredScenario {
+    fn from(scenario: Scenario) -> Self {
+        StoredScenario { scenario, projection: None }
+    }
+}
 
 /// Where a store keeps its scenarios.
 #[derive(Debug, Default)]
@@ -33,7 +55,7 @@ enum Backend {
 #[derive(Debug, Default)]
 pub struct ScenarioStore {
     backend: Backend,
-    scenarios: RwLock<HashMap<String, Arc<Scenario>>>,
+    scenarios: RwLock<HashMap<String, Arc<StoredScenario>>>,
 }
 
 /// Why a scenario could not be stored or read.
@@ -75,7 +97,7 @@ impl ScenarioStore {
             }
             let parsed = std::fs::read(&path)
                 .map_err(|e| e.to_string())
-                .and_then(|b| serde_json::from_slice::<Scenario>(&b).map_err(|e| e.to_string()));
+                .and_then(|b| serde_json::from_slice::<StoredScenario>(&b).map_err(|e| e.to_string()));
             match parsed {
                 Ok(s) if scenario_id(&s) == stem => {
                     scenarios.insert(stem.to_string(), Arc::new(s));
@@ -96,7 +118,8 @@ impl ScenarioStore {
 
     /// Stores a scenario (durably first: on disk, or committed in the database) and returns
     /// its id.
-    pub async fn put(&self, scenario: Scenario) -> Result<String, StoreError> {
+    pub async fn put(&self, scenario: impl Into<StoredScenario>) -> Result<String, StoreError> {
+        let scenario = scenario.into();
         let id = scenario_id(&scenario);
         if self.cached(&id).is_some() {
             return Ok(id);
@@ -114,7 +137,7 @@ impl ScenarioStore {
     }
 
     /// The scenario stored under `id`, if any (from the database when another instance wrote it).
-    pub async fn get(&self, id: &str) -> Result<Option<Arc<Scenario>>, StoreError> {
+    pub async fn get(&self, id: &str) -> Result<Option<Arc<StoredScenario>>, StoreError> {
         if let Some(s) = self.cached(id) {
             return Ok(Some(s));
         }
@@ -124,11 +147,11 @@ impl ScenarioStore {
         }
     }
 
-    fn cached(&self, id: &str) -> Option<Arc<Scenario>> {
+    fn cached(&self, id: &str) -> Option<Arc<StoredScenario>> {
         self.scenarios.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
     }
 
-    fn remember(&self, id: &str, scenario: Scenario) -> Arc<Scenario> {
+    fn remember(&self, id: &str, scenario: StoredScenario) -> Arc<StoredScenario> {
         let scenario = Arc::new(scenario);
         self.scenarios.write().unwrap_or_else(|e| e.into_inner()).insert(id.to_string(), scenario.clone());
         scenario
@@ -158,7 +181,7 @@ impl ScenarioStore {
 }
 
 /// The id of a scenario: 16 hex digits of the xxh3 hash of its canonical JSON.
-pub fn scenario_id(scenario: &Scenario) -> String {
+pub fn scenario_id(scenario: &StoredScenario) -> String {
     let bytes = serde_json::to_vec(scenario).unwrap_or_default();
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes))
 }
@@ -205,8 +228,19 @@ mod tests {
         std::fs::write(dir.path().join("0000000000000000.json"), b"not json").unwrap();
         let (store, skipped) = ScenarioStore::open(dir.path()).unwrap();
         assert_eq!(store.len(), 2);
-        assert_eq!(store.get(&a).await.unwrap().unwrap().as_ref(), &scenario(3.0));
+        assert_eq!(store.get(&a).await.unwrap().unwrap().scenario, scenario(3.0));
         assert_eq!(skipped.len(), 1, "{skipped:?}");
         assert!(dir.path().join("0000000000000000.json").exists(), "a broken file is reported, not deleted");
+    }
+
+    #[test]
+    fn a_projection_is_part_of_the_content_and_its_absence_leaves_ids_as_they_were() {
+        let bare = scenario(3.0);
+        let stored = StoredScenario::from(bare.clone());
+        assert_eq!(serde_json::to_vec(&stored).unwrap(), serde_json::to_vec(&bare).unwrap());
+        let projected = StoredScenario { projection: Some(ProjectionSpec { years: 5.0, horizon: 10.0, replacement: 0.3 }), ..stored.clone() };
+        assert_ne!(scenario_id(&projected), scenario_id(&stored));
+        let back: StoredScenario = serde_json::from_slice(&serde_json::to_vec(&projected).unwrap()).unwrap();
+        assert_eq!(back, projected);
     }
 }

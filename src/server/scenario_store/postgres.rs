@@ -8,8 +8,7 @@
 //! connection, each once: a table `medatlas_migrations` records them, and a transaction-level
 //! advisory lock keeps two instances starting together from applying one twice.
 
-use super::{StoreError, scenario_id};
-use crate::analysis::scenario::Scenario;
+use super::{StoreError, StoredScenario, scenario_id};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
@@ -76,13 +75,13 @@ impl PgStore {
 
     /// The scenario stored under `id`; a row whose body does not parse or does not hash to its
     /// id is an error (never served as another scenario).
-    pub async fn get(&self, id: &str) -> Result<Option<Scenario>, StoreError> {
+    pub async fn get(&self, id: &str) -> Result<Option<StoredScenario>, StoreError> {
         let client = self.client().await?;
         let Some(row) = client.query_opt("SELECT body FROM scenarios WHERE id = $1", &[&id]).await? else {
             return Ok(None);
         };
         let body: String = row.try_get(0)?;
-        let scenario: Scenario =
+        let scenario: StoredScenario =
             serde_json::from_str(&body).map_err(|e| StoreError::Corrupt { id: id.to_string(), reason: e.to_string() })?;
         if scenario_id(&scenario) != id {
             return Err(StoreError::Corrupt { id: id.to_string(), reason: "content does not hash to its id".into() });
