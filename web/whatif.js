@@ -231,7 +231,7 @@ export function initWhatIf(map, { onScenario, onSave, meta }) {
       <label class="field">Médecins qui partent avec elle <input id="site-gps" type="number" min="0" max="500" step="1" value="${leaving}"></label>
       <div class="count">Par défaut ${fmtFr(leaving)} : autant qu’un nouveau site, au plus les médecins de la commune ; l’atlas ne dit pas combien exercent dans chaque MSP. 0 : la MSP ferme, ses médecins restent dans la commune.</div>
       <div class="buttons"><button type="button" id="site-close">Fermer la MSP</button><button type="button" id="site-move">Déplacer…</button></div>
-      <label class="field">Changer son effectif de <input id="site-delta" type="number" min="-500" max="500" step="1" value="1"> médecin(s)</label>
+      <label class="field">Changer son effectif de <input id="site-delta" type="number" min="-500" max="500" step="1" value="1"> médecin(s) <span class="count">(négatif : en moins)</span></label>
       <div class="buttons"><button type="button" id="site-resize">Appliquer</button></div>`;
     openPopup(lngLat, html, (el) => {
       const count = (sel) => Number(el.querySelector(sel).value);

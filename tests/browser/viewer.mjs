@@ -318,6 +318,25 @@ const number = (text) => Number(text.replace(/[\s\u202f\u00a0]/g, '').replace(',
   await editorShows(page, 2);
   check((await page.$$('#saved-list > li')).length === 2, 'saved scenarios are not kept');
   check((await page.textContent('#whatif-actions')).includes('Déplacement de MSP Montluçon'), 'reopened scenario B: the move is not one action');
+  // ... and takes one more action: two GPs join another MSP.
+  await page.click('#whatif-toggle');
+  await rendered(page, 'msp', 2);
+  const other = await page.evaluate((skip) => {
+    // One clear of the legend (left) and the planner (right), so that its popup is too.
+    const m = window.medatlasMap;
+    const f = m.queryRenderedFeatures({ layers: ['msp'] }).find((x) => {
+      const p = m.project(x.geometry.coordinates);
+      return x.properties.id !== skip && p.x > 380 && p.x < 760 && p.y > 250 && p.y < 650;
+    });
+    return { name: f.properties.name, at: m.project(f.geometry.coordinates) };
+  }, MSP_MONTLUCON);
+  await page.mouse.click(other.at.x, other.at.y);
+  await page.waitForSelector('.editor-popup #site-resize', { timeout: 15000 });
+  await page.fill('#site-delta', '2');
+  await page.click('#site-resize');
+  await editorShows(page, 3);
+  check((await page.textContent('#whatif-actions > li:nth-child(3)')).includes(`${other.name} : +2 médecins`), `resize: ${await page.textContent('#whatif-actions')}`);
+  check(number(await page.textContent('#sa-gained')) > 0, 'resize: two GPs more are gained nowhere');
   await page.close();
 }
 
