@@ -8,6 +8,7 @@ import { initSearch } from './search.js';
 import { initWhatIf } from './whatif.js';
 import { initCompare } from './compare.js';
 import { initCoverage } from './coverage.js';
+import { initProjection } from './projection.js';
 
 const STYLES = [
   ['gp_density', 'GPs per 10,000'],
@@ -17,6 +18,9 @@ const STYLES = [
   ['apl', 'APL computed by medatlas (2.5 threshold)'],
   ['apl_official', 'APL officielle DREES'],
 ];
+/** The projected APL (`?projection=years,horizon,replacement`): shown from the projection panel. */
+const PROJECTION_STYLE = 'apl_projection';
+let projection = null;
 /** The what-if map: only offered while a scenario is shown. */
 const WHATIF_STYLE = ['apl_change', 'Variation de l’APL (scénario)'];
 
@@ -48,7 +52,7 @@ const overlays = new Map();
 function ensureOverlays() {
   if (!map.getSource('medatlas') || !map.getLayer('communes-fill')) return;
   for (const [id, o] of overlays) {
-    if (!map.getLayer(id)) map.addLayer(o.layer, map.getLayer('communes-line') ? 'communes-line' : undefined);
+    if (o.layer && !map.getLayer(id)) map.addLayer(o.layer, map.getLayer('communes-line') ? 'communes-line' : undefined);
   }
 }
 map.on('styledata', ensureOverlays);
@@ -84,7 +88,10 @@ function drawLegend() {
 
 /** The style's JSON: the what-if one gets the scenario's tiles. */
 async function loadStyle(name) {
-  const s = (await request(`/styles/${name}.json${classes ? `?classes=${classes}` : ''}`)).body;
+  const q = new URLSearchParams();
+  if (classes) q.set('classes', classes);
+  if (name === PROJECTION_STYLE) q.set('projection', projection);
+  const s = (await request(`/styles/${name}.json${q.size ? `?${q}` : ''}`)).body;
   if (name === WHATIF_STYLE[0]) {
     for (const src of Object.values(s.sources)) {
       if (src.tiles) src.tiles = src.tiles.map((t) => t.replace('{scenario}', encodeURIComponent(scenarioId)));
@@ -104,7 +111,7 @@ async function showStyle(name) {
 
 function updateUrl() {
   const q = new URLSearchParams();
-  if (current !== 'gp_density' && current !== WHATIF_STYLE[0]) q.set('style', current);
+  if (current !== 'gp_density' && current !== WHATIF_STYLE[0] && current !== PROJECTION_STYLE) q.set('style', current);
   if (classes) q.set('classes', classes);
   if (scenarioId) q.set('scenario', scenarioId);
   const s = q.toString();
@@ -164,6 +171,17 @@ map.on('mouseleave', 'msp', () => { map.getCanvas().style.cursor = whatIf.active
 
 initSearch(map, (hit) => openCommune(hit.code));
 initCoverage(map, { meta, setOverlay });
+let beforeProjection = current;
+initProjection({
+  meta,
+  setOverlay,
+  // A projection's map (years,horizon,replacement), or back to the map shown before it.
+  showProjection: async (p) => {
+    if (p && current !== PROJECTION_STYLE) beforeProjection = current;
+    projection = p;
+    await showStyle(p ? PROJECTION_STYLE : beforeProjection);
+  },
+});
 
 if (params.get('scenario')) {
   // Once the first tiles are in, so that the scenario's MSP are found by name.

@@ -379,6 +379,36 @@ const number = (text) => Number(text.replace(/[\s\u202f\u00a0]/g, '').replace(',
   expectedErrors = [];
 }
 
+// 11. Projection: the APL in 5 years, its figures, map and legend where the server projects;
+// the panel says so where it does not.
+{
+  expectedErrors = ['/api/projection'];
+  const page = await newPage();
+  await page.goto(`${base}/`);
+  await rendered(page, 'communes-fill', 100);
+  await page.click('#projection-toggle');
+  await page.waitForSelector('#projection-form');
+  await page.click('#projection-run');
+  await page.waitForSelector('#projection-figures, #projection-error', { timeout: 60000 });
+  const status = await page.evaluate(async () => (await fetch('/api/projection?years=5&horizon=10&replacement=0.3&rows=none')).status);
+  results.projection_status = status;
+  if (status === 200) {
+    await page.waitForFunction(() => document.querySelector('#legend')?.textContent.includes('APL dans 5 ans'), null, { timeout: 30000 });
+    results.projection_communes = await rendered(page, 'communes-fill', 100);
+    const drawn = await page.evaluate(() => window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).filter((f) => typeof f.properties.apl_projected === 'number').length);
+    check(drawn > 100, `projection map: ${drawn} communes with apl_projected`);
+    const legend = await page.textContent('#legend');
+    check(legend.includes('passe sous 2,5') && legend.includes('30 %'), `projection legend: ${legend}`);
+    check(number(await page.textContent('#projection-crossing')) > 0, 'projection: no commune crosses 2.5');
+    check((await page.textContent('#projection')).includes('Non pris en compte'), 'projection: assumptions missing');
+  } else {
+    check((await page.textContent('#projection-error')).includes('ne calcule pas encore de projection'), 'projection: the panel does not say the server cannot project');
+  }
+  await page.screenshot({ path: `${out}/projection.png` });
+  await page.close();
+  expectedErrors = [];
+}
+
 // 7. The Montluçon panorama: zoning of the basin, circles, labels on the named communes.
 {
   const page = await newPage();
