@@ -71,3 +71,20 @@ export function nearRetirementHtml(value, estimated, method) {
   return `${fmt(value, 1)} <span class="note estimated" title="${esc(method || 'estimated')}">estimated</span>`;
 }
 
+
+/** A number for French readers (1 234,5): integers as is, others with at most `digits`
+ * decimals; "—" when there is none. -0 is written 0. */
+export function fmtFr(v, digits = 2) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  if (Object.is(v, -0)) v = 0;
+  // A true minus sign, as French typography (and signedFr) writes it.
+  return v.toLocaleString('fr-FR', { maximumFractionDigits: Number.isInteger(v) ? 0 : digits }).replace(/^-/, '−');
+}
+
+/** A signed change for French readers: +12, −3,5 (a true minus sign), 0. */
+export function signedFr(v, digits = 2) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  const s = fmtFr(Math.abs(v), digits);
+  if (s === '0') return '0';
+  return `${v > 0 ? '+' : '−'}${s}`;
+}

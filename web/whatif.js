@@ -1,141 +1,316 @@
-// What-if mode: each click places a new site with N GPs; the changes so far are posted as one
-// scenario (POST /api/scenarios), its APL change is drawn as a diverging choropleth from the
-// scenario's tiles, and its impact summarised. Undo drops the last site; the page's address
-// (?scenario=id) shares the scenario, which the server keeps.
-import { request, esc, fmt, tableRow as row } from './common.js';
+// The scenario editor ("Scénario" button). While it is on, a click on the map, by the chosen
+// tool, opens a new site with N GPs or retires N GPs of a commune; a click on an MSP closes it
+// (with the GPs leaving), changes its number of GPs or moves it (closed here, opened where the
+// next click falls: two changes, one action). The actions are listed, each removable; after
+// each one the scenario is posted (POST /api/scenarios, the server keeps it), its change of APL
+// drawn from the scenario's tiles and its impact summarised with methods and assumptions
+// (impact.js). "Enregistrer" keeps it in the list of saved scenarios (compare.js); the page's
+// address (?scenario=id) shares it.
+import { request, esc, fmtFr } from './common.js';
+import { figuresHtml, methodsHtml } from './impact.js';
 
 const DEFAULT_GPS = 3;
+/** The name a move gives its new site: how a stored scenario's changes are read back as a move. */
+const MOVED = ' (déplacée)';
 
-export function initWhatIf(map, { onScenario }) {
+/** An action's changes, as the API takes them. */
+function toChanges(a) {
+  switch (a.kind) {
+    case 'add': return [{ type: 'add_site', lon: a.lon, lat: a.lat, gps: a.gps, name: a.name }];
+    case 'close': return [{ type: 'remove_site', site: a.site, gps: a.gps }];
+    case 'resize': return [{ type: 'resize_site', site: a.site, gps_delta: a.delta }];
+    case 'retire': return [{ type: 'retire', commune: a.commune, gps: a.gps }];
+    case 'move': return [
+      { type: 'remove_site', site: a.site, gps: a.gps },
+      { type: 'add_site', lon: a.lon, lat: a.lat, gps: a.gps, name: `${a.siteName}${MOVED}` },
+    ];
+    default: return [];
+  }
+}
+
+/** A stored scenario's changes read back as actions (a closing followed by the opening of its
+ * moved site is one move). */
+function fromChanges(changes) {
+  const actions = [];
+  for (let k = 0; k < changes.length; k++) {
+    const c = changes[k];
+    const next = changes[k + 1];
+    if (c.type === 'remove_site' && next && next.type === 'add_site' && next.lon !== undefined && (next.name || '').endsWith(MOVED) && next.gps === c.gps) {
+      actions.push({ kind: 'move', site: c.site, siteName: next.name.slice(0, -MOVED.length), gps: c.gps, lon: next.lon, lat: next.lat });
+      k++;
+    } else if (c.type === 'add_site') {
+      actions.push({ kind: 'add', lon: c.lon, lat: c.lat, commune: c.commune, gps: c.gps, name: c.name || 'Nouveau site' });
+    } else if (c.type === 'remove_site') {
+      actions.push({ kind: 'close', site: c.site, gps: c.gps });
+    } else if (c.type === 'resize_site') {
+      actions.push({ kind: 'resize', site: c.site, delta: c.gps_delta });
+    } else if (c.type === 'retire') {
+      actions.push({ kind: 'retire', commune: c.commune, gps: c.gps });
+    }
+  }
+  return actions;
+}
+
+const gpsText = (n) => `${fmtFr(n, 1)} médecin${Math.abs(n) >= 2 ? 's' : ''}`;
+
+/** One line of the list of actions. */
+function actionText(a) {
+  const site = esc(a.siteName || a.site);
+  switch (a.kind) {
+    case 'add': return `Ouverture de <b>${esc(a.name)}</b> : +${gpsText(a.gps)}`;
+    case 'close': return `Fermeture de <b>${site}</b> : −${gpsText(a.gps)}`;
+    case 'resize': return `<b>${site}</b> : ${a.delta >= 0 ? '+' : '−'}${gpsText(Math.abs(a.delta))}`;
+    case 'retire': return `Départs non remplacés à <b>${esc(a.communeName || a.commune)}</b> : −${gpsText(a.gps)}`;
+    case 'move': return `Déplacement de <b>${site}</b> (${gpsText(a.gps)})${a.toName ? ` vers ${esc(a.toName)}` : ''}`;
+    default: return '';
+  }
+}
+
+export function initWhatIf(map, { onScenario, onSave, meta }) {
   const toggle = document.getElementById('whatif-toggle');
   const box = document.getElementById('whatif');
   let on = false;
-  let changes = [];
+  let tool = 'add';
+  let actions = [];
   let markers = [];
+  let moving = null; // a site being moved: {site, siteName, gps}
+  let popup = null;
   let id = null;
-  let impact = null;
+  let answer = null;
   let error = null;
   let gps = DEFAULT_GPS;
+  let name = 'Mon scénario';
 
   function setMode(value) {
     on = value;
     toggle.setAttribute('aria-pressed', String(on));
     map.getCanvas().style.cursor = on ? 'crosshair' : '';
+    if (!on) { moving = null; closePopup(); }
     render();
   }
   toggle.addEventListener('click', () => setMode(!on));
 
+  function closePopup() {
+    if (popup) popup.remove();
+    popup = null;
+  }
+
+  function openPopup(lngLat, html, wire) {
+    closePopup();
+    popup = new maplibregl.Popup({ closeButton: true, maxWidth: '300px', className: 'editor-popup' }).setLngLat(lngLat).setHTML(html).addTo(map);
+    wire(popup.getElement());
+  }
+
   function drawMarkers() {
     markers.forEach((m) => m.remove());
-    markers = changes.filter((c) => c.type === 'add_site' && c.lon !== undefined).map((c, i) => {
+    markers = [];
+    actions.forEach((a, i) => {
+      // A closed or moved MSP: a cross where it stood (its point stays in the tiles).
+      if ((a.kind === 'close' || a.kind === 'move') && a.siteAt) {
+        const el = document.createElement('div');
+        el.className = 'closed-site';
+        el.title = `${a.siteName || a.site} : fermée${a.kind === 'move' ? ' (déplacée)' : ''}`;
+        el.textContent = '✕';
+        markers.push(new maplibregl.Marker({ element: el }).setLngLat(a.siteAt).addTo(map));
+      }
+      if (a.lon === undefined || (a.kind !== 'add' && a.kind !== 'move')) return;
       const el = document.createElement('div');
-      el.className = 'new-site';
-      el.title = `${c.name}: ${c.gps} GPs`;
-      el.textContent = `+${c.gps}`;
+      el.className = a.kind === 'move' ? 'new-site moved-site' : 'new-site';
+      el.title = a.kind === 'move' ? `${a.siteName || a.site} déplacée : ${gpsText(a.gps)}` : `${a.name} : ${gpsText(a.gps)}`;
+      el.textContent = a.kind === 'move' ? '⇢' : `+${a.gps}`;
       el.dataset.index = String(i);
-      return new maplibregl.Marker({ element: el }).setLngLat([c.lon, c.lat]).addTo(map);
+      markers.push(new maplibregl.Marker({ element: el }).setLngLat([a.lon, a.lat]).addTo(map));
     });
   }
 
-  function summaryHtml() {
-    if (!impact) return '';
-    const s = impact.summary;
-    const cover = s.msp_coverage.map((c) => row(`Residents ≤ ${c.minutes} min from an MSP`, `${fmt(c.before)} → ${fmt(c.after)} (${signed(c.after - c.before)})`)).join('');
-    const deps = impact.departements.map((d) => row(esc(d.name || d.code),
-      `GPs ${fmt(d.gp_before)} → ${fmt(d.gp_after)}; APL ${fmt(d.apl_before, 2)} → ${fmt(d.apl_after, 2)}`)).join('');
-    return `<table id="whatif-summary">
-      ${row('Residents lifted above APL 2.5', `<b id="lifted">${fmt(s.population_moving_above_threshold)}</b>`)}
-      ${row('Residents falling below APL 2.5', fmt(s.population_moving_below_threshold))}
-      ${row('Residents whose APL rises', fmt(s.population_with_higher_apl))}
-      ${row('Communes whose APL changes', fmt(s.communes_with_apl_change))}
-      ${cover}${deps}
-    </table>
-    <div class="count">${esc(impact.model)}. GP counts: see the legend.</div>`;
-  }
-
   function render() {
-    box.hidden = !on && !changes.length && !error;
-    const list = changes.map((c, i) => `<li>${esc(c.name || c.type)}: ${c.gps !== undefined ? `+${fmt(c.gps)} GPs` : ''}</li>`).join('');
-    box.innerHTML = `<h3>What if…</h3>
-      <div>${on ? 'Click the map to place a new site with' : 'Press “What if…” to place sites with'}
-        <input id="whatif-gps" type="number" min="1" max="50" step="1" value="${gps}" aria-label="GPs at a new site"> GPs.</div>
+    box.hidden = !on && !actions.length && !error;
+    const list = actions.map((a, i) => `<li>${actionText(a)} <button type="button" class="remove" data-i="${i}" id="whatif-remove-${i}" aria-label="retirer cette action" title="retirer cette action">×</button></li>`).join('');
+    const hint = moving
+      ? `<div class="pending" id="whatif-moving">Déplacement de <b>${esc(moving.siteName)}</b> : cliquez sur la carte là où elle s’installe. <button type="button" id="whatif-move-cancel">Annuler</button></div>`
+      : on
+        ? '<div class="count">Cliquez sur une MSP (point orange) pour la fermer, changer son nombre de médecins ou la déplacer.</div>'
+        : '<div class="count">Appuyez sur « Scénario » pour modifier la carte.</div>';
+    box.innerHTML = `<h3>Scénario</h3>
+      <fieldset class="tools"><legend>Un clic sur la carte…</legend>
+        <label><input type="radio" name="whatif-tool" value="add" id="whatif-tool-add" ${tool === 'add' ? 'checked' : ''}> ouvre un site avec
+          <input id="whatif-gps" type="number" min="1" max="50" step="1" value="${gps}" aria-label="médecins du nouveau site"> médecins</label>
+        <label><input type="radio" name="whatif-tool" value="retire" id="whatif-tool-retire" ${tool === 'retire' ? 'checked' : ''}> retire des médecins d’une commune (départs non remplacés)</label>
+      </fieldset>
+      ${hint}
       ${error ? `<div class="error" id="whatif-error">${esc(error)}</div>` : ''}
-      ${list ? `<ol>${list}</ol>` : ''}
+      ${list ? `<ol id="whatif-actions">${list}</ol>` : ''}
       <div class="buttons">
-        <button id="whatif-undo" type="button" ${changes.length ? '' : 'disabled'}>Undo</button>
-        <button id="whatif-clear" type="button" ${changes.length ? '' : 'disabled'}>Clear</button>
-        <button id="whatif-share" type="button" ${id ? '' : 'disabled'}>Copy link</button>
+        <button id="whatif-undo" type="button" ${actions.length ? '' : 'disabled'}>Annuler la dernière</button>
+        <button id="whatif-clear" type="button" ${actions.length ? '' : 'disabled'}>Tout effacer</button>
+        <button id="whatif-share" type="button" ${id ? '' : 'disabled'}>Copier le lien</button>
       </div>
-      ${id ? `<input id="whatif-url" readonly value="${esc(`${location.origin}/?scenario=${id}`)}" aria-label="link to this scenario">` : ''}
-      ${summaryHtml()}`;
+      <div class="buttons">
+        <input id="whatif-name" type="text" maxlength="80" value="${esc(name)}" aria-label="nom du scénario">
+        <button id="whatif-save" type="button" ${id ? '' : 'disabled'}>Enregistrer</button>
+      </div>
+      ${id ? `<input id="whatif-url" readonly value="${esc(`${location.origin}/?scenario=${id}`)}" aria-label="lien vers ce scénario">` : ''}
+      ${answer ? `<h4>Effets du scénario</h4>${figuresHtml(answer)}<details open><summary>Méthodes et hypothèses</summary>${methodsHtml(answer, meta)}</details>` : ''}`;
     box.querySelector('#whatif-gps').addEventListener('change', (e) => {
       const v = Math.round(Number(e.target.value));
       gps = Number.isFinite(v) && v >= 1 && v <= 50 ? v : DEFAULT_GPS;
       e.target.value = gps;
     });
-    box.querySelector('#whatif-undo').addEventListener('click', () => { changes.pop(); apply(); });
-    box.querySelector('#whatif-clear').addEventListener('click', () => { changes = []; apply(); });
+    box.querySelectorAll('input[name=whatif-tool]').forEach((r) => r.addEventListener('change', (e) => { tool = e.target.value; }));
+    box.querySelector('#whatif-name').addEventListener('input', (e) => { name = e.target.value; });
+    box.querySelectorAll('button.remove').forEach((b) => b.addEventListener('click', () => {
+      const next = actions.filter((_, i) => i !== Number(b.dataset.i));
+      apply(next);
+    }));
+    box.querySelector('#whatif-move-cancel')?.addEventListener('click', () => { moving = null; render(); });
+    box.querySelector('#whatif-undo').addEventListener('click', () => apply(actions.slice(0, -1)));
+    box.querySelector('#whatif-clear').addEventListener('click', () => apply([]));
     box.querySelector('#whatif-share').addEventListener('click', async () => {
       const url = box.querySelector('#whatif-url');
       url.select();
       try { await navigator.clipboard.writeText(url.value); } catch (_) { /* selected for copying by hand */ }
     });
+    box.querySelector('#whatif-save').addEventListener('click', async () => {
+      // Posted again under its name, so that the server's copy carries it.
+      if (await apply(actions)) onSave({ id, name: name.trim() || 'Sans nom' });
+    });
   }
 
-  /** Posts the current changes, then shows the scenario (or goes back to the plain map). */
-  async function apply() {
+  /** Posts `next` as the scenario; on success it becomes the current one (true), on a refusal
+   * the actions stay as they were and the reason is shown (false). */
+  async function apply(next) {
     error = null;
-    drawMarkers();
-    if (!changes.length) {
+    closePopup();
+    if (!next.length) {
+      actions = [];
       id = null;
-      impact = null;
+      answer = null;
+      drawMarkers();
       await onScenario(null);
       render();
-      return;
+      return true;
     }
     const r = await request('/api/scenarios', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'what-if (viewer)', changes }),
+      body: JSON.stringify({ name: name.trim() || 'Sans nom', changes: next.flatMap(toChanges) }),
     });
     if (!r.ok) {
-      // The last change was refused (e.g. a point outside the atlas): say why, drop it.
-      error = r.body.error;
-      changes.pop();
-      drawMarkers();
+      error = `Refusé par le serveur : ${r.body.error}`;
       render();
-      return;
+      return false;
     }
-    await show(r.body.id);
+    actions = next;
+    drawMarkers();
+    return show(r.body.id);
   }
 
   async function show(newId) {
     const r = await request(`/api/scenarios/${encodeURIComponent(newId)}/impact`);
-    if (!r.ok) { error = r.body.error; render(); return; }
+    if (!r.ok) { error = r.body.error; render(); return false; }
     id = newId;
-    impact = r.body.impact;
+    answer = r.body;
     await onScenario(id);
     render();
+    return true;
+  }
+
+  /** The commune's GP counts (GET /api/communes/{code}), or null. */
+  async function commune(code) {
+    const r = await request(`/api/communes/${encodeURIComponent(code)}`);
+    return r.ok ? r.body : null;
+  }
+
+  /** Popup of an MSP: close it, change its GPs, or move it. */
+  async function editSite(lngLat, p) {
+    const c = await commune(p.commune);
+    const inCommune = c && c.gp ? c.gp.gp : null;
+    const leaving = inCommune === null ? gps : Math.min(gps, inCommune);
+    const html = `<strong class="site-name">${esc(p.name)}</strong>
+      <div class="count">MSP · ${esc(c ? c.name : p.commune)}${inCommune !== null ? ` · ${gpsText(inCommune)} dans la commune` : ''}</div>
+      <label class="field">Médecins qui partent avec elle <input id="site-gps" type="number" min="0" max="500" step="1" value="${leaving}"></label>
+      <div class="count">Par défaut ${fmtFr(leaving)} : autant qu’un nouveau site, au plus les médecins de la commune ; l’atlas ne dit pas combien exercent dans chaque MSP. 0 : la MSP ferme, ses médecins restent dans la commune.</div>
+      <div class="buttons"><button type="button" id="site-close">Fermer la MSP</button><button type="button" id="site-move">Déplacer…</button></div>
+      <label class="field">Changer son effectif de <input id="site-delta" type="number" min="-500" max="500" step="1" value="1"> médecin(s) <span class="count">(négatif : en moins)</span></label>
+      <div class="buttons"><button type="button" id="site-resize">Appliquer</button></div>`;
+    openPopup(lngLat, html, (el) => {
+      const count = (sel) => Number(el.querySelector(sel).value);
+      const site = { site: p.id, siteName: p.name, siteAt: p.at };
+      el.querySelector('#site-close').addEventListener('click', () => apply([...actions, { kind: 'close', ...site, gps: Math.max(0, count('#site-gps')) }]));
+      el.querySelector('#site-resize').addEventListener('click', () => {
+        const delta = count('#site-delta');
+        if (delta) apply([...actions, { kind: 'resize', ...site, delta }]);
+      });
+      el.querySelector('#site-move').addEventListener('click', () => {
+        moving = { ...site, gps: Math.max(0, count('#site-gps')) };
+        closePopup();
+        render();
+      });
+    });
+  }
+
+  /** Popup of a commune: retire N of its GPs (default: its near-retirement count). */
+  async function retireIn(lngLat, code) {
+    const c = await commune(code);
+    if (!c) return;
+    const g = c.gp ? c.gp.gp : 0;
+    const near = c.gp ? c.gp.gp_near_retirement : null;
+    const estimated = c.gp && c.gp.gp_near_retirement_estimated;
+    const value = Math.max(1, Math.min(g, Math.round(near || 1)));
+    const html = `<strong class="commune-name">${esc(c.name)} (${esc(c.code)})</strong>
+      <div>${gpsText(g)}${near !== null ? `, dont ${fmtFr(near, 1)} de 55 ans et plus${estimated ? ' (estimation)' : ''}` : ''}</div>
+      ${g > 0
+        ? `<label class="field">Médecins qui partent sans remplaçant <input id="retire-gps" type="number" min="1" max="${g}" step="1" value="${value}"></label>
+           <div class="buttons"><button type="button" id="retire-apply">Retirer</button></div>`
+        : '<div class="count">Aucun médecin dans cette commune.</div>'}`;
+    openPopup(lngLat, html, (el) => {
+      el.querySelector('#retire-apply')?.addEventListener('click', () => {
+        const n = Math.min(g, Math.max(0, Number(el.querySelector('#retire-gps').value)));
+        if (n > 0) apply([...actions, { kind: 'retire', commune: c.code, communeName: c.name, gps: n }]);
+      });
+    });
+  }
+
+  /** Names (and MSP positions, where their tiles are loaded) of the actions read back from a
+   * stored scenario. */
+  async function nameActions(list) {
+    const sites = new Map(map.querySourceFeatures('medatlas', { sourceLayer: 'msp' }).map((f) => [f.properties.id, f]));
+    for (const a of list) {
+      const f = a.site && sites.get(a.site);
+      if (f) {
+        a.siteName = a.siteName || f.properties.name;
+        a.siteAt = f.geometry.coordinates;
+      }
+      if (a.kind === 'retire') a.communeName = (await commune(a.commune))?.name;
+    }
   }
 
   return {
     active: () => on,
-    place(lngLat) {
-      changes.push({ type: 'add_site', lon: +lngLat.lng.toFixed(5), lat: +lngLat.lat.toFixed(5), gps, name: `New site ${changes.length + 1}` });
-      apply();
+    /** A click on the map, not on an MSP (`p`: the commune's tile properties). */
+    clickMap(lngLat, p) {
+      const at = { lon: +lngLat.lng.toFixed(5), lat: +lngLat.lat.toFixed(5) };
+      if (moving) {
+        const m = moving;
+        moving = null;
+        return apply([...actions, { kind: 'move', ...m, ...at, toName: p.name }]);
+      }
+      if (tool === 'retire') return retireIn(lngLat, p.code);
+      const n = actions.filter((a) => a.kind === 'add').length + 1;
+      return apply([...actions, { kind: 'add', ...at, gps, name: `Nouveau site ${n}` }]);
     },
-    /** Opens a shared scenario by id. */
-    async load(sharedId) {
-      const r = await request(`/api/scenarios/${encodeURIComponent(sharedId)}`);
-      if (!r.ok) { error = `Shared scenario: ${r.body.error}`; box.hidden = false; render(); return; }
-      changes = r.body.scenario.changes;
+    /** A click on an MSP point (`p`: its tile properties). */
+    clickSite: editSite,
+    /** Opens a stored scenario by id (a shared address, a saved scenario). */
+    async load(storedId) {
+      const r = await request(`/api/scenarios/${encodeURIComponent(storedId)}`);
+      if (!r.ok) { error = `Scénario partagé : ${r.body.error}`; box.hidden = false; render(); return; }
+      const list = fromChanges(r.body.scenario.changes);
+      await nameActions(list);
+      actions = list;
+      name = r.body.scenario.name || name;
       drawMarkers();
-      await show(sharedId);
+      await show(storedId);
     },
   };
-}
-
-
-function signed(v) {
-  return v > 0 ? `+${fmt(v)}` : fmt(v);
 }
