@@ -350,6 +350,8 @@ const number = (text) => Number(text.replace(/[\s\u202f\u00a0]/g, '').replace(',
   await page.waitForSelector('#coverage-form');
   check(await page.inputValue('#coverage-minutes') === '30', 'coverage: 30 minutes by default');
   await page.selectOption('#coverage-dep', '03');
+  // One new site in Allier leaves communes beyond 30 minutes (three leave none).
+  await page.fill('#coverage-k', '1');
   await page.click('#coverage-run');
   await page.waitForSelector('#coverage-figures', { timeout: 60000 });
   const n = number(await page.textContent('#coverage-sites'));

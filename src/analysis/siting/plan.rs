@@ -185,6 +185,20 @@ fn msp_index(atlas: &Atlas) -> DestinationIndex {
     )
 }
 
+/// What the existing sites are: how many MSP, and in which départements the atlas lists any —
+/// the default lists Allier's only, so "no MSP within reach" elsewhere means "none listed".
+fn msp_assumption(atlas: &Atlas) -> String {
+    let communes = atlas.communes();
+    let deps: std::collections::BTreeSet<&str> =
+        msp_index(atlas).places().iter().map(|p| communes[p.commune].dep.as_str()).collect();
+    let listed = if deps.is_empty() { "none".to_string() } else { deps.into_iter().collect::<Vec<_>>().join(", ") };
+    format!(
+        "the atlas's {} MSP count as sites already open, in the area or beyond it; MSP are listed in départements: {listed} \
+(elsewhere none is known to this atlas, so residents there count as beyond reach of any MSP)",
+        msp_index(atlas).places().len()
+    )
+}
+
 /// Solves `request` over the communes `area` (atlas positions). Errors: a radius that is not a
 /// positive number, an empty area or no candidate left by the filter, `k` = 0 or above the
 /// candidates (coverage, p-median).
@@ -216,7 +230,7 @@ pub fn plan(atlas: &Atlas, area: &[usize], request: PlanRequest) -> Result<AreaP
         format!("travel times: {}", travel.describe()),
         "demand: each commune's residents (population municipale) at its town hall".to_string(),
         format!("candidates: the town halls of the area's communes ({})", filter_words(request.candidates)),
-        format!("the atlas's {} MSP count as sites already open, in the area or beyond it", msp_index(atlas).places().len()),
+        msp_assumption(atlas),
         format!("a resident is within reach when a site is at most {minutes} minutes away (inclusive)"),
     ];
     let (chosen, newly, optimality): (Vec<usize>, Option<Vec<f64>>, Optimality) = match request.objective {
@@ -264,7 +278,9 @@ pub fn plan(atlas: &Atlas, area: &[usize], request: PlanRequest) -> Result<AreaP
     let after: Vec<Option<f64>> = (0..area.len())
         .map(|r| chosen.iter().filter_map(|&c| times[r][c]).chain(existing[r]).fold(None, |b: Option<f64>, t| Some(b.map_or(t, |b| b.min(t)))))
         .collect();
-    let beyond_population = |t: &[Option<f64>]| -> f64 { t.iter().zip(&weights).filter(|(t, _)| !t.is_some_and(|t| t <= minutes)).map(|(_, w)| w).sum() };
+    // Folded from +0.0: the `sum` of no f64 is -0.0, which JSON would show as -0.0.
+    let beyond_population =
+        |t: &[Option<f64>]| -> f64 { t.iter().zip(&weights).filter(|(t, _)| !t.is_some_and(|t| t <= minutes)).fold(0.0, |s, (_, w)| s + w) };
     let mean = |t: &[Option<f64>]| -> Option<f64> {
         let (sum, weight) = t.iter().zip(&weights).filter_map(|(t, w)| t.map(|t| (t * w, *w))).fold((0.0, 0.0), |a, x| (a.0 + x.0, a.1 + x.1));
         (weight > 0.0).then(|| sum / weight)
