@@ -245,29 +245,27 @@ async fn the_answer_states_its_assumptions_and_its_summaries_add_up() {
 
 #[tokio::test]
 async fn every_bad_input_is_a_json_400_with_the_reason() {
-    common::assert_json_errors(
-        &state(),
-        &[
-            ("/api/projection?years=-1", StatusCode::BAD_REQUEST, "parameter years"),
-            ("/api/projection?years=31", StatusCode::BAD_REQUEST, "at most 30"),
-            ("/api/projection?years=five", StatusCode::BAD_REQUEST, "not a number"),
-            ("/api/projection?horizon=0", StatusCode::BAD_REQUEST, "parameter horizon"),
-            ("/api/projection?horizon=-5", StatusCode::BAD_REQUEST, "parameter horizon"),
-            ("/api/projection?replacement=1.5", StatusCode::BAD_REQUEST, "parameter replacement"),
-            ("/api/projection?replacement=-0.1", StatusCode::BAD_REQUEST, "within [0, 1]"),
-            ("/api/projection?replacement=NaN", StatusCode::BAD_REQUEST, "not a number"),
-            ("/api/projection?dep=99", StatusCode::BAD_REQUEST, "no such département"),
-            ("/api/projection?rows=some", StatusCode::BAD_REQUEST, "expected changed, all, crossing or none"),
-            ("/api/projection?limit=0", StatusCode::BAD_REQUEST, "limit"),
-            ("/tiles/communes/9/259/181.mvt?projection=abc", StatusCode::BAD_REQUEST, "expected years[,horizon[,replacement]]"),
-            ("/tiles/communes/9/259/181.mvt?projection=40", StatusCode::BAD_REQUEST, "at most 30"),
-            ("/tiles/communes/9/259/181.mvt?projection=5,0", StatusCode::BAD_REQUEST, "parameter horizon"),
-            ("/tiles/communes/9/259/181.mvt?projection=5,10,2", StatusCode::BAD_REQUEST, "parameter replacement"),
-            ("/tiles/communes/9/259/181.mvt?projection=5&scenario=0123456789abcdef", StatusCode::NOT_FOUND, "no scenario"),
-            ("/styles/apl_projection.json?projection=5,10,-1", StatusCode::BAD_REQUEST, "parameter replacement"),
-        ],
-    )
-    .await;
+    let bad_requests = [
+        ("/api/projection?years=-1", "parameter years"),
+        ("/api/projection?years=31", "at most 30"),
+        ("/api/projection?years=five", "not a number"),
+        ("/api/projection?horizon=0", "parameter horizon"),
+        ("/api/projection?horizon=-5", "parameter horizon"),
+        ("/api/projection?replacement=1.5", "parameter replacement"),
+        ("/api/projection?replacement=-0.1", "within [0, 1]"),
+        ("/api/projection?replacement=NaN", "not a number"),
+        ("/api/projection?dep=99", "no such département"),
+        ("/api/projection?rows=some", "expected changed, all, crossing or none"),
+        ("/api/projection?limit=0", "limit"),
+        ("/tiles/communes/9/259/181.mvt?projection=abc", "expected years[,horizon[,replacement]]"),
+        ("/tiles/communes/9/259/181.mvt?projection=40", "at most 30"),
+        ("/tiles/communes/9/259/181.mvt?projection=5,0", "parameter horizon"),
+        ("/tiles/communes/9/259/181.mvt?projection=5,10,2", "parameter replacement"),
+        ("/styles/apl_projection.json?projection=5,10,-1", "parameter replacement"),
+    ]
+    .map(|(uri, says)| (uri, StatusCode::BAD_REQUEST, says));
+    common::assert_json_errors(&state(), &bad_requests).await;
+    common::assert_json_errors(&state(), &[("/tiles/communes/9/259/181.mvt?projection=5&scenario=0123456789abcdef", StatusCode::NOT_FOUND, "no scenario")]).await;
     // A scenario whose projection is out of range is refused and not stored.
     for (projection, says) in [(json!({"years": 31}), "at most 30"), (json!({"years": 5, "horizon": 0}), "horizon"), (json!({"years": 5, "replacement": 2}), "replacement")] {
         let body = json!({"projection": projection, "changes": [{"type": "retire", "commune": "03185", "gps": 1}]});
