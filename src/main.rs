@@ -4,7 +4,6 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use cli::args::*;
 use cli::report;
-use medatlas::atlas::Atlas;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -37,9 +36,7 @@ fn main() -> Result<()> {
         Command::Nearest(args) => nearest(args),
         Command::Suggest(args) => cli::suggest::suggest(args),
         Command::Projection(args) => cli::projection::run(args),
-        Command::Serve { addr, tile_cache_mb, scenarios_dir, scenarios_db, load } => {
-            serve(&addr, tile_cache_mb, &scenarios_dir, scenarios_db.as_deref(), load.load()?)
-        }
+        Command::Serve(args) => cli::serve::serve(args),
         Command::Access(args) => access(args),
         Command::TravelTimes(args) => travel_times(args),
         Command::Tiles { command } => tiles(command),
@@ -298,33 +295,4 @@ fn access(args: AccessArgs) -> Result<()> {
         report::compare_official(&atlas, &result.values, args.compare_json.as_deref())?;
     }
     Ok(())
-}
-
-
-fn serve(addr: &str, tile_cache_mb: u64, scenarios_dir: &std::path::Path, scenarios_db: Option<&str>, atlas: Atlas) -> Result<()> {
-    use medatlas::server::scenario_store::ScenarioStore;
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
-        let store = match scenarios_db {
-            Some(url) => ScenarioStore::connect(url).await.context("opening the scenario database")?,
-            None => {
-                let (store, skipped) = ScenarioStore::open(scenarios_dir)
-                    .with_context(|| format!("opening the scenario folder {}", scenarios_dir.display()))?;
-                for (path, why) in &skipped {
-                    eprintln!("scenario file {} skipped: {why}", path.display());
-                }
-                store
-            }
-        };
-        eprintln!("scenarios kept in {}", store.describe().await);
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
-        eprintln!("medatlas serving {} on http://{addr}/ (try /api/communes/03185)", atlas.meta.name);
-        let app = medatlas::server::router(medatlas::server::AppState::with_store(atlas, tile_cache_mb * 1024 * 1024, store));
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
-        Ok(())
-    })
 }

@@ -111,7 +111,10 @@ async fn nothing_served_or_shipped_calls_the_default_synthetic() {
             }
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
             files += 1;
-            assert!(!text.to_lowercase().contains("synthetic"), "{} says synthetic", path.display());
+            // The API's flag may be read (the viewer labels synthetic counts when they are), never
+            // said: no other use of the word.
+            let prose = text.to_lowercase().replace("synthetic_gp", "");
+            assert!(!prose.contains("synthetic"), "{} says synthetic", path.display());
         }
     }
     assert!(files > 10, "{files} files read");

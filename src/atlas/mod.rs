@@ -4,6 +4,7 @@
 //! [`AtlasBuilder::finish`] dissolves départements and builds the indexes.
 
 pub mod build;
+pub mod config_file;
 pub mod load;
 pub mod search;
 pub mod spatial;

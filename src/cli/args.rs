@@ -179,22 +179,7 @@ pub(crate) enum Command {
     /// share replaced), the communes crossing 2.5 (today's ZAC among them), per département.
     Projection(ProjectionArgs),
     /// Serve the HTTP API, the vector tiles and the viewer.
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: String,
-        /// Memory for the tile cache (encoded, compressed tiles), MiB; 0 turns it off.
-        #[arg(long, default_value_t = 256)]
-        tile_cache_mb: u64,
-        /// Folder where planners' scenarios are kept across restarts (one JSON file each).
-        #[arg(long, default_value = "build/scenarios")]
-        scenarios_dir: PathBuf,
-        /// Keep scenarios in this PostgreSQL database instead (postgres://user@host:port/db),
-        /// shared by every instance started on it.
-        #[arg(long, conflicts_with = "scenarios_dir")]
-        scenarios_db: Option<String>,
-        #[command(flatten)]
-        load: LoadArgs,
-    },
+    Serve(ServeArgs),
     /// Access indicator of every commune: DREES APL, 2SFCA, E2SFCA or gravity.
     Access(AccessArgs),
     /// Road travel times between communes' town halls (or --points) routed by OSRM, as a
@@ -533,4 +518,34 @@ pub(crate) fn apl_inputs(args: &AccessArgs, atlas: &Atlas) -> Result<medatlas::a
         inputs.gps = Some(gps);
     }
     Ok(inputs)
+}
+
+/// `medatlas serve`.
+#[derive(Args)]
+pub(crate) struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(crate) addr: String,
+    /// Memory for the tile cache (encoded, compressed tiles), MiB; 0 turns it off.
+    #[arg(long, default_value_t = 256)]
+    pub(crate) tile_cache_mb: u64,
+    /// Folder where planners' scenarios are kept across restarts (one JSON file each).
+    #[arg(long, default_value = "build/scenarios")]
+    pub(crate) scenarios_dir: PathBuf,
+    /// Keep scenarios in this PostgreSQL database instead (postgres://user@host:port/db),
+    /// shared by every instance started on it.
+    #[arg(long, conflicts_with = "scenarios_dir")]
+    pub(crate) scenarios_db: Option<String>,
+    /// The sources in a TOML file (see README, "Refresh without restart"), read again at each
+    /// reload; instead of the source flags.
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// File holding the token of POST /admin/reload (else the MEDATLAS_ADMIN_TOKEN variable;
+    /// with neither, the endpoint refuses every request; SIGHUP reloads anyway).
+    #[arg(long)]
+    pub(crate) admin_token_file: Option<PathBuf>,
+    /// Largest share (0–1) of communes or GPs a reloaded atlas may lose against the current one.
+    #[arg(long, default_value_t = medatlas::server::reload::DEFAULT_MAX_LOSS)]
+    pub(crate) max_reload_loss: f64,
+    #[command(flatten)]
+    pub(crate) load: LoadArgs,
 }

@@ -4,4 +4,5 @@
 pub mod args;
 pub mod projection;
 pub mod report;
+pub mod serve;
 pub mod suggest;

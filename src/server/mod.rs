@@ -9,6 +9,7 @@ mod nearest;
 mod panorama;
 mod planner;
 mod projection;
+pub mod reload;
 mod routes;
 pub mod scenario_store;
 mod search;

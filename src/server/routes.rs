@@ -1,6 +1,6 @@
 //! The router: every route of the API, the tiles and the viewer, and the handler answering it.
 
-use super::{ApiError, AppState, communes, indicators, nearest, panorama, planner, projection, search, tiles, web};
+use super::{ApiError, AppState, communes, indicators, nearest, panorama, planner, projection, reload, search, tiles, web};
 use axum::Router;
 use axum::routing::get;
 
@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/suggest", get(planner::suggest))
         .route("/api/projection", get(projection::projection))
         .route("/api/panorama", get(panorama::panorama))
+        .route("/admin/reload", axum::routing::post(reload::reload).fallback(reload::post_only))
         .route("/", get(web::index))
         .route("/panorama", get(web::panorama))
         .route("/panorama/{name}", get(web::panorama_preset))

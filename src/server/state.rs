@@ -190,6 +190,7 @@ pub struct AppState {
     generations: Arc<AtomicU64>,
     tile_cache: Arc<TileCache>,
     pub(super) scenarios: Arc<ScenarioStore>,
+    reloader: Option<Arc<super::reload::Reloader>>,
 }
 
 impl AppState {
@@ -211,7 +212,19 @@ impl AppState {
             generations: Arc::new(AtomicU64::new(0)),
             tile_cache: Arc::new(TileCache::new(bytes)),
             scenarios: Arc::new(scenarios),
+            reloader: None,
         }
+    }
+
+    /// The same state, able to reload its atlas (`POST /admin/reload`, SIGHUP).
+    pub fn with_reloader(mut self, reloader: super::reload::Reloader) -> Self {
+        self.reloader = Some(Arc::new(reloader));
+        self
+    }
+
+    /// How this server reloads its atlas, if it can.
+    pub fn reloader(&self) -> Option<Arc<super::reload::Reloader>> {
+        self.reloader.clone()
     }
 
     /// The current atlas and what is derived from it.
@@ -225,8 +238,10 @@ impl AppState {
     }
 
     /// Replaces the atlas atomically; tiles cached for the old one are no longer served.
-    pub fn swap(&self, atlas: Atlas) {
+    /// Returns the new generation.
+    pub fn swap(&self, atlas: Atlas) -> u64 {
         let generation = self.generations.fetch_add(1, Ordering::SeqCst) + 1;
         self.current.store(Arc::new(Snapshot::new(atlas, generation)));
+        generation
     }
 }
