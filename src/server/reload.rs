@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Builds a fresh atlas from the server's sources (re-reading them).
-pub type AtlasLoader = Arc<dyn Fn() -> crate::Result<Atlas> + Send + Sync>;
+pub type AtlasLoader = Arc<dyn Fn() -> crate::error::Result<Atlas> + Send + Sync>;
 
 /// Largest share of communes or GPs a reloaded atlas may lose by default.
 pub const DEFAULT_MAX_LOSS: f64 = 0.05;
