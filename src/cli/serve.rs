@@ -21,10 +21,12 @@ pub(crate) fn serve(args: ServeArgs) -> Result<()> {
             Arc::new(move || Atlas::load(&config, &|_, _| {}))
         }
     };
+    let started = std::time::Instant::now();
     let atlas = match &args.config {
         Some(path) => Atlas::load(&LoadConfig::from_toml_file(path)?, &|_, _| {}).context("loading the atlas")?,
         None => args.load.load()?,
     };
+    let load_seconds = started.elapsed().as_secs_f64();
     let token = match &args.admin_token_file {
         Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("reading the admin token {}", path.display()))?),
         None => std::env::var("MEDATLAS_ADMIN_TOKEN").ok(),
@@ -47,6 +49,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("binding {}", args.addr))?;
         eprintln!("medatlas serving {} on http://{}/ (try /api/communes/03185)", atlas.meta.name, args.addr);
         let state = AppState::with_store(atlas, args.tile_cache_mb * 1024 * 1024, store).with_reloader(reloader);
+        state.metrics().set_load_seconds(load_seconds);
         reload_on_sighup(state.clone())?;
         axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())

@@ -5,6 +5,7 @@ mod communes;
 mod error;
 mod extract;
 mod indicators;
+pub mod metrics;
 mod nearest;
 mod panorama;
 mod planner;

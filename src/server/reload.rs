@@ -133,6 +133,7 @@ impl Reloader {
             }
         }
         let generation = state.swap(atlas);
+        state.metrics().set_load_seconds(load_seconds);
         Ok(ReloadOutcome { before, after: AtlasCounts { generation, ..fresh }, load_seconds })
     }
 

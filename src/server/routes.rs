@@ -1,8 +1,16 @@
 //! The router: every route of the API, the tiles and the viewer, and the handler answering it.
 
-use super::{ApiError, AppState, communes, indicators, nearest, panorama, planner, projection, reload, search, tiles, web};
+use super::{ApiError, AppState, communes, indicators, metrics, nearest, panorama, planner, projection, reload, search, tiles, web};
 use axum::Router;
 use axum::routing::get;
+
+/// Longest a request may take before it is answered 503 (a national scenario's impact takes a
+/// few seconds; nothing legitimate takes this long).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Most requests handled at once (a burst of readers queues instead of exhausting memory
+/// with hundreds of low-zoom national tiles rendered together).
+pub const MAX_IN_FLIGHT: usize = 256;
 
 /// The application: all routes over `state`, with permissive CORS and request tracing.
 pub fn router(state: AppState) -> Router {
@@ -44,8 +52,13 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog", get(tiles::catalog))
         .route("/tiles/{name}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
+        .route("/metrics", get(metrics::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(tower_http::cors::CorsLayer::permissive())
+        // A request that takes longer is answered 503 rather than held forever.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(MAX_IN_FLIGHT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

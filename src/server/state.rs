@@ -191,6 +191,7 @@ pub struct AppState {
     tile_cache: Arc<TileCache>,
     pub(super) scenarios: Arc<ScenarioStore>,
     reloader: Option<Arc<super::reload::Reloader>>,
+    metrics: Arc<super::metrics::Metrics>,
 }
 
 impl AppState {
@@ -213,6 +214,7 @@ impl AppState {
             tile_cache: Arc::new(TileCache::new(bytes)),
             scenarios: Arc::new(scenarios),
             reloader: None,
+            metrics: Arc::default(),
         }
     }
 
@@ -220,6 +222,11 @@ impl AppState {
     pub fn with_reloader(mut self, reloader: super::reload::Reloader) -> Self {
         self.reloader = Some(Arc::new(reloader));
         self
+    }
+
+    /// The server's metrics (`/metrics`).
+    pub fn metrics(&self) -> &super::metrics::Metrics {
+        &self.metrics
     }
 
     /// How this server reloads its atlas, if it can.

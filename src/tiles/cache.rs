@@ -71,6 +71,9 @@ type Inner = quick_cache::sync::Cache<CacheKey, EncodedTile, ByteWeighter>;
 /// The tile cache; with a capacity of 0 bytes every request renders.
 pub struct TileCache {
     inner: Option<Inner>,
+    /// Requests answered from the cache, and requests that rendered (for `/metrics`).
+    hits: std::sync::atomic::AtomicU64,
+    misses: std::sync::atomic::AtomicU64,
 }
 
 impl TileCache {
@@ -80,7 +83,7 @@ impl TileCache {
             let estimated_items = (capacity_bytes / 8192).clamp(64, 1 << 20) as usize;
             Inner::with_weighter(estimated_items, capacity_bytes, ByteWeighter)
         });
-        TileCache { inner }
+        TileCache { inner, hits: Default::default(), misses: Default::default() }
     }
 
     pub fn enabled(&self) -> bool {
@@ -93,10 +96,18 @@ impl TileCache {
     where
         F: Future<Output = Result<EncodedTile, TileError>>,
     {
-        let Some(inner) = &self.inner else { return render.await };
+        use std::sync::atomic::Ordering::Relaxed;
+        let Some(inner) = &self.inner else {
+            self.misses.fetch_add(1, Relaxed);
+            return render.await;
+        };
         match inner.get_value_or_guard_async(&key).await {
-            Ok(tile) => Ok(tile),
+            Ok(tile) => {
+                self.hits.fetch_add(1, Relaxed);
+                Ok(tile)
+            }
             Err(guard) => {
+                self.misses.fetch_add(1, Relaxed);
                 let tile = render.await?;
                 let _ = guard.insert(tile.clone());
                 Ok(tile)
@@ -107,6 +118,12 @@ impl TileCache {
     /// Bytes held (bodies plus per-entry overhead), and entries.
     pub fn usage(&self) -> (u64, usize) {
         self.inner.as_ref().map_or((0, 0), |c| (c.weight(), c.len()))
+    }
+
+    /// Requests answered from the cache and requests that rendered, since start.
+    pub fn hits_and_misses(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.hits.load(Relaxed), self.misses.load(Relaxed))
     }
 
     pub fn capacity(&self) -> u64 {
