@@ -52,7 +52,7 @@ export function initCompare({ meta, onOpen, setOverlay }) {
   }
 
   function options(selected) {
-    return saved.map((s) => `<option value="${esc(s.id)}"${s.id === selected ? ' selected' : ''}>${d(s.name)} (${d(s.id)})</option>`).join('');
+    return saved.map((s) => `<option class="d" value="${esc(s.id)}"${s.id === selected ? ' selected' : ''}>${esc(s.name)} (${esc(s.id)})</option>`).join('');
   }
 
   function renderSaved() {

@@ -28,13 +28,14 @@ export function initCoverage(map, { meta, setOverlay }) {
   }
 
   function formHtml() {
-    const opts = (list, v) => list.map(([k, text]) => `<option value="${esc(k)}"${k === v ? ' selected' : ''}>${text}</option>`).join('');
+    // An option's text is a dictionary's, or data (a département: class "d").
+    const opts = (list, v, data) => list.map(([k, text]) => `<option${data ? ' class="d"' : ''} value="${esc(k)}"${k === v ? ' selected' : ''}>${text}</option>`).join('');
     return `<form id="coverage-form">
       <label class="field">${h('coverage.objective_label')} <select id="coverage-objective">${opts(OBJECTIVES.map((k) => [k, label('objective', k)]), form.objective)}</select></label>
       <div class="count">${h(`coverage.hint.${form.objective}`)}</div>
       <label class="field">${h('coverage.minutes_before')} <input id="coverage-minutes" type="number" min="1" max="60" step="1" value="${form.minutes}"> ${h('coverage.minutes_after')}</label>
       <label class="field" ${form.objective === 'set_cover' ? 'hidden' : ''}>${h('coverage.k_label')} <input id="coverage-k" type="number" min="1" max="20" step="1" value="${form.k}"></label>
-      <label class="field">${h('common.departement')} <select id="coverage-dep">${opts(deps.map((x) => [x.code, `${d(x.code)} ${d(x.name)}`]), form.dep)}</select></label>
+      <label class="field">${h('common.departement')} <select id="coverage-dep">${opts(deps.map((x) => [x.code, `${esc(x.code)} ${esc(x.name)}`]), form.dep, true)}</select></label>
       <label class="field">${h('coverage.candidates_label')} <select id="coverage-candidates">${opts(CANDIDATES.map((k) => [k, label('candidates', k)]), form.candidates)}</select></label>
       <button type="submit" id="coverage-run">${h('common.compute')}</button>
     </form>`;

@@ -106,7 +106,24 @@ export async function exportMapPng(map, { title, subtitle, legend, meta, dpi = 3
   const pt = dpi / 72; // pixels per typographic point
   const margin = Math.round(10 * pt);
   const column = Math.round(W * 0.27);
-  const top = Math.round(margin + 34 * pt);
+  const canvas = document.createElement('canvas');
+  canvas.width = W;
+  canvas.height = H;
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, W, H);
+  const layout = [];
+
+  // Title and subtitle first: the map goes under them.
+  ctx.fillStyle = '#111111';
+  ctx.textBaseline = 'top';
+  ctx.font = `600 ${Math.round(18 * pt)}px system-ui, sans-serif`;
+  let ty = wrap(ctx, text(title), margin, margin, W - 2 * margin, 22 * pt, layout, 'title');
+  if (subtitle) {
+    ctx.font = `${Math.round(10 * pt)}px system-ui, sans-serif`;
+    ty = wrap(ctx, text(subtitle), margin, ty, W - 2 * margin, 12.5 * pt, layout, 'subtitle');
+  }
+  const top = Math.round(ty + 6 * pt);
   const bottom = Math.round(34 * pt);
   const box = { x: margin, y: top, w: W - 3 * margin - column, h: H - top - bottom - margin };
 
@@ -120,15 +137,8 @@ export async function exportMapPng(map, { title, subtitle, legend, meta, dpi = 3
     container: holder, style: map.getStyle(), bounds: map.getBounds(), pixelRatio: pr, preserveDrawingBuffer: true,
     interactive: false, fadeDuration: 0, attributionControl: false,
   });
-  const layout = [];
   try {
     await idle(off);
-    const canvas = document.createElement('canvas');
-    canvas.width = W;
-    canvas.height = H;
-    const ctx = canvas.getContext('2d');
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, W, H);
     ctx.drawImage(off.getCanvas(), box.x, box.y, box.w, box.h);
     layout.push({ kind: 'map', x: box.x, y: box.y, w: box.w, h: box.h });
     ctx.strokeStyle = '#333333';
@@ -136,16 +146,7 @@ export async function exportMapPng(map, { title, subtitle, legend, meta, dpi = 3
     ctx.strokeRect(box.x, box.y, box.w, box.h);
     if (extra) extra(ctx, off, box, pr, layout);
 
-    // Title and subtitle.
-    ctx.fillStyle = '#111111';
     ctx.textBaseline = 'top';
-    ctx.font = `600 ${Math.round(18 * pt)}px system-ui, sans-serif`;
-    wrap(ctx, text(title), margin, margin, W - 2 * margin, 22 * pt, layout, 'title');
-    if (subtitle) {
-      ctx.font = `${Math.round(11 * pt)}px system-ui, sans-serif`;
-      wrap(ctx, text(subtitle), margin, margin + 22 * pt, W - 2 * margin, 13 * pt, layout, 'subtitle');
-    }
-
     // Scale bar, bottom left of the map, for its centre's latitude.
     const center = off.getCenter();
     const metresPerPx = (40075016.686 * Math.cos((center.lat * Math.PI) / 180)) / (512 * 2 ** off.getZoom()) / pr;

@@ -3,7 +3,7 @@
 // spatial availability and its balance, equity before and after). Shared by the scenario editor
 // (whatif.js) and the comparison (compare.js). Texts: the `impact` part of the dictionaries.
 import { tableRow as row, travelText } from './common.js';
-import { h, d, raw, num, signed, esc } from './i18n.js';
+import { h, d, raw, num, signed } from './i18n.js';
 
 export { travelText };
 
@@ -24,7 +24,7 @@ export function methodsHtml(answer, meta) {
   const gps = answer.synthetic_gp ? h('impact.m_gps_synthetic') : h('impact.m_gps_atlas');
   return `<ul class="methods">
     <li>${apl}</li>
-    <li title="${esc(meta && meta.travel_times ? meta.travel_times.description : '')}">${h('impact.m_travel', { travel: raw(travelText(answer.travel_times, meta)) })}</li>
+    <li>${h('impact.m_travel', { travel: raw(travelText(answer.travel_times, meta)) })}</li>
     <li>${h('impact.m_gps', { gps: raw(gps) })}</li>
     <li>${sa ? h('impact.m_sa', { minutes: num(Number(sa[1])) }) : h('impact.m_sa_reach')}</li>
     <li>${h('impact.m_equity', { deps })}</li>

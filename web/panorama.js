@@ -50,7 +50,7 @@ if (!data) {
 }
 
 function show(data) {
-  document.getElementById('title').textContent = data.title === 'Panorama' ? t('panorama.title_generic') : data.title;
+  document.getElementById('title').innerHTML = data.title === 'Panorama' ? h('panorama.title_generic') : d(data.title);
   const nearKnown = data.totals.gp_near_retirement !== null;
   // Estimated near-retirement values are expected values (fractions): one decimal, and said.
   const nearEstimated = nearKnown && data.totals.gp_near_retirement_estimated;
@@ -96,8 +96,8 @@ function show(data) {
   legendNow = {
     ...model,
     rows: [
-      ...model.rows,
-      ...refs.map((v) => ({ color: '#ffffff', stroke: '#08519c', circle: Math.max(1.5, (radius(v) / MAX_RADIUS_PX) * 7), label: h('panorama.n_gps', { n: num(v) }) })),
+      ...model.rows.map((r) => (r.point ? { ...r, color: '#1b1b1b' } : r)),
+      ...refs.map((v) => ({ color: '#ffffff', stroke: '#08519c', circle: Math.max(1.5, (radius(v) / MAX_RADIUS_PX) * 7), label: h(v === 1 ? 'panorama.n_gps_one' : 'panorama.n_gps', { n: num(v) }) })),
       ...(innerRow ? [{ color: '#6a51a3', point: true, label: innerRow }] : []),
     ],
     notes: [...model.notes, ...(refLine ? [refLine] : []), labelsNote],
@@ -134,8 +134,9 @@ function show(data) {
     el.dataset.code = c.code;
     const near = c.gp_near_retirement === null || c.gp_near_retirement === undefined ? '' : ` (${nearFmt(c)})`;
     el.innerHTML = `${d(c.name)} <small>${d(num(c.gp))}${near ? d(near) : ''}</small>`;
-    labelRows.push({ c, r: radius(c.gp || 0), text: `${c.name} ${num(c.gp)}${near}` });
-    return { c, el, marker: new maplibregl.Marker({ element: el, anchor: 'left' }).setLngLat(c.position) };
+    const row = { c, r: radius(c.gp || 0), side: 'left', text: `${c.name} ${num(c.gp)}${near}` };
+    labelRows.push(row);
+    return { c, el, row, marker: new maplibregl.Marker({ element: el, anchor: 'left' }).setLngLat(c.position) };
   });
   function placeLabels() {
     const placed = [];
@@ -160,6 +161,7 @@ function show(data) {
       m.el.classList.remove('maplibregl-marker-anchor-left', 'maplibregl-marker-anchor-right', 'maplibregl-marker-anchor-top', 'maplibregl-marker-anchor-bottom');
       m.marker.remove();
       m.marker = new maplibregl.Marker({ element: m.el, anchor: best[0], offset: best[1] }).setLngLat(m.c.position).addTo(map);
+      m.row.side = best[0];
       placed.push(best[2]);
     }
   }
@@ -180,9 +182,8 @@ function show(data) {
 /** The panorama as a print-ready PNG: the map, its labels (HTML markers on the page, drawn
  * here beside their circles), the legend with the circle sizes, sources, vintages and date. */
 async function exportPng(options = {}) {
-  const title = document.getElementById('title').textContent;
-  return exportMapPng(map, {
-    title: d(title),
+    return exportMapPng(map, {
+    title: document.getElementById('title').innerHTML,
     subtitle: document.getElementById('definition').innerHTML,
     legend: legendNow,
     meta,
@@ -191,10 +192,15 @@ async function exportPng(options = {}) {
       ctx.font = `600 ${Math.round(7.5 * pt)}px system-ui, sans-serif`;
       ctx.textBaseline = 'middle';
       ctx.lineJoin = 'round';
+      // Each label on the side the page chose for it (so that they do not overlap).
       for (const l of labelRows) {
         const p = off.project(l.c.position);
-        const x = box.x + p.x * pr + (l.r + 3) * pr;
-        const y = box.y + p.y * pr;
+        const gap = (l.r + 3) * pr;
+        const dx = { left: gap, right: -gap, top: 0, bottom: 0 }[l.side];
+        const dy = { left: 0, right: 0, top: gap + 5 * pt, bottom: -gap - 5 * pt }[l.side];
+        ctx.textAlign = { left: 'left', right: 'right', top: 'center', bottom: 'center' }[l.side];
+        const x = box.x + p.x * pr + dx;
+        const y = box.y + p.y * pr + dy;
         if (x < box.x || x > box.x + box.w || y < box.y || y > box.y + box.h) continue;
         ctx.strokeStyle = '#ffffff';
         ctx.lineWidth = 2.5 * pr;
@@ -203,6 +209,7 @@ async function exportPng(options = {}) {
         ctx.fillText(l.text, x, y);
       }
       ctx.textBaseline = 'top';
+      ctx.textAlign = 'left';
     },
     ...options,
   });

@@ -228,8 +228,17 @@ export function initPerimeter(map, { meta, setOverlay, updateUrl, params }) {
     return rows.map((r, i) => `<td class="num"${i === 0 ? ` data-field="${field}"` : ''}>${r ? fmt(r) : ''}</td>`).join('');
   }
 
+  /** The server's diagnostic (zoning mix, residents under the thresholds, MSP inside and
+   * nearest, the same figures for the département and region), when its answer has one. */
+  function diagnostic() {
+    if (!answer) return null;
+    const dg = answer.diagnostic || (answer.perimeter && answer.perimeter.zoning ? answer : null);
+    return dg && dg.perimeter ? dg : null;
+  }
+
   function figuresHtml(a) {
-    const rows = [a, context && context.dep, context && context.region];
+    const dg = diagnostic();
+    const rows = dg ? [dg.perimeter, (dg.departements || [])[0], (dg.regions || [])[0]] : [a, context && context.dep, context && context.region];
     const why = (r, f) => (r && r.missing && r.missing[f] ? `<br><span class="count">${serverText(r.missing[f])}</span>` : '');
     const line = (label, field, fmt) => `<tr><td>${label}</td>${cells(field, rows, (r) => fmt(r) + why(r, field))}</tr>`;
     const near = (r) => (r.gp_near_retirement === null ? d(num(null)) : `${d(num(r.gp_near_retirement, r.gp_near_retirement_estimated ? 1 : 0))}${r.gp_near_retirement_estimated ? '*' : ''}`);
@@ -245,9 +254,31 @@ export function initPerimeter(map, { meta, setOverlay, updateUrl, params }) {
       ${line(h('ind.apl'), 'apl', (r) => d(num(r.apl, 2)))}
       ${line(h('ind.apl_official', { year: a.apl_official_year ? String(a.apl_official_year) : '' }), 'apl_official', (r) => d(num(r.apl_official, 2)))}
       ${line(h('ind.msp_count'), 'msp_count', (r) => d(num(r.msp_count)))}
+      ${dg ? diagnosticRows(dg, line) : ''}
     </table>
+    ${dg ? mspHtml(dg) : ''}
     <div class="count">${a.gp_near_retirement_estimated ? `* ${h('perimeter.near_estimated')} ` : ''}${a.low_population ? h('panel.low_population') : ''}${a.synthetic ? ` ${h('perimeter.synthetic')}` : ''}</div>
     <div class="count">${h('perimeter.weights')}</div>`;
+  }
+
+  /** Rows of the server's diagnostic: zoning mix, residents under the APL threshold and beyond
+   * the MSP time. */
+  function diagnosticRows(dg, line) {
+    const th = dg.thresholds || { apl: 2.5, msp_minutes: 30 };
+    const share = (r, k) => (r.zoning && r.zoning[k] ? `${d(num(r.zoning[k].communes))} · ${h('common.inh', { n: num(r.zoning[k].population) })}` : '');
+    return `<tr class="group"><th colspan="4">${h('ind.zoning')}</th></tr>
+      ${['zip', 'zac', 'hz'].map((k) => line(h(`zoning.${k.toUpperCase()}`), `zoning_${k}`, (r) => share(r, k))).join('')}
+      <tr class="group"><th colspan="4">${h('perimeter.g_access')}</th></tr>
+      ${line(h('perimeter.under_apl', { t: num(th.apl) }), 'population_apl_under_threshold', (r) => d(num(r.population_apl_under_threshold)))}
+      ${line(h('perimeter.under_apl_official', { t: num(th.apl) }), 'population_apl_official_under_threshold', (r) => d(num(r.population_apl_official_under_threshold)))}
+      ${line(h('perimeter.beyond_msp', { m: num(th.msp_minutes) }), 'population_msp_beyond_threshold', (r) => d(num(r.population_msp_beyond_threshold)))}`;
+  }
+
+  function mspHtml(dg) {
+    const inside = (dg.msp_inside || []).map((m) => `<li>${d(m.name)}</li>`).join('');
+    const n = dg.nearest_msp_outside;
+    return `<div class="block"><strong>${h('perimeter.msp_inside', { n: num((dg.msp_inside || []).length) })}</strong>${inside ? `<ul>${inside}</ul>` : ''}</div>
+      ${n ? `<div class="block">${h('perimeter.msp_nearest', { name: n.msp.name, min: num(Math.round(n.minutes)), from: n.from.name })}</div>` : ''}`;
   }
 
   function render() {

@@ -16,8 +16,8 @@ export function initProjection({ meta, showProjection, setOverlay }) {
   let result = null;
 
   function render() {
-    const depOptions = [['', h('projection.whole_atlas')], ...deps.map((x) => [x.code, `${d(x.code)} ${d(x.name)}`])]
-      .map(([k, text]) => `<option value="${esc(k)}"${k === form.dep ? ' selected' : ''}>${text}</option>`).join('');
+    const depOptions = [['', h('projection.whole_atlas')], ...deps.map((x) => [x.code, `${esc(x.code)} ${esc(x.name)}`, true])]
+      .map(([k, text, data]) => `<option${data ? ' class="d"' : ''} value="${esc(k)}"${k === form.dep ? ' selected' : ''}>${text}</option>`).join('');
     box.innerHTML = `<button class="close" aria-label="${esc(t('common.close'))}" title="${esc(t('common.close'))}">×</button><h3>${h('projection.title', { n: num(form.years) })}</h3>
       <div class="count">${h('projection.intro')}</div>
       <form id="projection-form">

