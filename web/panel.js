@@ -69,7 +69,7 @@ export async function openCommune(code, { onArea } = {}) {
     ${a.low_population ? `<div class="count">${h('panel.low_population')}</div>` : ''}
     <div class="block"><strong>${h('panel.nearest_msp')}</strong><ol>${sites}</ol></div>
     ${aidsHtml(dep.ok ? dep.body : null)}
-    <div class="block">${h('panel.download')} <a id="download-json" href="/api/communes/${c}/indicators?format=json" download="${esc(k.code)}.json">${h('common.json')}</a>
+    <div class="block no-print">${h('panel.download')} <a id="download-json" href="/api/communes/${c}/indicators?format=json" download="${esc(k.code)}.json">${h('common.json')}</a>
       · <a id="download-csv" href="/api/communes/${c}/indicators?format=csv" download="${esc(k.code)}.csv">${h('common.csv')}</a></div>
     <div class="buttons no-print">
       ${k.epci ? `<button type="button" id="panel-epci">${h('panel.select_epci')}</button>` : ''}
