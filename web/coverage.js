@@ -3,30 +3,15 @@
 // drawn as numbered markers; when the answer has a `plan` (residents beyond R minutes commune by
 // commune), those communes are highlighted on the commune layer. Every figure says what it is;
 // the legend is in the panel.
-import { request, esc, fmtFr } from './common.js';
-import { travelText } from './impact.js';
+import { request, serverText, travelText } from './common.js';
+import { t, h, d, raw, num, esc } from './i18n.js';
 
 export const BEYOND_LAYER = 'coverage-beyond';
 const BEYOND_COLOR = '#6a3d9a';
 
-const OBJECTIVES = [
-  ['coverage', 'Couverture maximale (k sites)'],
-  ['set_cover', 'Couverture complète (le moins de sites)'],
-  ['median', 'p-médiane (temps moyen)'],
-];
-const OBJECTIVE_HINTS = {
-  coverage: 'k nouveaux sites qui mettent le plus d’habitants à moins de R min d’un site.',
-  set_cover: 'le moins de nouveaux sites pour que chaque habitant qu’un site peut atteindre soit à moins de R min.',
-  median: 'k nouveaux sites qui rendent le temps moyen jusqu’au site le plus proche le plus court.',
-};
-const CANDIDATES = [
-  ['all', 'toutes les communes du département'],
-  ['zip', 'communes en ZIP'],
-  ['zac', 'communes en ZAC'],
-  ['zip_zac', 'communes en ZIP ou ZAC'],
-  ['msp_free', 'communes sans MSP'],
-];
-const label = (list, key) => (list.find(([k]) => k === key) || [key, key])[1];
+const OBJECTIVES = ['coverage', 'set_cover', 'median'];
+const CANDIDATES = ['all', 'zip', 'zac', 'zip_zac', 'msp_free'];
+const label = (group, key) => ((group === 'objective' ? OBJECTIVES : CANDIDATES).includes(key) ? h(`coverage.${group}.${key}`) : d(key));
 
 export function initCoverage(map, { meta, setOverlay }) {
   const toggle = document.getElementById('coverage-toggle');
@@ -43,67 +28,68 @@ export function initCoverage(map, { meta, setOverlay }) {
   }
 
   function formHtml() {
-    const opts = (list, v) => list.map(([k, t]) => `<option value="${esc(k)}"${k === v ? ' selected' : ''}>${esc(t)}</option>`).join('');
+    // An option's text is a dictionary's, or data (a département: class "d").
+    const opts = (list, v, data) => list.map(([k, text]) => `<option${data ? ' class="d"' : ''} value="${esc(k)}"${k === v ? ' selected' : ''}>${text}</option>`).join('');
     return `<form id="coverage-form">
-      <label class="field">Objectif <select id="coverage-objective">${opts(OBJECTIVES, form.objective)}</select></label>
-      <div class="count">${esc(OBJECTIVE_HINTS[form.objective])}</div>
-      <label class="field">Temps R <input id="coverage-minutes" type="number" min="1" max="60" step="1" value="${form.minutes}"> min en voiture</label>
-      <label class="field" ${form.objective === 'set_cover' ? 'hidden' : ''}>Nouveaux sites (k) <input id="coverage-k" type="number" min="1" max="20" step="1" value="${form.k}"></label>
-      <label class="field">Département <select id="coverage-dep">${opts(deps.map((d) => [d.code, `${d.code} ${d.name}`]), form.dep)}</select></label>
-      <label class="field">Sites possibles <select id="coverage-candidates">${opts(CANDIDATES, form.candidates)}</select></label>
-      <button type="submit" id="coverage-run">Calculer</button>
+      <label class="field">${h('coverage.objective_label')} <select id="coverage-objective">${opts(OBJECTIVES.map((k) => [k, label('objective', k)]), form.objective)}</select></label>
+      <div class="count">${h(`coverage.hint.${form.objective}`)}</div>
+      <label class="field">${h('coverage.minutes_before')} <input id="coverage-minutes" type="number" min="1" max="60" step="1" value="${form.minutes}"> ${h('coverage.minutes_after')}</label>
+      <label class="field" ${form.objective === 'set_cover' ? 'hidden' : ''}>${h('coverage.k_label')} <input id="coverage-k" type="number" min="1" max="20" step="1" value="${form.k}"></label>
+      <label class="field">${h('common.departement')} <select id="coverage-dep">${opts(deps.map((x) => [x.code, `${esc(x.code)} ${esc(x.name)}`]), form.dep, true)}</select></label>
+      <label class="field">${h('coverage.candidates_label')} <select id="coverage-candidates">${opts(CANDIDATES.map((k) => [k, label('candidates', k)]), form.candidates)}</select></label>
+      <button type="submit" id="coverage-run">${h('common.compute')}</button>
     </form>`;
   }
 
   /** The figures and legend of an answer: a `plan` (sites, residents beyond, optimality), or
    * only a `suggestion` (sites and residents covered) from a server without plans. */
   function resultHtml(ans) {
-    const R = fmtFr(ans.minutes);
+    const R = num(ans.minutes);
     const travel = travelText(ans.travel_times, meta);
     const p = ans.plan;
-    const legend = `<div class="coverage-legend" id="coverage-legend"><strong>Légende</strong>
-      <div class="row"><span class="plan-site swatch-site">1</span>site proposé (mairie de la commune), dans l’ordre d’ouverture</div>
-      <div class="row"><span class="swatch msp-swatch"></span>MSP existante, comptée comme site ouvert</div>
-      ${p ? `<div class="row"><span class="swatch" style="background:${BEYOND_COLOR}"></span>commune à plus de ${R} min de tout site, après le plan</div>` : ''}
-      <div class="source">Trajets : ${travel}. Source des médecins et MSP : voir la légende de la carte.</div></div>`;
+    const legend = `<div class="coverage-legend" id="coverage-legend"><strong>${h('page.legend')}</strong>
+      <div class="row"><span class="plan-site swatch-site">1</span>${h('coverage.l_site')}</div>
+      <div class="row"><span class="swatch msp-swatch"></span>${h('coverage.l_msp')}</div>
+      ${p ? `<div class="row"><span class="swatch" style="background:${BEYOND_COLOR}"></span>${h('coverage.l_beyond', { r: R })}</div>` : ''}
+      <div class="source">${h('coverage.l_source', { travel: raw(travel) })}</div></div>`;
     if (p) {
       const opt = p.optimality;
-      const optimal = opt.exact ? 'solution optimale prouvée' : `écart à l’optimum au plus ${fmtFr(opt.gap * 100, 1)} % (borne ${fmtFr(opt.bound, 1)})`;
-      const sites = p.sites.map((s) => `<li>${esc(s.name)} <span class="count">(${esc(s.code)})</span>${s.newly_covered !== undefined ? ` : +${fmtFr(s.newly_covered)} hab. à moins de ${R} min` : ''}</li>`).join('');
-      const far = p.beyond.slice(0, 8).map((c) => `<li>${esc(c.name)} : ${c.minutes === null ? 'hors de portée' : `${fmtFr(c.minutes, 0)} min`}, ${fmtFr(c.population)} hab.</li>`).join('');
+      const optimal = opt.exact ? h('coverage.optimal') : h('coverage.gap', { gap: num(opt.gap * 100, 1), bound: num(opt.bound, 1) });
+      const sites = p.sites.map((s) => `<li>${d(s.name)} <span class="count">(${d(s.code)})</span>${s.newly_covered !== undefined ? ` : ${h('coverage.newly', { n: num(s.newly_covered), r: R })}` : ''}</li>`).join('');
+      const far = p.beyond.slice(0, 8).map((c) => `<li>${d(c.name)} : ${c.minutes === null ? h('coverage.out_of_reach') : h('common.minutes', { n: num(c.minutes, 0) })}, ${h('common.inh', { n: num(c.population) })}</li>`).join('');
       return `<table id="coverage-figures">
-        <tr><td>Nouveaux sites</td><td class="num"><b id="coverage-sites">${fmtFr(p.sites.length)}</b></td></tr>
-        <tr><td>Habitants à plus de ${R} min de tout site</td><td class="num"><span id="coverage-beyond">${fmtFr(p.population_beyond_before)} → ${fmtFr(p.population_beyond)}</span></td></tr>
-        <tr><td>Communes encore au-delà de ${R} min</td><td class="num">${fmtFr(p.beyond.length)} sur ${fmtFr(p.communes)}</td></tr>
-        <tr><td>Temps moyen jusqu’au site le plus proche (pondéré par la population)</td><td class="num">${fmtFr(p.mean_minutes_before, 1)} → ${fmtFr(p.mean_minutes, 1)} min</td></tr>
-        <tr><td>Qualité de la solution</td><td class="num">${optimal}</td></tr>
+        <tr><td>${h('coverage.new_sites')}</td><td class="num"><b id="coverage-sites">${d(num(p.sites.length))}</b></td></tr>
+        <tr><td>${h('coverage.beyond_any', { r: R })}</td><td class="num"><span id="coverage-beyond">${d(num(p.population_beyond_before))} → ${d(num(p.population_beyond))}</span></td></tr>
+        <tr><td>${h('coverage.communes_beyond', { r: R })}</td><td class="num">${h('coverage.of', { n: num(p.beyond.length), total: num(p.communes) })}</td></tr>
+        <tr><td>${h('coverage.mean_time')}</td><td class="num">${d(num(p.mean_minutes_before, 1))} → ${h('common.minutes', { n: num(p.mean_minutes, 1) })}</td></tr>
+        <tr><td>${h('coverage.quality')}</td><td class="num">${optimal}</td></tr>
       </table>
       <ol class="plan-sites">${sites}</ol>
-      ${far ? `<div><strong>Les plus éloignées après le plan</strong><ul>${far}</ul></div>` : ''}
+      ${far ? `<div><strong>${h('coverage.farthest')}</strong><ul>${far}</ul></div>` : ''}
       <ul class="methods">
-        <li>${esc(label(OBJECTIVES, p.objective))} : ${esc(OBJECTIVE_HINTS[p.objective] || '')} R = ${R} min.</li>
-        <li>Demande : les ${fmtFr(p.communes)} communes du département (${fmtFr(p.population)} hab.), chacune à sa mairie.</li>
-        <li>Sites possibles : ${esc(label(CANDIDATES, p.candidate_filter))} (${fmtFr(p.candidates)} mairies) ; ${fmtFr(p.existing_msp)} MSP existantes comptées comme ouvertes.</li>
+        <li>${label('objective', p.objective)} : ${OBJECTIVES.includes(p.objective) ? h(`coverage.hint.${p.objective}`) : ''} ${h('coverage.r_is', { r: R })}</li>
+        <li>${h('coverage.demand', { n: num(p.communes), inh: num(p.population) })}</li>
+        <li>${h('coverage.candidates_text', { which: raw(label('candidates', p.candidate_filter)), n: num(p.candidates), msp: num(p.existing_msp) })}</li>
       </ul>${legend}`;
     }
     const s = ans.suggestion;
-    if (!s) return `<div class="error">Réponse sans plan ni suggestion.</div>`;
-    const sites = s.sites.map((x) => `<li>${esc(x.name)} <span class="count">(${esc(x.code)})</span> : +${fmtFr(x.marginal_gain)} hab. à moins de ${R} min</li>`).join('');
+    if (!s) return `<div class="error">${h('coverage.empty_answer')}</div>`;
+    const sites = s.sites.map((x) => `<li>${d(x.name)} <span class="count">(${d(x.code)})</span> : ${h('coverage.newly', { n: num(x.marginal_gain), r: R })}</li>`).join('');
     return `<table id="coverage-figures">
-        <tr><td>Nouveaux sites</td><td class="num"><b id="coverage-sites">${fmtFr(s.sites.length)}</b></td></tr>
-        <tr><td>Habitants à plus de ${R} min d’une MSP ou d’un site proposé</td><td class="num"><span id="coverage-beyond">${fmtFr(s.population - s.before)} → ${fmtFr(s.population - s.after)}</span></td></tr>
-        <tr><td>Habitants du département</td><td class="num">${fmtFr(s.population)}</td></tr>
+        <tr><td>${h('coverage.new_sites')}</td><td class="num"><b id="coverage-sites">${d(num(s.sites.length))}</b></td></tr>
+        <tr><td>${h('coverage.beyond_msp_or_site', { r: R })}</td><td class="num"><span id="coverage-beyond">${d(num(s.population - s.before))} → ${d(num(s.population - s.after))}</span></td></tr>
+        <tr><td>${h('coverage.dep_population')}</td><td class="num">${d(num(s.population))}</td></tr>
       </table>
       <ol class="plan-sites">${sites}</ol>
-      <ul class="methods"><li>Couverture maximale (k = ${fmtFr(ans.k)}, R = ${R} min) : ajout glouton puis échanges ; les habitants déjà à moins de ${R} min d’une MSP comptent comme couverts ; sites possibles : les ${fmtFr(s.candidates)} mairies du département.</li>
-        <li id="coverage-no-plan">Ce serveur ne donne pas encore les communes au-delà de ${R} min une à une : elles ne sont pas dessinées.</li></ul>${legend}`;
+      <ul class="methods"><li>${h('coverage.greedy', { k: num(ans.k), r: R, n: num(s.candidates) })}</li>
+        <li id="coverage-no-plan">${h('coverage.no_plan', { r: R })}</li></ul>${legend}`;
   }
 
   function render() {
-    box.innerHTML = `<button class="close" aria-label="fermer" title="fermer">×</button><h3>Couverture ${fmtFr(form.minutes)} min</h3>
-      <div class="count">Où de nouveaux sites de soins mettraient les habitants à moins de R minutes (objectif France Santé : 30 min).</div>
+    box.innerHTML = `<button class="close" aria-label="${esc(t('common.close'))}" title="${esc(t('common.close'))}">×</button><h3>${h('coverage.title', { r: num(form.minutes) })}</h3>
+      <div class="count">${h('coverage.intro')}</div>
       ${formHtml()}
-      <div id="coverage-result">${!result ? '' : result.error ? `<div class="error" id="coverage-error">${esc(result.error)}</div>` : resultHtml(result.answer)}</div>`;
+      <div id="coverage-result">${!result ? '' : result.error ? `<div class="error" id="coverage-error" role="alert">${result.error}</div>` : resultHtml(result.answer)}</div>`;
     box.querySelector('.close').addEventListener('click', () => { box.hidden = true; toggle.setAttribute('aria-pressed', 'false'); clear(); result = null; });
     const f = box.querySelector('#coverage-form');
     f.querySelector('#coverage-objective').addEventListener('change', (e) => { read(); form.objective = e.target.value; render(); });
@@ -121,9 +107,9 @@ export function initCoverage(map, { meta, setOverlay }) {
     if (form.objective !== 'set_cover') q.set('k', String(form.k));
     if (form.candidates !== 'all') q.set('candidates', form.candidates);
     const r = await request(`/api/suggest?${q}`);
-    result = r.ok ? { answer: r.body } : { error: `Refusé par le serveur : ${r.body.error}` };
+    result = r.ok ? { answer: r.body } : { error: h('common.refused', { message: raw(serverText(r.body.error)) }), raw: r.body.error };
     if (r.ok && form.candidates !== 'all' && r.body.candidates === undefined) {
-      result = { error: 'Ce serveur ne sait pas encore restreindre les sites possibles : choisissez « toutes les communes ».' };
+      result = { error: h('coverage.no_candidates') };
     }
     render();
     if (result.answer) draw(result.answer);
@@ -135,7 +121,7 @@ export function initCoverage(map, { meta, setOverlay }) {
       const el = document.createElement('div');
       el.className = 'plan-site';
       el.textContent = String(i + 1);
-      el.title = `Site proposé ${i + 1} : ${s.name}`;
+      el.title = t('coverage.marker', { n: String(i + 1), name: s.name });
       return new maplibregl.Marker({ element: el }).setLngLat(s.point).addTo(map);
     });
     if (ans.plan && ans.plan.beyond.length) {
@@ -147,7 +133,7 @@ export function initCoverage(map, { meta, setOverlay }) {
           filter: ['in', ['get', 'code'], ['literal', codes]],
           paint: { 'fill-color': BEYOND_COLOR, 'fill-opacity': 0.75, 'fill-outline-color': '#3f007d' },
         },
-        tooltip: (p) => (minutes.has(p.code) ? `${p.name} (${p.code}) — à ${minutes.get(p.code) === null ? 'plus de portée' : `${fmtFr(minutes.get(p.code), 0)} min`} du site le plus proche après le plan` : null),
+        tooltip: (p) => (minutes.has(p.code) ? h('coverage.tooltip', { name: p.name, code: p.code, time: minutes.get(p.code) === null ? t('coverage.out_of_reach') : t('common.minutes', { n: num(minutes.get(p.code), 0) }) }) : null),
       });
     }
     if (sites.length) {

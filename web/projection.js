@@ -3,8 +3,8 @@
 // The figures and assumptions go in the panel; the map switches to the projected APL
 // (styles/apl_projection.json?projection=years,horizon,replacement, tiles ?projection=), with
 // a French legend in place of the style's.
-import { request, esc, fmtFr } from './common.js';
-import { travelText } from './impact.js';
+import { request, serverText, travelText } from './common.js';
+import { t, h, d, raw, num, pct, esc } from './i18n.js';
 
 export const PROJECTION_LEGEND = 'projection-legend';
 
@@ -16,18 +16,18 @@ export function initProjection({ meta, showProjection, setOverlay }) {
   let result = null;
 
   function render() {
-    const depOptions = [['', 'toute la région de l’atlas'], ...deps.map((d) => [d.code, `${d.code} ${d.name}`])]
-      .map(([k, t]) => `<option value="${esc(k)}"${k === form.dep ? ' selected' : ''}>${esc(t)}</option>`).join('');
-    box.innerHTML = `<button class="close" aria-label="fermer" title="fermer">×</button><h3>L’accès dans ${fmtFr(form.years)} ans</h3>
-      <div class="count">Si les médecins de 55 ans et plus partent et qu’une part seulement est remplacée.</div>
+    const depOptions = [['', h('projection.whole_atlas')], ...deps.map((x) => [x.code, `${esc(x.code)} ${esc(x.name)}`, true])]
+      .map(([k, text, data]) => `<option${data ? ' class="d"' : ''} value="${esc(k)}"${k === form.dep ? ' selected' : ''}>${text}</option>`).join('');
+    box.innerHTML = `<button class="close" aria-label="${esc(t('common.close'))}" title="${esc(t('common.close'))}">×</button><h3>${h('projection.title', { n: num(form.years) })}</h3>
+      <div class="count">${h('projection.intro')}</div>
       <form id="projection-form">
-        <label class="field">Dans <input id="projection-years" type="number" min="0" max="30" step="1" value="${form.years}"> ans</label>
-        <label class="field">Départs étalés sur <input id="projection-horizon" type="number" min="1" max="30" step="1" value="${form.horizon}"> ans</label>
-        <label class="field">Départs remplacés <input id="projection-replacement" type="number" min="0" max="100" step="5" value="${form.replacement}"> %</label>
-        <label class="field">Territoire <select id="projection-dep">${depOptions}</select></label>
-        <button type="submit" id="projection-run">Calculer</button>
+        <label class="field">${h('projection.in_before')} <input id="projection-years" type="number" min="0" max="30" step="1" value="${form.years}"> ${h('projection.years_unit')}</label>
+        <label class="field">${h('projection.horizon_before')} <input id="projection-horizon" type="number" min="1" max="30" step="1" value="${form.horizon}"> ${h('projection.years_unit')}</label>
+        <label class="field">${h('projection.replaced_before')} <input id="projection-replacement" type="number" min="0" max="100" step="5" value="${form.replacement}"> %</label>
+        <label class="field">${h('projection.territory')} <select id="projection-dep">${depOptions}</select></label>
+        <button type="submit" id="projection-run">${h('common.compute')}</button>
       </form>
-      <div id="projection-result">${!result ? '' : result.error ? `<div class="error" id="projection-error">${esc(result.error)}</div>` : resultHtml(result.answer)}</div>`;
+      <div id="projection-result">${!result ? '' : result.error ? `<div class="error" id="projection-error" role="alert">${result.error}</div>` : resultHtml(result.answer)}</div>`;
     box.querySelector('.close').addEventListener('click', close);
     box.querySelector('#projection-form').addEventListener('submit', (e) => {
       e.preventDefault();
@@ -39,49 +39,58 @@ export function initProjection({ meta, showProjection, setOverlay }) {
 
   function resultHtml(ans) {
     const a = ans.assumptions;
-    const s = form.dep ? (ans.departements || []).find((d) => d.code === form.dep) || ans.summary : ans.summary;
+    const s = form.dep ? (ans.departements || []).find((x) => x.code === form.dep) || ans.summary : ans.summary;
     const nr = a.near_retirement || {};
-    const crossing = (ans.crossing || []).slice(0, 8).map((c) => `<li>${esc(c.name)} <span class="count">(${esc(c.zoning || 'sans zonage')})</span> : ${fmtFr(c.apl_now)} → ${fmtFr(c.apl_projected)}${c.apl_projected_estimated ? '*' : ''}</li>`).join('');
+    const crossing = (ans.crossing || []).slice(0, 8).map((c) => `<li>${d(c.name)} <span class="count">(${c.zoning ? d(c.zoning) : h('zoning.none')})</span> : ${d(num(c.apl_now))} → ${d(num(c.apl_projected))}${c.apl_projected_estimated ? '*' : ''}</li>`).join('');
+    const counted = nr.estimated
+      ? h('projection.m_near_estimated', { n: num(nr.communes_estimated) }) + (nr.communes_counted ? h('projection.m_near_counted', { n: num(nr.communes_counted) }) : '') + (nr.communes_unknown ? h('projection.m_near_unknown', { n: num(nr.communes_unknown) }) : '') + h('projection.m_near_star')
+      : h('projection.m_near_counts');
     return `<table id="projection-figures">
-        <tr><td>Médecins généralistes</td><td class="num">${fmtFr(s.gp_now, 1)} → ${fmtFr(s.gp_projected, 1)}</td></tr>
-        <tr><td>APL moyenne (pondérée par la population)</td><td class="num">${fmtFr(s.apl_now)} → ${fmtFr(s.apl_projected)}</td></tr>
-        <tr><td>Habitants sous 2,5</td><td class="num"><span id="projection-under">${fmtFr(s.residents_under_now)} → ${fmtFr(s.residents_under_projected)}</span></td></tr>
-        <tr><td>Communes passant sous 2,5</td><td class="num"><b id="projection-crossing">${fmtFr(s.communes_crossing)}</b> (${fmtFr(s.residents_crossing)} hab.)</td></tr>
-        <tr><td>dont zonées ZAC aujourd’hui (critère de la ZIP atteint)</td><td class="num">${fmtFr(s.zac_meeting_zip_criterion)}</td></tr>
+        <tr><td>${h('ind.gp')}</td><td class="num">${d(num(s.gp_now, 1))} → ${d(num(s.gp_projected, 1))}</td></tr>
+        <tr><td>${h('projection.mean_apl')}</td><td class="num">${d(num(s.apl_now))} → ${d(num(s.apl_projected))}</td></tr>
+        <tr><td>${h('impact.under')}</td><td class="num"><span id="projection-under">${d(num(s.residents_under_now))} → ${d(num(s.residents_under_projected))}</span></td></tr>
+        <tr><td>${h('projection.crossing')}</td><td class="num"><b id="projection-crossing">${d(num(s.communes_crossing))}</b> (${h('common.inh', { n: num(s.residents_crossing) })})</td></tr>
+        <tr><td>${h('projection.zac_crossing')}</td><td class="num">${d(num(s.zac_meeting_zip_criterion))}</td></tr>
       </table>
-      ${crossing ? `<div><strong>Communes passant sous 2,5</strong><ul>${crossing}</ul></div>` : ''}
+      ${crossing ? `<div><strong>${h('projection.crossing')}</strong><ul>${crossing}</ul></div>` : ''}
       <ul class="methods">
-        <li>Départs : les médecins de 55 ans et plus partent régulièrement sur ${fmtFr(a.horizon)} ans ; après ${fmtFr(a.years)} ans, ${fmtFr(a.departed_fraction * 100, 0)} % d’entre eux sont partis, ${fmtFr(a.replacement * 100, 0)} % des départs sont remplacés dans la même commune.</li>
-        <li>Médecins de 55 ans et plus : ${nr.estimated ? `<b>estimés</b> (part départementale des médecins de 55 ans et plus), ${fmtFr(nr.communes_estimated)} communes estimées${nr.communes_counted ? `, ${fmtFr(nr.communes_counted)} comptées` : ''}${nr.communes_unknown ? `, ${fmtFr(nr.communes_unknown)} inconnues (gardent leurs médecins)` : ''}` : 'comptés'}${nr.estimated ? ' ; * : un médecin à portée a une valeur estimée' : ''}.</li>
-        <li>APL recalculée avec la méthode et les paramètres de la DREES, la même population et les mêmes trajets (${travelText(a.travel_times, meta)}).</li>
-        <li>Non pris en compte : les médecins qui auront 55 ans pendant la période, les départs anticipés ou tardifs, les arrivées au-delà du remplacement, l’évolution de la population, de nouveaux cabinets.</li>
+        <li>${h('projection.m_departures', { horizon: num(a.horizon), years: num(a.years), departed: pct(a.departed_fraction, 0), replaced: pct(a.replacement, 0) })}</li>
+        <li>${h('projection.m_near', { text: raw(counted) })}</li>
+        <li>${h('projection.m_apl', { travel: raw(travelText(a.travel_times, meta)) })}</li>
+        <li>${h('projection.m_ignores')}</li>
       </ul>`;
   }
 
-  function legendHtml(ans) {
+  function legendModel(ans) {
     const colors = ['#b2182b', '#ef8a62', '#d1e5f0', '#67a9cf', '#2166ac'];
-    const labels = ['moins de 1,5', '1,5 à moins de 2,5', '2,5 à moins de 3,5 (seuil 2,5)', '3,5 à moins de 5', '5 ou plus'];
     const a = ans.assumptions;
-    return `<div><strong>APL dans ${fmtFr(a.years)} ans</strong> <span class="unit">(consultations / an / habitant)</span></div>
-      ${colors.map((c, k) => `<div class="row"><span class="swatch" style="background:${c}"></span>${labels[k]}</div>`).join('')}
-      <div class="row"><span class="swatch" style="background:#d9d9d9"></span>pas de donnée</div>
-      <div class="row"><span class="swatch" style="background:#fff;border:2px solid #111"></span>passe sous 2,5 (seuil du critère de la ZIP)</div>
-      <div class="source">Classes fixes (2,5 en est une limite). APL calculée par medatlas après les départs projetés : ${fmtFr(a.departed_fraction * 100, 0)} % des 55 ans et plus partis, ${fmtFr(a.replacement * 100, 0)} % remplacés ; détails dans le panneau.</div>
-      <button type="button" id="projection-hide">Revenir à la carte</button>`;
+    return {
+      title: h('projection.legend_title', { n: num(a.years) }),
+      unit: h('common.apl_unit'),
+      rows: [
+        ...colors.map((c, k) => ({ color: c, label: h(`projection.labels.${k}`) })),
+        { color: '#d9d9d9', label: h('legend.no_data') },
+        { color: '#ffffff', outline: '#111111', label: h('projection.l_outline') },
+      ],
+      classes: h('projection.l_classes'),
+      source: h('projection.l_source', { departed: pct(a.departed_fraction, 0), replaced: pct(a.replacement, 0) }),
+      notes: [],
+    };
   }
 
   async function run() {
     const q = new URLSearchParams({ years: String(form.years), horizon: String(form.horizon), replacement: String(form.replacement / 100), rows: 'crossing' });
     if (form.dep) q.set('dep', form.dep);
     const r = await request(`/api/projection?${q}`);
-    result = r.ok ? { answer: r.body } : { error: r.status === 404 ? 'Ce serveur ne calcule pas encore de projection (pas de /api/projection).' : `Refusé par le serveur : ${r.body.error}` };
+    result = r.ok ? { answer: r.body } : { error: r.status === 404 ? h('projection.no_endpoint') : h('common.refused', { message: raw(serverText(r.body.error)) }) };
     render();
     if (!r.ok) return;
     await showProjection(`${form.years},${form.horizon},${form.replacement / 100}`);
     setOverlay(PROJECTION_LEGEND, {
-      legend: legendHtml(r.body),
+      legend: legendModel(r.body),
+      extra: `<button type="button" id="projection-hide">${h('common.back_to_map')}</button>`,
       wire: (el) => el.querySelector('#projection-hide').addEventListener('click', hide),
-      tooltip: (p) => `${p.name} (${p.code}) — APL dans ${fmtFr(form.years)} ans : ${fmtFr(p.apl_projected)} (aujourd’hui ${fmtFr(p.apl)})${p.crosses_zip_criterion ? ', passe sous 2,5' : ''}`,
+      tooltip: (p) => h(p.crosses_zip_criterion ? 'projection.tooltip_crossing' : 'projection.tooltip', { name: p.name, code: p.code, n: num(form.years), later: num(p.apl_projected), now: num(p.apl) }),
     });
   }
 

@@ -4,13 +4,15 @@
 // next click falls: two changes, one action). The actions are listed, each removable; after
 // each one the scenario is posted (POST /api/scenarios, the server keeps it), its change of APL
 // drawn from the scenario's tiles and its impact summarised with methods and assumptions
-// (impact.js). "Enregistrer" keeps it in the list of saved scenarios (compare.js); the page's
+// (impact.js). "Enregistrer" (Save) keeps it in the list of saved scenarios (compare.js); the page's
 // address (?scenario=id) shares it.
-import { request, esc, fmtFr } from './common.js';
+import { request, serverText } from './common.js';
+import { t, h, d, raw, num, esc } from './i18n.js';
 import { figuresHtml, methodsHtml } from './impact.js';
 
 const DEFAULT_GPS = 3;
-/** The name a move gives its new site: how a stored scenario's changes are read back as a move. */
+/** The name a move gives its new site: how a stored scenario's changes are read back as a move.
+ * A marker in the stored data, the same in every language. */
 const MOVED = ' (déplacée)';
 
 /** An action's changes, as the API takes them. */
@@ -39,7 +41,7 @@ function fromChanges(changes) {
       actions.push({ kind: 'move', site: c.site, siteName: next.name.slice(0, -MOVED.length), gps: c.gps, lon: next.lon, lat: next.lat });
       k++;
     } else if (c.type === 'add_site') {
-      actions.push({ kind: 'add', lon: c.lon, lat: c.lat, commune: c.commune, gps: c.gps, name: c.name || 'Nouveau site' });
+      actions.push({ kind: 'add', lon: c.lon, lat: c.lat, commune: c.commune, gps: c.gps, name: c.name || t('whatif.new_site', { n: '' }).trim() });
     } else if (c.type === 'remove_site') {
       actions.push({ kind: 'close', site: c.site, gps: c.gps });
     } else if (c.type === 'resize_site') {
@@ -51,17 +53,18 @@ function fromChanges(changes) {
   return actions;
 }
 
-const gpsText = (n) => `${fmtFr(n, 1)} médecin${Math.abs(n) >= 2 ? 's' : ''}`;
+const gpsText = (n) => h(Math.abs(n) >= 2 ? 'whatif.gps_many' : 'whatif.gps_one', { n: num(n, 1) });
+const gpsPlain = (n) => t(Math.abs(n) >= 2 ? 'whatif.gps_many' : 'whatif.gps_one', { n: num(n, 1) });
 
 /** One line of the list of actions. */
 function actionText(a) {
-  const site = esc(a.siteName || a.site);
+  const site = a.siteName || a.site;
   switch (a.kind) {
-    case 'add': return `Ouverture de <b>${esc(a.name)}</b> : +${gpsText(a.gps)}`;
-    case 'close': return `Fermeture de <b>${site}</b> : −${gpsText(a.gps)}`;
-    case 'resize': return `<b>${site}</b> : ${a.delta >= 0 ? '+' : '−'}${gpsText(Math.abs(a.delta))}`;
-    case 'retire': return `Départs non remplacés à <b>${esc(a.communeName || a.commune)}</b> : −${gpsText(a.gps)}`;
-    case 'move': return `Déplacement de <b>${site}</b> (${gpsText(a.gps)})${a.toName ? ` vers ${esc(a.toName)}` : ''}`;
+    case 'add': return h('whatif.a_add', { name: a.name, gps: raw(gpsText(a.gps)) });
+    case 'close': return h('whatif.a_close', { name: site, gps: raw(gpsText(a.gps)) });
+    case 'resize': return h(a.delta >= 0 ? 'whatif.a_resize_up' : 'whatif.a_resize_down', { name: site, gps: raw(gpsText(Math.abs(a.delta))) });
+    case 'retire': return h('whatif.a_retire', { name: a.communeName || a.commune, gps: raw(gpsText(a.gps)) });
+    case 'move': return a.toName ? h('whatif.a_move_to', { name: site, gps: raw(gpsText(a.gps)), to: a.toName }) : h('whatif.a_move', { name: site, gps: raw(gpsText(a.gps)) });
     default: return '';
   }
 }
@@ -79,7 +82,7 @@ export function initWhatIf(map, { onScenario, onSave, meta }) {
   let answer = null;
   let error = null;
   let gps = DEFAULT_GPS;
-  let name = 'Mon scénario';
+  let name = t('whatif.default_name');
 
   function setMode(value) {
     on = value;
@@ -109,14 +112,14 @@ export function initWhatIf(map, { onScenario, onSave, meta }) {
       if ((a.kind === 'close' || a.kind === 'move') && a.siteAt) {
         const el = document.createElement('div');
         el.className = 'closed-site';
-        el.title = `${a.siteName || a.site} : fermée${a.kind === 'move' ? ' (déplacée)' : ''}`;
+        el.title = t(a.kind === 'move' ? 'whatif.marker_moved_from' : 'whatif.marker_closed', { name: a.siteName || a.site });
         el.textContent = '✕';
         markers.push(new maplibregl.Marker({ element: el }).setLngLat(a.siteAt).addTo(map));
       }
       if (a.lon === undefined || (a.kind !== 'add' && a.kind !== 'move')) return;
       const el = document.createElement('div');
       el.className = a.kind === 'move' ? 'new-site moved-site' : 'new-site';
-      el.title = a.kind === 'move' ? `${a.siteName || a.site} déplacée : ${gpsText(a.gps)}` : `${a.name} : ${gpsText(a.gps)}`;
+      el.title = t(a.kind === 'move' ? 'whatif.marker_moved' : 'whatif.marker_new', { name: a.kind === 'move' ? a.siteName || a.site : a.name, gps: gpsPlain(a.gps) });
       el.textContent = a.kind === 'move' ? '⇢' : `+${a.gps}`;
       el.dataset.index = String(i);
       markers.push(new maplibregl.Marker({ element: el }).setLngLat([a.lon, a.lat]).addTo(map));
@@ -125,32 +128,32 @@ export function initWhatIf(map, { onScenario, onSave, meta }) {
 
   function render() {
     box.hidden = !on && !actions.length && !error;
-    const list = actions.map((a, i) => `<li>${actionText(a)} <button type="button" class="remove" data-i="${i}" id="whatif-remove-${i}" aria-label="retirer cette action" title="retirer cette action">×</button></li>`).join('');
+    const list = actions.map((a, i) => `<li>${actionText(a)} <button type="button" class="remove" data-i="${i}" id="whatif-remove-${i}" aria-label="${esc(t('whatif.remove_action'))}" title="${esc(t('whatif.remove_action'))}">×</button></li>`).join('');
     const hint = moving
-      ? `<div class="pending" id="whatif-moving">Déplacement de <b>${esc(moving.siteName)}</b> : cliquez sur la carte là où elle s’installe. <button type="button" id="whatif-move-cancel">Annuler</button></div>`
+      ? `<div class="pending" id="whatif-moving">${h('whatif.moving', { name: moving.siteName })} <button type="button" id="whatif-move-cancel">${h('common.cancel')}</button></div>`
       : on
-        ? '<div class="count">Cliquez sur une MSP (point orange) pour la fermer, changer son nombre de médecins ou la déplacer.</div>'
-        : '<div class="count">Appuyez sur « Scénario » pour modifier la carte.</div>';
-    box.innerHTML = `<h3>Scénario</h3>
-      <fieldset class="tools"><legend>Un clic sur la carte…</legend>
-        <label><input type="radio" name="whatif-tool" value="add" id="whatif-tool-add" ${tool === 'add' ? 'checked' : ''}> ouvre un site avec
-          <input id="whatif-gps" type="number" min="1" max="50" step="1" value="${gps}" aria-label="médecins du nouveau site"> médecins</label>
-        <label><input type="radio" name="whatif-tool" value="retire" id="whatif-tool-retire" ${tool === 'retire' ? 'checked' : ''}> retire des médecins d’une commune (départs non remplacés)</label>
+        ? `<div class="count">${h('whatif.hint_on')}</div>`
+        : `<div class="count">${h('whatif.hint_off')}</div>`;
+    box.innerHTML = `<h3>${h('whatif.title')}</h3>
+      <fieldset class="tools"><legend>${h('whatif.a_click')}</legend>
+        <label><input type="radio" name="whatif-tool" value="add" id="whatif-tool-add" ${tool === 'add' ? 'checked' : ''}> ${h('whatif.tool_add_before')}
+          <input id="whatif-gps" type="number" min="1" max="50" step="1" value="${gps}" aria-label="${esc(t('whatif.tool_add_label'))}"> ${h('whatif.tool_add_after')}</label>
+        <label><input type="radio" name="whatif-tool" value="retire" id="whatif-tool-retire" ${tool === 'retire' ? 'checked' : ''}> ${h('whatif.tool_retire')}</label>
       </fieldset>
       ${hint}
-      ${error ? `<div class="error" id="whatif-error">${esc(error)}</div>` : ''}
+      ${error ? `<div class="error" id="whatif-error" role="alert">${error}</div>` : ''}
       ${list ? `<ol id="whatif-actions">${list}</ol>` : ''}
       <div class="buttons">
-        <button id="whatif-undo" type="button" ${actions.length ? '' : 'disabled'}>Annuler la dernière</button>
-        <button id="whatif-clear" type="button" ${actions.length ? '' : 'disabled'}>Tout effacer</button>
-        <button id="whatif-share" type="button" ${id ? '' : 'disabled'}>Copier le lien</button>
+        <button id="whatif-undo" type="button" ${actions.length ? '' : 'disabled'}>${h('whatif.undo')}</button>
+        <button id="whatif-clear" type="button" ${actions.length ? '' : 'disabled'}>${h('whatif.clear')}</button>
+        <button id="whatif-share" type="button" ${id ? '' : 'disabled'}>${h('common.copy_link')}</button>
       </div>
       <div class="buttons">
-        <input id="whatif-name" type="text" maxlength="80" value="${esc(name)}" aria-label="nom du scénario">
-        <button id="whatif-save" type="button" ${id ? '' : 'disabled'}>Enregistrer</button>
+        <input id="whatif-name" type="text" maxlength="80" value="${esc(name)}" aria-label="${esc(t('whatif.name_label'))}">
+        <button id="whatif-save" type="button" ${id ? '' : 'disabled'}>${h('whatif.save')}</button>
       </div>
-      ${id ? `<input id="whatif-url" readonly value="${esc(`${location.origin}/?scenario=${id}`)}" aria-label="lien vers ce scénario">` : ''}
-      ${answer ? `<h4>Effets du scénario</h4>${figuresHtml(answer)}<details open><summary>Méthodes et hypothèses</summary>${methodsHtml(answer, meta)}</details>` : ''}`;
+      ${id ? `<input id="whatif-url" readonly value="${esc(`${location.origin}/?scenario=${id}&lang=${document.documentElement.lang}`)}" aria-label="${esc(t('whatif.link_label'))}">` : ''}
+      ${answer ? `<h4>${h('whatif.effects')}</h4>${figuresHtml(answer)}<details open><summary>${h('common.methods')}</summary>${methodsHtml(answer, meta)}</details>` : ''}`;
     box.querySelector('#whatif-gps').addEventListener('change', (e) => {
       const v = Math.round(Number(e.target.value));
       gps = Number.isFinite(v) && v >= 1 && v <= 50 ? v : DEFAULT_GPS;
@@ -172,7 +175,7 @@ export function initWhatIf(map, { onScenario, onSave, meta }) {
     });
     box.querySelector('#whatif-save').addEventListener('click', async () => {
       // Posted again under its name, so that the server's copy carries it.
-      if (await apply(actions)) onSave({ id, name: name.trim() || 'Sans nom' });
+      if (await apply(actions)) onSave({ id, name: name.trim() || t('whatif.no_name') });
     });
   }
 
@@ -193,10 +196,10 @@ export function initWhatIf(map, { onScenario, onSave, meta }) {
     const r = await request('/api/scenarios', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: name.trim() || 'Sans nom', changes: next.flatMap(toChanges) }),
+      body: JSON.stringify({ name: name.trim() || t('whatif.no_name'), changes: next.flatMap(toChanges) }),
     });
     if (!r.ok) {
-      error = `Refusé par le serveur : ${r.body.error}`;
+      error = h('common.refused', { message: raw(serverText(r.body.error)) });
       render();
       return false;
     }
@@ -207,7 +210,7 @@ export function initWhatIf(map, { onScenario, onSave, meta }) {
 
   async function show(newId) {
     const r = await request(`/api/scenarios/${encodeURIComponent(newId)}/impact`);
-    if (!r.ok) { error = r.body.error; render(); return false; }
+    if (!r.ok) { error = serverText(r.body.error); render(); return false; }
     id = newId;
     answer = r.body;
     await onScenario(id);
@@ -226,13 +229,13 @@ export function initWhatIf(map, { onScenario, onSave, meta }) {
     const c = await commune(p.commune);
     const inCommune = c && c.gp ? c.gp.gp : null;
     const leaving = inCommune === null ? gps : Math.min(gps, inCommune);
-    const html = `<strong class="site-name">${esc(p.name)}</strong>
-      <div class="count">MSP · ${esc(c ? c.name : p.commune)}${inCommune !== null ? ` · ${gpsText(inCommune)} dans la commune` : ''}</div>
-      <label class="field">Médecins qui partent avec elle <input id="site-gps" type="number" min="0" max="500" step="1" value="${leaving}"></label>
-      <div class="count">Par défaut ${fmtFr(leaving)} : autant qu’un nouveau site, au plus les médecins de la commune ; l’atlas ne dit pas combien exercent dans chaque MSP. 0 : la MSP ferme, ses médecins restent dans la commune.</div>
-      <div class="buttons"><button type="button" id="site-close">Fermer la MSP</button><button type="button" id="site-move">Déplacer…</button></div>
-      <label class="field">Changer son effectif de <input id="site-delta" type="number" min="-500" max="500" step="1" value="1"> médecin(s) <span class="count">(négatif : en moins)</span></label>
-      <div class="buttons"><button type="button" id="site-resize">Appliquer</button></div>`;
+    const html = `<strong class="site-name">${d(p.name)}</strong>
+      <div class="count">MSP · ${d(c ? c.name : p.commune)}${inCommune !== null ? ` · ${h('whatif.in_commune', { gps: raw(gpsText(inCommune)) })}` : ''}</div>
+      <label class="field">${h('whatif.leaving')} <input id="site-gps" type="number" min="0" max="500" step="1" value="${leaving}"></label>
+      <div class="count">${h('whatif.leaving_hint', { n: num(leaving) })}</div>
+      <div class="buttons"><button type="button" id="site-close">${h('whatif.close_msp')}</button><button type="button" id="site-move">${h('whatif.move')}</button></div>
+      <label class="field">${h('whatif.resize_before')} <input id="site-delta" type="number" min="-500" max="500" step="1" value="1"> ${h('whatif.resize_after')}</label>
+      <div class="buttons"><button type="button" id="site-resize">${h('whatif.apply')}</button></div>`;
     openPopup(lngLat, html, (el) => {
       const count = (sel) => Number(el.querySelector(sel).value);
       const site = { site: p.id, siteName: p.name, siteAt: p.at };
@@ -257,12 +260,12 @@ export function initWhatIf(map, { onScenario, onSave, meta }) {
     const near = c.gp ? c.gp.gp_near_retirement : null;
     const estimated = c.gp && c.gp.gp_near_retirement_estimated;
     const value = Math.max(1, Math.min(g, Math.round(near || 1)));
-    const html = `<strong class="commune-name">${esc(c.name)} (${esc(c.code)})</strong>
-      <div>${gpsText(g)}${near !== null ? `, dont ${fmtFr(near, 1)} de 55 ans et plus${estimated ? ' (estimation)' : ''}` : ''}</div>
+    const html = `<strong class="commune-name">${d(c.name)} (${d(c.code)})</strong>
+      <div>${gpsText(g)}${near !== null ? h(estimated ? 'whatif.of_which_near_est' : 'whatif.of_which_near', { n: num(near, 1) }) : ''}</div>
       ${g > 0
-        ? `<label class="field">Médecins qui partent sans remplaçant <input id="retire-gps" type="number" min="1" max="${g}" step="1" value="${value}"></label>
-           <div class="buttons"><button type="button" id="retire-apply">Retirer</button></div>`
-        : '<div class="count">Aucun médecin dans cette commune.</div>'}`;
+        ? `<label class="field">${h('whatif.retire_label')} <input id="retire-gps" type="number" min="1" max="${g}" step="1" value="${value}"></label>
+           <div class="buttons"><button type="button" id="retire-apply">${h('whatif.retire')}</button></div>`
+        : `<div class="count">${h('whatif.no_gp')}</div>`}`;
     openPopup(lngLat, html, (el) => {
       el.querySelector('#retire-apply')?.addEventListener('click', () => {
         const n = Math.min(g, Math.max(0, Number(el.querySelector('#retire-gps').value)));
@@ -297,14 +300,14 @@ export function initWhatIf(map, { onScenario, onSave, meta }) {
       }
       if (tool === 'retire') return retireIn(lngLat, p.code);
       const n = actions.filter((a) => a.kind === 'add').length + 1;
-      return apply([...actions, { kind: 'add', ...at, gps, name: `Nouveau site ${n}` }]);
+      return apply([...actions, { kind: 'add', ...at, gps, name: t('whatif.new_site', { n: String(n) }) }]);
     },
     /** A click on an MSP point (`p`: its tile properties). */
     clickSite: editSite,
     /** Opens a stored scenario by id (a shared address, a saved scenario). */
     async load(storedId) {
       const r = await request(`/api/scenarios/${encodeURIComponent(storedId)}`);
-      if (!r.ok) { error = `Scénario partagé : ${r.body.error}`; box.hidden = false; render(); return; }
+      if (!r.ok) { error = h('whatif.shared_error', { message: raw(serverText(r.body.error)) }); box.hidden = false; render(); return; }
       const list = fromChanges(r.body.scenario.changes);
       await nameActions(list);
       actions = list;
