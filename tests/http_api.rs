@@ -96,28 +96,16 @@ async fn nothing_served_or_shipped_calls_the_default_synthetic() {
         assert!(said.is_empty(), "{uri} says synthetic: {said:?}");
         assert!(flags.iter().all(|f| !f), "{uri}: a synthetic flag is set");
     }
-    // The styles and the viewer's files: not a word of it (node_modules is npm's, not ours).
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut stack = vec![root.join("styles"), root.join("web")];
+    // The styles: not a word of it. (The viewer's files hold the words for an atlas that is
+    // synthetic, shown only when the API's flag says so: tests/browser/viewer.mjs checks that
+    // the default page shows none of them.)
     let mut files = 0;
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                if path.file_name().is_some_and(|n| n != "node_modules") {
-                    stack.push(path);
-                }
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(&path) else { continue };
-            files += 1;
-            // The API's flag may be read (the viewer labels synthetic counts when they are), never
-            // said: no other use of the word.
-            let prose = text.to_lowercase().replace("synthetic_gp", "");
-            assert!(!prose.contains("synthetic"), "{} says synthetic", path.display());
-        }
+    for entry in std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("styles")).expect("styles").flatten() {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+        files += 1;
+        assert!(!text.to_lowercase().contains("synthetic"), "{} says synthetic", entry.path().display());
     }
-    assert!(files > 10, "{files} files read");
+    assert!(files > 5, "{files} styles read");
     // And the meta says what the counts are.
     let (_, meta) = get("/api/meta").await;
     let notes = meta["gp_notes"].to_string();

@@ -291,6 +291,9 @@ process.on('uncaughtException', async (e) => {
   // Numbers the French way: 35 653 inhabitants (a narrow no-break space between thousands).
   check(await page.textContent('#panel-population td.num') === '35\u202f653', `population: ${await page.textContent('#panel-population td.num')}`);
   results.texts_checked.panel_fr = await checkLanguage(page, 'fr', 'commune panel');
+  // The default's counts are real: nothing on the page (map, legend, panel) calls them synthetic.
+  const visible = (await page.evaluate(() => document.body.innerText)).toLowerCase();
+  check(!visible.includes('synth'), 'the default page calls something synthetic');
   const csv = await page.evaluate(async () => (await fetch(document.getElementById('download-csv').href)).text());
   check(csv.split('\n')[1]?.startsWith('03185,Montluçon'), `CSV download: ${csv}`);
   await page.screenshot({ path: `${out}/panel.png` });
