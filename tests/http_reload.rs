@@ -167,3 +167,40 @@ async fn one_reload_at_a_time() {
     assert_eq!((a, b), (StatusCode::OK, StatusCode::CONFLICT), "{body}");
     assert_eq!(s.snapshot().generation, 1);
 }
+
+#[tokio::test]
+async fn the_low_zooms_are_rendered_ahead_and_served_from_the_cache_after_a_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("gp.csv");
+    write_gps(&csv, 7, 2);
+    let s = state(&csv, Some(TOKEN)).with_prewarm(6);
+    let warmed = medatlas::server::prewarm::prewarm(s.clone(), 6).await;
+    assert!(warmed >= 7, "at least one tile per zoom: {warmed}");
+    // The viewer's request (its layer set, brotli as a browser asks) is a cache hit.
+    let uri = aurillac_tile().replace("/tiles/communes/9/", "/tiles/communes,departements,msp/9/");
+    let z6 = {
+        let parts: Vec<u32> = uri.trim_end_matches(".mvt").rsplit('/').take(2).map(|p| p.parse().unwrap()).collect();
+        format!("/tiles/communes,departements,msp/6/{}/{}.mvt", parts[1] / 8, parts[0] / 8)
+    };
+    let before = s.tile_cache().hits_and_misses();
+    let answer = common::get_with(&s, &z6, &[(header::ACCEPT_ENCODING, "gzip, deflate, br, zstd")]).await;
+    assert_eq!(answer.status, StatusCode::OK, "{z6}");
+    let after = s.tile_cache().hits_and_misses();
+    assert_eq!((after.0 - before.0, after.1 - before.1), (1, 0), "{z6} was rendered ahead");
+    // After a reload the new generation is rendered ahead too (in the background).
+    write_gps(&csv, 8, 2);
+    let (status, body, _) = reload(&s, Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Wait (without asking for tiles, which would render them) until the cache holds both
+    // generations' tiles, then the viewer's request is a hit again.
+    let mut waited = 0;
+    while s.tile_cache().usage().1 < 2 * warmed {
+        waited += 1;
+        assert!(waited < 600, "generation 1 was not rendered ahead: {} tiles cached", s.tile_cache().usage().1);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let before = s.tile_cache().hits_and_misses();
+    let _ = common::get_with(&s, &z6, &[(header::ACCEPT_ENCODING, "br")]).await;
+    let after = s.tile_cache().hits_and_misses();
+    assert_eq!((after.0 - before.0, after.1 - before.1), (1, 0), "generation 1's {z6} was rendered ahead");
+}

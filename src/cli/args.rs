@@ -546,6 +546,10 @@ pub(crate) struct ServeArgs {
     /// Largest share (0–1) of communes or GPs a reloaded atlas may lose against the current one.
     #[arg(long, default_value_t = medatlas::server::reload::DEFAULT_MAX_LOSS)]
     pub(crate) max_reload_loss: f64,
+    /// After each (re)load, render the viewer's tiles of zooms 0 to this one into the cache in
+    /// the background; -1 turns it off.
+    #[arg(long, default_value_t = i16::from(medatlas::server::prewarm::DEFAULT_PREWARM_ZOOM), allow_negative_numbers = true)]
+    pub(crate) prewarm_zoom: i16,
     #[command(flatten)]
     pub(crate) load: LoadArgs,
 }

@@ -48,8 +48,17 @@ pub(crate) fn serve(args: ServeArgs) -> Result<()> {
         eprintln!("scenarios kept in {}", store.describe().await);
         let listener = tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("binding {}", args.addr))?;
         eprintln!("medatlas serving {} on http://{}/ (try /api/communes/03185)", atlas.meta.name, args.addr);
-        let state = AppState::with_store(atlas, args.tile_cache_mb * 1024 * 1024, store).with_reloader(reloader);
+        let mut state = AppState::with_store(atlas, args.tile_cache_mb * 1024 * 1024, store).with_reloader(reloader);
         state.metrics().set_load_seconds(load_seconds);
+        if let Ok(zoom) = u8::try_from(args.prewarm_zoom) {
+            state = state.with_prewarm(zoom.min(14));
+            let warm = state.clone();
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                let n = medatlas::server::prewarm::prewarm(warm, zoom.min(14)).await;
+                eprintln!("{n} tiles of zooms 0–{zoom} rendered ahead in {:.1} s", started.elapsed().as_secs_f64());
+            });
+        }
         reload_on_sighup(state.clone())?;
         axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())

@@ -9,6 +9,7 @@ pub mod metrics;
 mod nearest;
 mod panorama;
 mod planner;
+pub mod prewarm;
 mod projection;
 pub mod reload;
 mod routes;

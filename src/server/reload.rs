@@ -134,6 +134,9 @@ impl Reloader {
         }
         let generation = state.swap(atlas);
         state.metrics().set_load_seconds(load_seconds);
+        if let Some(zoom) = state.prewarm_zoom() {
+            tokio::spawn(super::prewarm::prewarm(state.clone(), zoom));
+        }
         Ok(ReloadOutcome { before, after: AtlasCounts { generation, ..fresh }, load_seconds })
     }
 

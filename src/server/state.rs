@@ -192,6 +192,8 @@ pub struct AppState {
     pub(super) scenarios: Arc<ScenarioStore>,
     reloader: Option<Arc<super::reload::Reloader>>,
     metrics: Arc<super::metrics::Metrics>,
+    /// Zooms rendered ahead into the tile cache after each reload (`None`: none).
+    prewarm_zoom: Option<u8>,
 }
 
 impl AppState {
@@ -215,6 +217,7 @@ impl AppState {
             scenarios: Arc::new(scenarios),
             reloader: None,
             metrics: Arc::default(),
+            prewarm_zoom: None,
         }
     }
 
@@ -222,6 +225,18 @@ impl AppState {
     pub fn with_reloader(mut self, reloader: super::reload::Reloader) -> Self {
         self.reloader = Some(Arc::new(reloader));
         self
+    }
+
+    /// The same state, rendering zooms 0..=`zoom` of the viewer's tiles ahead after each reload
+    /// ([`super::prewarm`]; the caller starts the first one).
+    pub fn with_prewarm(mut self, zoom: u8) -> Self {
+        self.prewarm_zoom = Some(zoom);
+        self
+    }
+
+    /// Zooms rendered ahead after a reload, if any.
+    pub fn prewarm_zoom(&self) -> Option<u8> {
+        self.prewarm_zoom
     }
 
     /// The server's metrics (`/metrics`).

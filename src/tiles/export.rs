@@ -11,7 +11,7 @@
 //!
 //! MBTiles (SQLite) is behind the cargo feature `mbtiles`, which compiles SQLite from C.
 
-mod coverage;
+pub mod coverage;
 #[cfg(feature = "mbtiles")]
 mod mbtiles_sink;
 mod pmtiles_sink;
