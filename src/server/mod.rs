@@ -7,6 +7,7 @@ mod extract;
 mod indicators;
 mod nearest;
 mod panorama;
+mod perimeter;
 mod planner;
 mod projection;
 mod routes;
