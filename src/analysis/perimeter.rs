@@ -426,6 +426,8 @@ mod tests {
         assert_eq!(d.msp_inside.len(), atlas.msp_count(montlucon) as usize);
         assert_eq!(d.departements.len(), 1);
         assert_eq!(d.regions.len(), 1);
-        assert_eq!(d.msp_listed_in, ["03".to_string()]);
+        let listed: BTreeSet<String> =
+            atlas.sites().iter().filter(|s| s.kind.is_msp()).filter_map(|s| atlas.commune(&s.commune)).map(|c| c.dep.clone()).collect();
+        assert_eq!(d.msp_listed_in, listed.into_iter().collect::<Vec<_>>());
     }
 }
