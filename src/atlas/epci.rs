@@ -116,7 +116,7 @@ pub fn dissolve(parts: &[&MultiPolygon<f64>]) -> MultiPolygon<f64> {
             out.push(out[0]);
         }
         // A closed ring needs three distinct vertices.
-        (out.len() >= 4).then(|| LineString(out))
+        (out.len() >= 4).then_some(LineString(out))
     };
     let polys = union
         .0

