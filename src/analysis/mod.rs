@@ -38,4 +38,5 @@ pub mod siting;
 pub mod scenario;
 pub mod projection;
 pub mod panorama;
+pub mod perimeter;
 pub mod gp_check;

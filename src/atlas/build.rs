@@ -368,6 +368,7 @@ impl AtlasBuilder {
             other_aids: aids,
             travel: Default::default(),
             gp_records: None,
+            epci_areas: Default::default(),
         }
     }
 }

@@ -5,11 +5,13 @@
 
 pub mod build;
 pub mod config_file;
+pub mod epci;
 pub mod load;
 pub mod search;
 pub mod spatial;
 pub mod store;
 
+pub use epci::EpciArea;
 pub use build::{AtlasBuilder, NEAR_RETIREMENT_SHARE_PROVIDES, NearRetirementShares};
 pub use load::{LoadConfig, SOURCES, SourceSpec, UserFile};
 pub use search::{CommuneSearch, Hit, MatchKind};

@@ -100,6 +100,8 @@ pub struct Atlas {
     pub(super) travel: Arc<TravelTimes>,
     /// Individual GPs with their activity (`LoadConfig::gps`), when loaded.
     pub(super) gp_records: Option<Arc<GpRecords>>,
+    /// The EPCIs with their dissolved outlines, built on first use ([`Atlas::epci_areas`]).
+    pub(super) epci_areas: std::sync::OnceLock<Vec<super::epci::EpciArea>>,
 }
 
 /// Individual GPs with their activity, practice and age, loaded with the atlas (`--gps`): the
@@ -230,6 +232,19 @@ impl Atlas {
 
     pub fn epci(&self, code: &str) -> Option<&Epci> {
         self.epcis.get(code)
+    }
+
+    /// Every EPCI with communes in this atlas, sorted by code, with its communes and its outline
+    /// dissolved from theirs. Built on the first call (the dissolve: see [`super::epci`]), then
+    /// kept with the atlas.
+    pub fn epci_areas(&self) -> &[super::epci::EpciArea] {
+        self.epci_areas.get_or_init(|| super::epci::build_epci_areas(&self.communes, &self.epcis))
+    }
+
+    /// One EPCI of [`Atlas::epci_areas`] by its code (SIREN).
+    pub fn epci_area(&self, code: &str) -> Option<&super::epci::EpciArea> {
+        let areas = self.epci_areas();
+        areas.binary_search_by(|a| a.code.as_str().cmp(code)).ok().map(|i| &areas[i])
     }
 
     pub fn msp_count(&self, commune_idx: usize) -> u32 {

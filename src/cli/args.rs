@@ -261,7 +261,7 @@ choice!(/// `suggest --candidates`: which town halls may host a site.
         /** Communes without an MSP of their own. */ #[value(alias = "msp_free")] MspFree => Self::MspFree,
     });
 choice!(/// A tile layer (`tiles export --layers`, `tiles geojson --layer`).
-    LayerArg => medatlas::tiles::LayerId { Communes => Self::Communes, Departements => Self::Departements, Msp => Self::Msp });
+    LayerArg => medatlas::tiles::LayerId { Communes => Self::Communes, Departements => Self::Departements, Msp => Self::Msp, Epci => Self::Epci });
 choice!(/// `matrix from-wide --unit`.
     UnitArg => medatlas::ingest::wide_matrix::TimeUnit {
         /** Seconds (OSRM `/table` durations). */ #[value(alias = "second", alias = "sec", alias = "s")] Seconds => Self::Seconds,

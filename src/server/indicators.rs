@@ -1,7 +1,8 @@
 //! Indicator endpoints: densities and the retirement projection by area
-//! (`GET /api/indicators`) and for a custom basin (`POST /api/indicators/basin`), as JSON, CSV
-//! or GeoJSON. Handlers parse, call [`crate::analysis::density`] and render; they compute no
-//! indicator themselves.
+//! (`GET /api/indicators`), as JSON, CSV or GeoJSON, and what they share with the perimeter's
+//! diagnostic (`POST /api/indicators/basin`, `GET /api/perimeter`: [`super::perimeter`]).
+//! Handlers parse, call [`crate::analysis::density`] and render; they compute no indicator
+//! themselves.
 
 use super::extract::{ApiPath, ApiQuery};
 use super::{ApiError, AppState};
@@ -11,7 +12,6 @@ use crate::analysis::retirement::{self, RetirementError, RetirementParams};
 use crate::atlas::Atlas;
 use crate::tiles::properties;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -19,27 +19,23 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 /// Largest basin request body: 1 MiB holds every commune code of France (about 300 kB) or a
 /// detailed polygon, and bounds the work one request can ask for.
 pub(super) const BASIN_BODY_LIMIT: usize = 1024 * 1024;
 
-/// Longest basin name accepted, in characters.
-const MAX_NAME_CHARS: usize = 200;
-
 /// At most this many bad codes are spelled out in an error; the rest are counted.
 const MAX_LISTED_BAD_CODES: usize = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(super) enum Format {
     Json,
     Csv,
     GeoJson,
 }
 
 /// `?format=` wins; else the first media type of `Accept` we produce; else JSON.
-fn format_of(param: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
+pub(super) fn format_of(param: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
     if let Some(f) = param {
         return match f.to_ascii_lowercase().as_str() {
             "json" => Ok(Format::Json),
@@ -65,7 +61,7 @@ fn format_of(param: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiErro
 /// rather than serde's.
 #[derive(Debug, Deserialize)]
 pub(super) struct OptionsQuery {
-    format: Option<String>,
+    pub(super) format: Option<String>,
     min_population: Option<String>,
     years: Option<String>,
     horizon: Option<String>,
@@ -83,7 +79,7 @@ pub(super) struct IndicatorsQuery {
 }
 
 /// A parameter's value, with an empty one (`dep=` from a form) taken as absent.
-fn given(v: &Option<String>) -> Option<&str> {
+pub(super) fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
@@ -98,7 +94,7 @@ fn number(v: &Option<String>, name: &str, default: f64) -> Result<f64, ApiError>
     }
 }
 
-fn options(q: &OptionsQuery) -> Result<DensityOptions, ApiError> {
+pub(super) fn options(q: &OptionsQuery) -> Result<DensityOptions, ApiError> {
     let low_population_threshold = match given(&q.min_population) {
         None => density::DEFAULT_LOW_POPULATION,
         Some(s) => s
@@ -127,7 +123,7 @@ fn density_error(e: DensityError) -> ApiError {
     }
 }
 
-fn basin_error(e: BasinError) -> ApiError {
+pub(super) fn basin_error(e: BasinError) -> ApiError {
     match e {
         BasinError::CommuneIndex(_) => ApiError::internal(e),
         _ => ApiError::bad_request(e.to_string()),
@@ -139,7 +135,7 @@ fn basin_error(e: BasinError) -> ApiError {
 /// was computed (null without it), the formulas, and what one endpoint adds (`filter` and
 /// `communes_without_area` for `/api/indicators`, `selection` for a basin), absent elsewhere.
 #[derive(Serialize)]
-struct IndicatorsMeta {
+pub(super) struct IndicatorsMeta {
     atlas: String,
     synthetic_gp: bool,
     near_retirement_estimated: bool,
@@ -147,13 +143,13 @@ struct IndicatorsMeta {
     projection: ProjectionMeta,
     low_population_threshold: u64,
     access: Option<AccessMeta>,
-    formulas: BTreeMap<&'static str, &'static str>,
+    pub(super) formulas: BTreeMap<&'static str, &'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     filter: Option<FilterMeta>,
     #[serde(skip_serializing_if = "Option::is_none")]
     communes_without_area: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    selection: Option<SelectionMeta>,
+    pub(super) selection: Option<SelectionMeta>,
 }
 
 #[derive(Serialize)]
@@ -183,20 +179,23 @@ struct FilterMeta {
 
 /// How a basin's communes were chosen; `rule` only for a polygon.
 #[derive(Serialize)]
-struct SelectionMeta {
-    by: &'static str,
+pub(super) struct SelectionMeta {
+    pub(super) by: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    rule: Option<&'static str>,
+    pub(super) rule: Option<&'static str>,
+    /// The EPCI or département selected whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) code: Option<String>,
 }
 
 impl IndicatorsMeta {
     /// As GeoJSON's foreign member (`properties::write_areas_geojson` takes a JSON value).
-    fn to_value(&self) -> Result<Value, ApiError> {
+    pub(super) fn to_value(&self) -> Result<Value, ApiError> {
         serde_json::to_value(self).map_err(ApiError::internal)
     }
 }
 
-fn meta(atlas: &Atlas, opts: &DensityOptions, access: Option<&CommuneAccess>) -> IndicatorsMeta {
+pub(super) fn meta(atlas: &Atlas, opts: &DensityOptions, access: Option<&CommuneAccess>) -> IndicatorsMeta {
     let p = &opts.retirement;
     IndicatorsMeta {
         atlas: atlas.meta.name.clone(),
@@ -287,70 +286,6 @@ pub(super) async fn commune(
     }
 }
 
-/// Body of `POST /api/indicators/basin`: `codes` or `polygon`, not both.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct BasinRequest {
-    name: Option<String>,
-    codes: Option<Vec<String>>,
-    polygon: Option<Value>,
-}
-
-/// `POST /api/indicators/basin`: the indicators of the communes given by code or by polygon.
-pub(super) async fn basin(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    q: ApiQuery<OptionsQuery>,
-    body: Result<Json<BasinRequest>, JsonRejection>,
-) -> Result<Response, ApiError> {
-    let ApiQuery(q) = q;
-    let format = format_of(given(&q.format), &headers)?;
-    let opts = options(&q)?;
-    let Json(body) = body.map_err(|e| super::error::json_body_error(e, ""))?;
-    let name = given(&body.name).unwrap_or("basin").to_string();
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::bad_request(format!("name is longer than {MAX_NAME_CHARS} characters")));
-    }
-    let snapshot = state.snapshot();
-    let (communes, selection) = match (body.codes, body.polygon) {
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("give either codes or polygon, not both")),
-        (None, None) => {
-            return Err(ApiError::bad_request(
-                "give codes (a list of INSEE commune codes) or polygon (a GeoJSON Polygon or MultiPolygon, or a Feature holding one)",
-            ));
-        }
-        (Some(codes), None) => (resolve_codes(&snapshot.atlas, &codes)?, SelectionMeta { by: "codes", rule: None }),
-        (None, Some(polygon)) => {
-            let polygon = polygon_of(&polygon, true).map_err(|e| ApiError::bad_request(format!("polygon: {e}")))?;
-            let snap = Arc::clone(&snapshot);
-            // Validating a large polygon is quadratic at worst: off the async workers.
-            let found = tokio::task::spawn_blocking(move || density::communes_in_polygon(&snap.atlas, &polygon))
-                .await
-                .map_err(ApiError::internal)?
-                .map_err(basin_error)?;
-            let rule = "a commune is in the basin when its representative point (the town hall, else a point inside it) lies in the polygon or on its edge";
-            (found, SelectionMeta { by: "polygon", rule: Some(rule) })
-        }
-    };
-    let access = snapshot.access();
-    let area = density::basin(&snapshot.atlas, &communes, &name, access, &opts).map_err(basin_error)?;
-    let codes: Vec<String> = area.communes.iter().map(|&i| snapshot.atlas.communes()[i].code.clone()).collect();
-    let mut meta = meta(&snapshot.atlas, &opts, access);
-    meta.selection = Some(selection);
-    match format {
-        Format::Json => {
-            Ok(Json(json!({ "level": density::BASIN_LEVEL, "meta": meta, "area": area, "communes": codes })).into_response())
-        }
-        Format::Csv => csv_response(std::slice::from_ref(&area), Some(&codes)),
-        Format::GeoJson => {
-            let body = tokio::task::spawn_blocking(move || geojson_response(&snapshot.atlas, None, std::slice::from_ref(&area), Some(&codes), meta))
-                .await
-                .map_err(ApiError::internal)??;
-            Ok(body)
-        }
-    }
-}
-
 /// 405 with a JSON body and `Allow` (axum's own answer has an empty body).
 /// Any method but GET on `/api/indicators`.
 pub(super) async fn get_only() -> Response {
@@ -364,7 +299,7 @@ pub(super) async fn post_only() -> Response {
 
 /// Atlas indexes of the given codes ([`Atlas::resolve_commune_list`]): any code that names no
 /// commune makes the request a 400 naming it.
-fn resolve_codes(atlas: &Atlas, codes: &[String]) -> Result<Vec<usize>, ApiError> {
+pub(super) fn resolve_codes(atlas: &Atlas, codes: &[String]) -> Result<Vec<usize>, ApiError> {
     if codes.is_empty() {
         return Err(ApiError::bad_request("codes is empty: give at least one INSEE commune code"));
     }
@@ -384,7 +319,7 @@ fn resolve_codes(atlas: &Atlas, codes: &[String]) -> Result<Vec<usize>, ApiError
 /// A GeoJSON Polygon or MultiPolygon (or a Feature holding one, when `feature_allowed`) as lon/lat
 /// polygons. Read by hand: the `geojson` crate's conversion panics on a position with fewer
 /// than two numbers, which a client controls.
-fn polygon_of(v: &Value, feature_allowed: bool) -> Result<MultiPolygon<f64>, String> {
+pub(super) fn polygon_of(v: &Value, feature_allowed: bool) -> Result<MultiPolygon<f64>, String> {
     let kind = v.get("type").and_then(Value::as_str).ok_or("expected a GeoJSON object with a \"type\"")?;
     let coordinates = || v.get("coordinates").ok_or(format!("{kind} without \"coordinates\""));
     match kind {
@@ -424,7 +359,7 @@ fn ring(v: &Value) -> Result<LineString<f64>, String> {
 }
 
 /// Areas as GeoJSON ([`properties::write_areas_geojson`]: the same columns as the CSV).
-fn geojson_response(
+pub(super) fn geojson_response(
     atlas: &Atlas,
     level: Option<Level>,
     areas: &[AreaIndicators],
@@ -437,7 +372,7 @@ fn geojson_response(
 }
 
 /// Areas as CSV ([`properties::write_areas_csv`]).
-fn csv_response(areas: &[AreaIndicators], communes: Option<&[String]>) -> Result<Response, ApiError> {
+pub(super) fn csv_response(areas: &[AreaIndicators], communes: Option<&[String]>) -> Result<Response, ApiError> {
     let mut body = Vec::new();
     properties::write_areas_csv(areas, communes, &mut body).map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"))], body).into_response())

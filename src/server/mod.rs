@@ -8,6 +8,7 @@ mod indicators;
 pub mod metrics;
 mod nearest;
 mod panorama;
+mod perimeter;
 mod planner;
 pub mod prewarm;
 mod projection;

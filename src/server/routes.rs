@@ -1,6 +1,6 @@
 //! The router: every route of the API, the tiles and the viewer, and the handler answering it.
 
-use super::{ApiError, AppState, communes, indicators, metrics, nearest, panorama, planner, projection, reload, search, tiles, web};
+use super::{ApiError, AppState, communes, indicators, metrics, nearest, panorama, perimeter, planner, projection, reload, search, tiles, web};
 use axum::Router;
 use axum::routing::get;
 
@@ -28,10 +28,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/indicators", get(indicators::indicators).fallback(indicators::get_only))
         .route(
             "/api/indicators/basin",
-            axum::routing::post(indicators::basin)
+            axum::routing::post(perimeter::basin)
                 .fallback(indicators::post_only)
                 .layer(axum::extract::DefaultBodyLimit::max(indicators::BASIN_BODY_LIMIT)),
         )
+        .route("/api/perimeter", get(perimeter::perimeter).fallback(perimeter::get_only))
         .route(
             "/api/scenarios",
             axum::routing::post(planner::create)

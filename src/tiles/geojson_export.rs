@@ -5,7 +5,8 @@
 //! Geometry is the atlas geometry as is: WGS84 lon/lat, full precision, exterior rings
 //! counter-clockwise and holes clockwise (RFC 7946 §3.1.6), rings closed. No generalisation:
 //! that is the tiles' job. Properties come from the same tables as the tiles
-//! ([`attributes::COMMUNE_FIELDS`], [`attributes::DEPARTMENT_FIELDS`], [`attributes::MSP_FIELDS`]);
+//! ([`attributes::COMMUNE_FIELDS`], [`attributes::DEPARTMENT_FIELDS`], [`attributes::MSP_FIELDS`],
+//! [`attributes::EPCI_FIELDS`]);
 //! a property the tiles leave out (MVT has no null) is left out here too. Feature ids are the
 //! tiles' ids (index in the layer + 1).
 //!
@@ -23,7 +24,7 @@ use std::io::Write;
 pub fn write_layer(atlas: &Atlas, layer: LayerId, out: &mut dyn Write) -> Result<u64, TileError> {
     let mut fc = FeatureWriter::start(out)?;
     let access = match layer {
-        LayerId::Communes | LayerId::Departements => crate::analysis::apl::default_access(atlas),
+        LayerId::Communes | LayerId::Departements | LayerId::Epci => crate::analysis::apl::default_access(atlas),
         LayerId::Msp => None,
     };
     match layer {
@@ -41,6 +42,13 @@ pub fn write_layer(atlas: &Atlas, layer: LayerId, out: &mut dyn Write) -> Result
                 let row = DepartmentRow { department: d, totals: totals.get(d.code.as_str()).copied().unwrap_or_default() };
                 let attrs = attributes::evaluate(attributes::DEPARTMENT_FIELDS, &row);
                 fc.feature(i as u64 + 1, GeometryRef::MultiPolygon(&d.geometry), &names, &attrs)?;
+            }
+        }
+        LayerId::Epci => {
+            let names = field_names(attributes::EPCI_FIELDS);
+            let rows = attributes::epci_attributes(atlas, access.as_ref());
+            for (i, (e, attrs)) in atlas.epci_areas().iter().zip(&rows).enumerate() {
+                fc.feature(i as u64 + 1, GeometryRef::MultiPolygon(&e.geometry), &names, attrs)?;
             }
         }
         LayerId::Msp => {
@@ -175,6 +183,23 @@ mod tests {
         assert_eq!(allier["properties"]["gp"], gp);
         assert_eq!(allier["properties"]["communes"], 317);
         assert_eq!(allier["geometry"]["type"], "MultiPolygon");
+    }
+
+    #[test]
+    fn epcis_are_dissolved_polygons_with_their_totals() {
+        let (n, fc) = export(LayerId::Epci);
+        let codes: std::collections::BTreeSet<&str> = atlas().communes().iter().filter_map(|c| c.epci.as_deref()).collect();
+        assert_eq!(n as usize, codes.len());
+        let code = atlas().commune("03185").and_then(|c| c.epci.as_deref()).expect("Montluçon's EPCI");
+        let f = fc["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == code).expect("its feature");
+        let members: Vec<&crate::model::Commune> = atlas().communes().iter().filter(|c| c.epci.as_deref() == Some(code)).collect();
+        let pop: u64 = members.iter().map(|c| u64::from(c.population)).sum();
+        assert_eq!(f["properties"]["population"], pop);
+        assert_eq!(f["properties"]["communes"], members.len());
+        assert_eq!(f["geometry"]["type"], "MultiPolygon");
+        let ring = f["geometry"]["coordinates"][0][0].as_array().unwrap();
+        assert_eq!(ring.first(), ring.last(), "closed ring");
+        assert!(ring_area2(ring) > 0.0, "exterior ring counter-clockwise");
     }
 
     #[test]

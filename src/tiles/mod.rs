@@ -1,4 +1,4 @@
-//! Vector tiles (MVT) of the atlas: layers `communes`, `departements` and `msp`, generalised
+//! Vector tiles (MVT) of the atlas: layers `communes`, `departements`, `msp` and `epci`, generalised
 //! per zoom without gaps between neighbours (see [`topology`]), with the attributes declared in
 //! [`attributes`].
 //!
@@ -53,16 +53,19 @@ pub enum LayerId {
     Communes,
     Departements,
     Msp,
+    /// EPCI (intercommunalités), dissolved from their communes ([`Atlas::epci_areas`]).
+    Epci,
 }
 
 impl LayerId {
-    pub const ALL: [LayerId; 3] = [LayerId::Communes, LayerId::Departements, LayerId::Msp];
+    pub const ALL: [LayerId; 4] = [LayerId::Communes, LayerId::Departements, LayerId::Msp, LayerId::Epci];
 
     pub fn name(self) -> &'static str {
         match self {
             LayerId::Communes => "communes",
             LayerId::Departements => "departements",
             LayerId::Msp => "msp",
+            LayerId::Epci => "epci",
         }
     }
 
@@ -75,6 +78,7 @@ impl LayerId {
             LayerId::Communes => "Communes with GP counts, densities, zoning and MSP counts",
             LayerId::Departements => "Départements with GP totals, densities and their 2022 aids",
             LayerId::Msp => "Maisons de santé pluriprofessionnelles (MSP)",
+            LayerId::Epci => "EPCI (intercommunalités) dissolved from their communes, with GP totals, densities, APL and zoning mix",
         }
     }
 
@@ -87,6 +91,7 @@ impl LayerId {
             LayerId::Communes => list(attributes::COMMUNE_FIELDS),
             LayerId::Departements => list(attributes::DEPARTMENT_FIELDS),
             LayerId::Msp => list(attributes::MSP_FIELDS),
+            LayerId::Epci => list(attributes::EPCI_FIELDS),
         }
     }
 }
@@ -306,6 +311,7 @@ pub struct TileSet {
     communes: PolygonLayer,
     departements: PolygonLayer,
     msp: PointLayer,
+    epci: PolygonLayer,
     /// [west, south, east, north] of the communes, degrees.
     bounds: [f64; 4],
 }
@@ -342,11 +348,20 @@ impl TileSet {
         };
         let geoms: Vec<&MultiPolygon<f64>> = communes.iter().map(|c| &c.geometry).collect();
         let bounds = atlas_bounds(atlas);
-        let (communes_layer, departements_layer) = rayon::join(
+        let (communes_layer, (departements_layer, epci_layer)) = rayon::join(
             || PolygonLayer::build(&geoms, commune_rows, attributes::COMMUNE_FIELDS),
-            || PolygonLayer::build(&departments.iter().map(|d| &d.geometry).collect::<Vec<_>>(), dep_rows, attributes::DEPARTMENT_FIELDS),
+            || {
+                rayon::join(
+                    || PolygonLayer::build(&departments.iter().map(|d| &d.geometry).collect::<Vec<_>>(), dep_rows, attributes::DEPARTMENT_FIELDS),
+                    || {
+                        // The first call of `epci_areas` dissolves the EPCIs (see atlas::epci).
+                        let epci_geoms: Vec<&MultiPolygon<f64>> = atlas.epci_areas().iter().map(|e| &e.geometry).collect();
+                        PolygonLayer::build(&epci_geoms, attributes::epci_attributes(atlas, access), attributes::EPCI_FIELDS)
+                    },
+                )
+            },
         );
-        TileSet { communes: communes_layer, departements: departements_layer, msp: msp_layer, bounds }
+        TileSet { communes: communes_layer, departements: departements_layer, msp: msp_layer, epci: epci_layer, bounds }
     }
 
     /// [west, south, east, north] in degrees.
@@ -373,6 +388,7 @@ impl TileSet {
                 LayerId::Communes => self.communes.encode_tile(tile, &mvt_tile, id.name(), communes)?,
                 LayerId::Departements => self.departements.encode_tile(tile, &mvt_tile, id.name(), None)?,
                 LayerId::Msp => self.msp.encode(tile, mvt_tile.create_layer(id.name()))?,
+                LayerId::Epci => self.epci.encode_tile(tile, &mvt_tile, id.name(), None)?,
             };
             if layer.num_features() > 0 {
                 mvt_tile.add_layer(layer)?;

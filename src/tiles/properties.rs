@@ -3,7 +3,8 @@
 //! render any table either way.
 //!
 //! Its users: `/api/indicators` (and the commune and basin variants) through [`write_areas_csv`]
-//! and [`write_areas_geojson`] with [`AREA_COLUMNS`]; `medatlas access --out` through
+//! and [`write_areas_geojson`] with [`AREA_COLUMNS`]; a perimeter's communes through
+//! [`write_perimeter_communes`] with [`PERIMETER_COMMUNE_COLUMNS`]; `medatlas access --out` through
 //! [`write_commune_values`] with [`commune_value_columns`] and `--dump-inputs` through
 //! [`write_method_inputs`]; `medatlas tiles geojson` ([`super::geojson_export`]) streams its
 //! features through the same [`FeatureWriter`] and [`Prop`] rendering.
@@ -174,6 +175,66 @@ pub static AREA_COLUMNS: &[AreaColumn] = &[
     Column { name: "missing", description: "Why a field is null, by field", value: |r| Prop::Reasons(&r.area.missing) },
     Column { name: "communes", description: "INSEE codes of a basin's communes", value: |r| r.communes.map_or(Prop::Absent, Prop::Codes) },
 ];
+
+/// What a row of [`PERIMETER_COMMUNE_COLUMNS`] is made from: one commune of a perimeter, its
+/// indicators (its row of `/api/indicators?level=commune`) and its time to the soonest MSP.
+pub struct PerimeterCommuneRow<'a> {
+    /// The commune.
+    pub commune: &'a Commune,
+    /// Its indicators.
+    pub area: &'a AreaIndicators,
+    /// Minutes from its town hall to the MSP it reaches soonest (atlas travel times).
+    pub msp_minutes: Option<f64>,
+}
+
+/// A column of [`PERIMETER_COMMUNE_COLUMNS`].
+pub type PerimeterCommuneColumn = Column<for<'x, 'y> fn(&'x PerimeterCommuneRow<'y>) -> Prop<'x>>;
+
+/// The columns of a perimeter's communes (`/api/perimeter?rows=communes&format=csv|geojson`):
+/// the commune's indicators as `/api/indicators` names them, with its département, EPCI,
+/// zoning class and minutes to the soonest MSP.
+pub static PERIMETER_COMMUNE_COLUMNS: &[PerimeterCommuneColumn] = &[
+    Column { name: "code", description: "INSEE commune code", value: |r| Prop::Text(&r.commune.code) },
+    Column { name: "name", description: "Commune name", value: |r| Prop::Text(&r.commune.name) },
+    Column { name: "dep", description: "Département code", value: |r| Prop::Text(&r.commune.dep) },
+    Column { name: "epci", description: "SIREN of its EPCI", value: |r| Prop::optional(r.commune.epci.as_deref(), Prop::Text) },
+    Column { name: "population", description: "Population municipale", value: |r| Prop::Uint(r.area.population) },
+    Column { name: "gp", description: "GP head count", value: |r| Prop::optional(r.area.gp, Prop::Uint) },
+    Column { name: "gp_near_retirement", description: "GPs near retirement (55+): a count, or an expected value when gp_near_retirement_estimated", value: |r| Prop::optional(r.area.gp_near_retirement, Prop::Number) },
+    Column { name: "gp_near_retirement_estimated", description: "True when gp_near_retirement is estimated (GPs × département share of physicians aged 55+)", value: |r| Prop::Bool(r.area.gp_near_retirement_estimated) },
+    Column { name: "gp_per_10k", description: "GPs per 10,000 inhabitants", value: |r| Prop::optional(r.area.gp_per_10k, Prop::Number) },
+    Column { name: "near_retirement_share", description: "Share of GPs near retirement, 0-1", value: |r| Prop::optional(r.area.near_retirement_share, Prop::Number) },
+    Column { name: "apl", description: "APL computed by medatlas (DREES method)", value: |r| Prop::optional(r.area.apl, Prop::Number) },
+    Column { name: "apl_official", description: "DREES's published APL", value: |r| Prop::optional(r.area.apl_official, Prop::Number) },
+    Column { name: "apl_official_year", description: "Vintage of apl_official", value: |r| Prop::optional(r.area.apl_official_year, |y| Prop::Uint(u64::from(y))) },
+    Column { name: "zoning", description: "ARS zoning class (ZIP, ZAC, HZ; empty: none in the source)", value: |r| Prop::optional(r.commune.zoning.as_ref(), |z| Prop::Text(z.as_str())) },
+    Column { name: "msp_count", description: "MSP sites in the commune", value: |r| Prop::Uint(r.area.msp_count) },
+    Column { name: "msp_minutes", description: "Minutes from the town hall to the MSP reached soonest (atlas travel times); empty: none reachable", value: |r| Prop::optional(r.msp_minutes, Prop::Number) },
+    Column { name: "synthetic", description: "True when the GP counts come from a model", value: |r| Prop::Bool(r.area.synthetic) },
+    Column { name: "missing", description: "Why a field is null, by field", value: |r| Prop::Reasons(&r.area.missing) },
+];
+
+/// A perimeter's communes as CSV, or as GeoJSON (their polygons, `meta` as a foreign member);
+/// returns the row count.
+pub fn write_perimeter_communes(rows: &[PerimeterCommuneRow<'_>], format: TableFormat, meta: Value, out: &mut dyn Write) -> Result<u64, ExportError> {
+    let columns = PERIMETER_COMMUNE_COLUMNS;
+    let names = names(columns);
+    match format {
+        TableFormat::Csv => {
+            write_csv(&names, rows.iter().map(|r| columns.iter().map(|c| (c.value)(r)).collect()), out)?;
+            Ok(rows.len() as u64)
+        }
+        TableFormat::GeoJson => {
+            let mut fc = FeatureWriter::start(out, &Map::from_iter([("meta".to_string(), meta)]))?;
+            for r in rows {
+                let values: Vec<Prop<'_>> = columns.iter().map(|c| (c.value)(r)).collect();
+                let g = (!r.commune.geometry.0.is_empty()).then_some(GeometryRef::MultiPolygon(&r.commune.geometry));
+                fc.feature(Some(FeatureId::Text(&r.commune.code)), g, &Properties { names: &names, values: &values })?;
+            }
+            Ok(fc.finish()?)
+        }
+    }
+}
 
 /// What a row of [`commune_value_columns`] is made from: a commune and its value of an access
 /// method.

@@ -13,6 +13,8 @@
 //! `min_population` leaves the smallest communes out of the break computation (they are still
 //! drawn): one GP in a village of 50 is 200 per 10,000, and such values would otherwise pull
 //! the upper classes up to a handful of villages and leave most of the map in the first class.
+//! `layer` (default `communes`) names the tile layer whose features set the breaks and whose
+//! fill layer (`{layer}-fill`, e.g. `epci-fill`) they drive.
 //! [`apply_classes`] writes the breaks into the legend (`breaks`: lower bound of each class,
 //! `upper`, `counts`, `breaks_method`) and the `step` expression into the choropleth layer.
 
@@ -20,8 +22,10 @@ use crate::analysis::classify::{ClassMethod, Classes};
 use serde_json::{Value, json};
 use thiserror::Error;
 
-/// The layer whose fill the classes drive.
+/// The layer whose fill the classes drive, unless the legend names another tile layer.
 pub const CHOROPLETH_LAYER: &str = "communes-fill";
+/// The tile layer whose features set the breaks when the legend names none.
+pub const DEFAULT_CLASS_LAYER: &str = "communes";
 /// Fill of a commune without a value.
 pub const NO_DATA_COLOR: &str = "#d9d9d9";
 const LEGEND: &str = "medatlas:legend";
@@ -42,8 +46,17 @@ pub struct ClassRequest {
     pub field: String,
     /// Number of classes: the number of colours.
     pub k: usize,
-    /// Only communes of at least this population set the breaks (all are drawn with them).
+    /// Only features of at least this population set the breaks (all are drawn with them).
     pub min_population: u32,
+    /// The tile layer whose features set the breaks (`communes`, `epci`).
+    pub layer: String,
+}
+
+impl ClassRequest {
+    /// The id of the style layer whose fill the classes drive: `{layer}-fill`.
+    pub fn fill_layer(&self) -> String {
+        if self.layer == DEFAULT_CLASS_LAYER { CHOROPLETH_LAYER.to_string() } else { format!("{}-fill", self.layer) }
+    }
 }
 
 /// The classes a style asks for, if any.
@@ -62,7 +75,11 @@ pub fn class_request(style: &Value) -> Result<Option<ClassRequest>, StyleError> 
         Value::Null => 0,
         v => v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| bad("classes.min_population must be a whole number"))?,
     };
-    Ok(Some(ClassRequest { method, of, field, k, min_population }))
+    let layer = match &classes["layer"] {
+        Value::Null => DEFAULT_CLASS_LAYER.to_string(),
+        v => v.as_str().ok_or_else(|| bad("classes.layer must be a tile layer name"))?.to_string(),
+    };
+    Ok(Some(ClassRequest { method, of, field, k, min_population, layer }))
 }
 
 /// `n` of the `colors`, spread from the first to the last (all of them when `n` is their number),
@@ -74,12 +91,12 @@ fn spread(colors: &[Value], n: usize) -> Vec<Value> {
     (0..n).map(|i| colors[(i * (colors.len() - 1) + (n - 1) / 2) / (n - 1)].clone()).collect()
 }
 
-/// Sets the fill colour of the style's choropleth layer.
-fn set_fill(style: &mut Value, fill: Value) -> Result<(), StyleError> {
+/// Sets the fill colour of the style's choropleth layer (`id`).
+fn set_fill(style: &mut Value, id: &str, fill: Value) -> Result<(), StyleError> {
     let layer = style["layers"]
         .as_array_mut()
-        .and_then(|ls| ls.iter_mut().find(|l| l["id"] == CHOROPLETH_LAYER))
-        .ok_or_else(|| StyleError::Malformed(format!("no layer {CHOROPLETH_LAYER}")))?;
+        .and_then(|ls| ls.iter_mut().find(|l| l["id"] == id))
+        .ok_or_else(|| StyleError::Malformed(format!("no layer {id}")))?;
     layer["paint"]["fill-color"] = fill;
     Ok(())
 }
@@ -95,7 +112,7 @@ pub fn apply_classes(style: &mut Value, request: &ClassRequest, classes: &Classe
         step.push(c.clone());
     }
     let fill = json!(["case", ["!", ["has", request.field]], NO_DATA_COLOR, Value::Array(step)]);
-    set_fill(style, fill)?;
+    set_fill(style, &request.fill_layer(), fill)?;
     let legend = &mut style["metadata"][LEGEND];
     legend["colors"] = Value::Array(colors);
     legend["breaks"] = json!(classes.lower);
@@ -108,7 +125,7 @@ pub fn apply_classes(style: &mut Value, request: &ClassRequest, classes: &Classe
 /// The style when no commune has a value of `request.of` (e.g. near-retirement shares on an
 /// atlas without those counts): every commune is drawn as "no data" and the legend says why.
 pub fn apply_no_values(style: &mut Value, request: &ClassRequest, described: &str) -> Result<(), StyleError> {
-    set_fill(style, json!(NO_DATA_COLOR))?;
+    set_fill(style, &request.fill_layer(), json!(NO_DATA_COLOR))?;
     let legend = &mut style["metadata"][LEGEND];
     legend["colors"] = json!([]);
     legend["breaks"] = json!([]);
@@ -139,7 +156,13 @@ mod tests {
     #[test]
     fn request_reads_method_fields_and_class_count() {
         let r = class_request(&style()).unwrap().unwrap();
-        assert_eq!(r, ClassRequest { method: ClassMethod::Jenks, of: "gp_per_10k".into(), field: "gp_per_10k_in_5y".into(), k: 5, min_population: 1000 });
+        assert_eq!(r, ClassRequest { method: ClassMethod::Jenks, of: "gp_per_10k".into(), field: "gp_per_10k_in_5y".into(), k: 5, min_population: 1000, layer: "communes".into() });
+        assert_eq!(r.fill_layer(), CHOROPLETH_LAYER);
+        let mut s = style();
+        s["metadata"][LEGEND]["classes"]["layer"] = json!("epci");
+        assert_eq!(class_request(&s).unwrap().unwrap().fill_layer(), "epci-fill");
+        s["metadata"][LEGEND]["classes"]["layer"] = json!(3);
+        assert!(class_request(&s).is_err());
         let mut s = style();
         s["metadata"][LEGEND]["classes"]["method"] = json!("equal");
         assert!(class_request(&s).is_err());

@@ -27,7 +27,7 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    /// The boxes of each polygon of the communes and départements, and of each site, for the
+    /// The boxes of each polygon of the communes, départements and EPCIs, and of each site, for the
     /// layers asked.
     pub fn new(atlas: &Atlas, layers: &[LayerId]) -> Self {
         let mut boxes = Vec::new();
@@ -35,6 +35,7 @@ impl Coverage {
             match layer {
                 LayerId::Communes => atlas.communes().iter().for_each(|c| push_polygons(&mut boxes, &c.geometry)),
                 LayerId::Departements => atlas.departments().iter().for_each(|d| push_polygons(&mut boxes, &d.geometry)),
+                LayerId::Epci => atlas.epci_areas().iter().for_each(|e| push_polygons(&mut boxes, &e.geometry)),
                 // Every site, whatever its kind: a site the layer leaves out only adds a
                 // candidate that renders empty, and this does not depend on the layer's rule.
                 LayerId::Msp => boxes.extend(atlas.sites().iter().map(|s| {
