@@ -303,7 +303,9 @@ process.on('uncaughtException', async (e) => {
   for (const m of maps) {
     await page.selectOption('#style-switcher', m);
     await page.waitForFunction((m) => document.querySelector('#style-switcher').value === m, m);
-    await rendered(page, 'communes-fill', 100);
+    // The EPCI maps draw intercommunalities (46 on the default), the others communes.
+    if (m.startsWith('epci')) await rendered(page, 'epci-fill', 20);
+    else await rendered(page, 'communes-fill', 100);
     await page.screenshot({ path: `${out}/map-${m}.png` });
   }
   results.maps = maps;
@@ -311,6 +313,7 @@ process.on('uncaughtException', async (e) => {
   // The official APL map draws DREES's values, with its own legend.
   await page.selectOption('#style-switcher', 'apl_official');
   await page.waitForFunction(() => document.querySelector('#style-switcher').value === 'apl_official');
+  await rendered(page, 'communes-fill', 100);
   const official = await page.evaluate(() => window.medatlasMap.queryRenderedFeatures({ layers: ['communes-fill'] }).filter((f) => typeof f.properties.apl_official === 'number').length);
   check(official > 100, `official APL map: ${official} communes with apl_official`);
   const officialLegend = await page.textContent('#legend');
@@ -671,6 +674,8 @@ const number = (text) => Number(text.replace(/[\s\u202f\u00a0]/g, '').replace(',
   // The switch keeps the page and goes back to French.
   await page.click('#lang-switch');
   await page.waitForFunction(() => document.documentElement.lang === 'fr' && new URLSearchParams(location.search).get('lang') === 'fr', null, { timeout: 15000 });
+  // Let the French page finish loading: leaving it earlier aborts its own requests.
+  await rendered(page, 'communes-fill', 100);
   await page.goto(`${base}/?lang=en`);
   await rendered(page, 'communes-fill', 100);
   await page.click('#coverage-toggle');
