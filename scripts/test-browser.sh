@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-web.sh
 cargo build --locked --quiet
-port=${MEDATLAS_BROWSER_PORT:-18095}
+# A free port unless one is asked for: two runs on one machine must not meet.
+port=${MEDATLAS_BROWSER_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 dir=$(mktemp -d)
 RUST_LOG=error "${CARGO_TARGET_DIR:-target}/debug/medatlas" serve --addr "127.0.0.1:$port" --scenarios-dir "$dir" &
 server=$!
