@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// `GET /health`: the server answers, with the size of its atlas.
-#[utoipa::path(get, path = "/health", tag = "operations",
+#[utoipa::path(get, path = "/health", summary = "Is the server up", tag = "operations",
     responses((status = 200, description = "The server answers", body = super::schemas::Health)))]
 pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
     let snapshot = state.snapshot();
@@ -79,7 +79,7 @@ pub(super) struct CommuneAnswer<'a> {
 
 /// `GET /api/access/compare-official`: our APL against DREES's published one, over the
 /// communes that have both (404 when the atlas holds no official value).
-#[utoipa::path(get, path = "/api/access/compare-official", tag = "indicators",
+#[utoipa::path(get, path = "/api/access/compare-official", summary = "Our APL against DREES's official APL", tag = "indicators",
     responses(
         (status = 200, description = "Our APL (estimated) against DREES's published one (real), over the communes that have both", body = super::schemas::OfficialComparison),
         (status = 404, description = "This atlas holds no official DREES APL", body = super::error::ErrorBody),
@@ -95,7 +95,7 @@ pub(super) async fn compare_official(State(state): State<AppState>) -> Result<Js
 }
 
 /// `GET /api/meta`.
-#[utoipa::path(get, path = "/api/meta", tag = "atlas",
+#[utoipa::path(get, path = "/api/meta", summary = "The atlas and its sources", tag = "atlas",
     responses((status = 200, description = "The atlas: its sources (real, estimated or synthetic), travel times, communes and départements", body = MetaAnswer)))]
 pub(super) async fn meta(State(state): State<AppState>) -> Response {
     let snapshot = state.snapshot();
@@ -105,7 +105,7 @@ pub(super) async fn meta(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /api/communes/{code}`.
-#[utoipa::path(get, path = "/api/communes/{code}", tag = "communes",
+#[utoipa::path(get, path = "/api/communes/{code}", summary = "One commune", tag = "communes",
     params(("code" = String, Path, description = "INSEE code of a current commune (a string: 03185, 2A004)", example = "03185")),
     responses(
         (status = 200, description = "Everything the atlas knows about the commune, and the atlas's meta", body = CommuneAnswer),
@@ -145,7 +145,7 @@ pub(super) fn parse_coord(value: Option<&str>, name: &str, range: f64) -> Result
 }
 
 /// `GET /api/locate?lon=&lat=`.
-#[utoipa::path(get, path = "/api/locate", tag = "communes",
+#[utoipa::path(get, path = "/api/locate", summary = "The commune at a point", tag = "communes",
     params(
         ("lon" = f64, Query, description = "Longitude, WGS84 degrees", minimum = -180, maximum = 180, example = 2.6),
         ("lat" = f64, Query, description = "Latitude, WGS84 degrees", minimum = -90, maximum = 90, example = 46.34),

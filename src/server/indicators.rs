@@ -229,7 +229,7 @@ residents and GPs at the town hall; aggregates weighted by population",
 }
 
 /// `GET /api/indicators`: one row per area of a level.
-#[utoipa::path(get, path = "/api/indicators", tag = "indicators",
+#[utoipa::path(get, path = "/api/indicators", summary = "Indicators per area of a level (JSON, CSV, GeoJSON)", tag = "indicators",
     params(
         ("level" = Option<super::schemas::LevelName>, Query, description = "Level of the areas (default departement)", example = "departement"),
         ("dep" = Option<String>, Query, description = "Only areas with a commune in this département", example = "03"),
@@ -282,7 +282,7 @@ pub(super) async fn indicators(
 
 /// `GET /api/communes/{code}/indicators?format=json|csv|geojson`: one commune's row of
 /// `/api/indicators?level=commune`, as a link the viewer's panel offers for download.
-#[utoipa::path(get, path = "/api/communes/{code}/indicators", operation_id = "commune_indicators", tag = "indicators",
+#[utoipa::path(get, path = "/api/communes/{code}/indicators", summary = "One commune's indicators (JSON, CSV, GeoJSON)", operation_id = "commune_indicators", tag = "indicators",
     params(
         ("code" = String, Path, description = "INSEE code of a current commune", example = "03185"),
         super::schemas::IndicatorOptions,
@@ -328,7 +328,7 @@ pub(super) struct BasinRequest {
 }
 
 /// `POST /api/indicators/basin`: the indicators of the communes given by code or by polygon.
-#[utoipa::path(post, path = "/api/indicators/basin", tag = "indicators",
+#[utoipa::path(post, path = "/api/indicators/basin", summary = "Indicators of a custom basin", tag = "indicators",
     params(super::schemas::IndicatorOptions),
     request_body(content = super::schemas::BasinRequest, description = "The basin: codes or polygon (at most 1 MiB)"),
     responses(

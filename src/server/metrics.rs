@@ -100,7 +100,7 @@ pub(super) async fn track(State(state): State<AppState>, request: Request, next:
 }
 
 /// `GET /metrics`.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[utoipa::path(get, path = "/metrics", summary = "Prometheus metrics", tag = "operations",
     responses((status = 200, description = "Prometheus metrics (OpenMetrics text): requests and latency by route template and status, tile cache, atlas generation and load time, scenarios",
         content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = inline(super::schemas::Bytes))))]
 pub(super) async fn metrics(State(state): State<AppState>) -> Response {

@@ -99,7 +99,7 @@ fn body(atlas: &Atlas, from: Value, k: usize, found: &[NearestSite]) -> Json<Nea
 }
 
 /// `GET /api/communes/{code}/nearest-msp?k=`: from the commune's representative point.
-#[utoipa::path(get, path = "/api/communes/{code}/nearest-msp", operation_id = "nearest_msp_from_commune", tag = "communes",
+#[utoipa::path(get, path = "/api/communes/{code}/nearest-msp", summary = "The MSP nearest to a commune", operation_id = "nearest_msp_from_commune", tag = "communes",
     params(
         ("code" = String, Path, description = "INSEE code of a current commune", example = "03185"),
         ("k" = Option<usize>, Query, description = "How many MSP (default 3)", minimum = 1, maximum = 100, example = 3),
@@ -132,7 +132,7 @@ pub(super) async fn from_commune(
 }
 
 /// `GET /api/nearest-msp?lon=&lat=&k=`: from a point on the atlas's territory.
-#[utoipa::path(get, path = "/api/nearest-msp", operation_id = "nearest_msp", tag = "communes",
+#[utoipa::path(get, path = "/api/nearest-msp", summary = "The MSP nearest to a point", operation_id = "nearest_msp", tag = "communes",
     params(
         ("lon" = f64, Query, description = "Longitude, WGS84 degrees", minimum = -180, maximum = 180, example = 2.6),
         ("lat" = f64, Query, description = "Latitude, WGS84 degrees", minimum = -90, maximum = 90, example = 46.34),

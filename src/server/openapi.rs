@@ -228,7 +228,7 @@ pub const EXAMPLES: &[Example] = &[
 ];
 
 /// `GET /openapi.json`: this document (built once per process).
-#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+#[utoipa::path(get, path = "/openapi.json", summary = "This OpenAPI document", tag = "operations",
     responses((status = 200, description = "The OpenAPI 3.1 description of this API", content_type = "application/json", body = inline(schemas::Object))))]
 pub(super) async fn openapi_json() -> Response {
     static TEXT: OnceLock<String> = OnceLock::new();

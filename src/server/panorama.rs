@@ -43,7 +43,7 @@ fn selection(q: PanoramaQuery) -> Result<Selection, ApiError> {
 }
 
 /// `GET /api/panorama`.
-#[utoipa::path(get, path = "/api/panorama", tag = "atlas",
+#[utoipa::path(get, path = "/api/panorama", summary = "The data of a panorama map", tag = "atlas",
     params(
         ("preset" = Option<String>, Query, description = "A named panorama (montlucon); exactly one of preset, communes and dep", example = "montlucon"),
         ("communes" = Option<String>, Query, description = "INSEE codes, comma-separated (codes naming no commune are listed in `rejected`)"),

@@ -37,7 +37,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
 /// `POST /api/scenarios`: checks the scenario against the atlas, stores it, returns its id. With
 /// `"projection": {"years": 5, "horizon": 10, "replacement": 0.3}` its impact is measured in N
 /// years (against the projected baseline).
-#[utoipa::path(post, path = "/api/scenarios", operation_id = "create_scenario", tag = "planner",
+#[utoipa::path(post, path = "/api/scenarios", summary = "Store a what-if scenario", operation_id = "create_scenario", tag = "planner",
     request_body(content = super::schemas::ScenarioRequest, description = "A what-if scenario (at most 256 KiB)"),
     responses(
         (status = 201, description = "Stored (storing the same scenario again gives the same id)", body = super::schemas::ScenarioCreated),
@@ -103,7 +103,7 @@ pub(super) async fn post_only() -> Response {
 }
 
 /// `GET /api/scenarios/{id}`: the stored scenario.
-#[utoipa::path(get, path = "/api/scenarios/{id}", operation_id = "scenario", tag = "planner",
+#[utoipa::path(get, path = "/api/scenarios/{id}", summary = "A stored scenario", operation_id = "scenario", tag = "planner",
     params(("id" = String, Path, description = "A scenario's id, as `POST /api/scenarios` answered it")),
     responses(
         (status = 200, description = "The scenario", body = super::schemas::ScenarioStored),
@@ -117,7 +117,7 @@ pub(super) async fn get(State(state): State<AppState>, id: ApiPath<String>) -> R
 
 /// `GET /api/scenarios/{id}/impact`: what the scenario changes against the current atlas (APL,
 /// spatial availability with its balance, equity before and after; each named by its method).
-#[utoipa::path(get, path = "/api/scenarios/{id}/impact", operation_id = "scenario_impact", tag = "planner",
+#[utoipa::path(get, path = "/api/scenarios/{id}/impact", summary = "What a scenario changes", operation_id = "scenario_impact", tag = "planner",
     params(("id" = String, Path, description = "A scenario's id")),
     responses(
         (status = 200, description = "What the scenario changes (estimated: the APL recomputed with the scenario's sites and GPs)", body = super::schemas::ScenarioImpact),
@@ -211,7 +211,7 @@ fn parse<T: std::str::FromStr>(v: &Option<String>, name: &str, default: T, ok: i
 /// Coverage, set covering and p-median answer a `plan` (sites, residents beyond the service
 /// time commune by commune, optimality, assumptions); coverage and APL also the `suggestion`
 /// they answered before.
-#[utoipa::path(get, path = "/api/suggest", tag = "planner",
+#[utoipa::path(get, path = "/api/suggest", summary = "Where to place new sites", tag = "planner",
     params(
         ("dep" = String, Query, description = "Département code", example = "03"),
         ("k" = Option<usize>, Query, description = "Sites to place (default 3)", minimum = 1, maximum = 20),

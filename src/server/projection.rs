@@ -87,7 +87,7 @@ fn spec(q: &ProjectionQuery) -> Result<ProjectionSpec, ApiError> {
 }
 
 /// `GET /api/projection`.
-#[utoipa::path(get, path = "/api/projection", tag = "indicators",
+#[utoipa::path(get, path = "/api/projection", summary = "Access in N years after retirements", tag = "indicators",
     params(
         ("years" = Option<f64>, Query, description = "Years ahead (default 5)", minimum = 0, maximum = 30, example = 5),
         ("horizon" = Option<f64>, Query, description = "Years over which every near-retirement GP leaves (default 10)", exclusive_minimum = 0),

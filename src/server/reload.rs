@@ -158,7 +158,7 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `POST /admin/reload`.
-#[utoipa::path(post, path = "/admin/reload", tag = "operations",
+#[utoipa::path(post, path = "/admin/reload", summary = "Reload the atlas from its sources", tag = "operations",
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "The atlas was rebuilt from the current files, checked and swapped: counts per source before and after, the new generation", body = ReloadOutcome),

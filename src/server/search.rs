@@ -44,7 +44,7 @@ fn parse_limit(value: Option<&str>) -> Result<usize, ApiError> {
 
 /// `GET /api/search?q=&limit=`: `{query, folded, hits}`; no match is an empty `hits`, not an
 /// error.
-#[utoipa::path(get, path = "/api/search", tag = "communes",
+#[utoipa::path(get, path = "/api/search", summary = "Search communes by name or code", tag = "communes",
     params(
         ("q" = String, Query, description = "A commune name (accents, case and punctuation ignored; current or former), an INSEE code or a postal code", min_length = 1, max_length = 100, example = "montlu"),
         ("limit" = Option<usize>, Query, description = "Most hits (default 10)", minimum = 1, maximum = 50, example = 10),
@@ -97,7 +97,7 @@ pub(super) struct DepartementAnswer<'a> {
 
 /// `GET /api/departements/{code}`: the département as the atlas holds it (with `aids_2022`,
 /// null when the aids table does not list it) and its GP totals over its communes.
-#[utoipa::path(get, path = "/api/departements/{code}", tag = "communes",
+#[utoipa::path(get, path = "/api/departements/{code}", summary = "One département and its GP totals", tag = "communes",
     params(("code" = String, Path, description = "Département code: 01 to 95 except 20, 2A, 2B, 971 to 976 (3 is read as 03)", example = "03")),
     responses(
         (status = 200, description = "The département, its region, its GP totals (with the reasons of their nulls and their formulas) and the atlas's meta", body = DepartementAnswer),

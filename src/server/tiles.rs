@@ -50,7 +50,7 @@ pub struct TileQuery {
 }
 
 /// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`: one vector tile, cached, with an ETag.
-#[utoipa::path(get, path = "/tiles/{layers}/{z}/{x}/{y}", tag = "tiles",
+#[utoipa::path(get, path = "/tiles/{layers}/{z}/{x}/{y}", summary = "A vector tile", tag = "tiles",
     params(
         ("layers" = super::schemas::LayerList, Path, example = "communes"),
         ("z" = u8, Path, description = "Zoom", minimum = 0, maximum = 22, example = 9),
@@ -159,7 +159,7 @@ fn respond(request: &HeaderMap, tile: EncodedTile) -> Response {
 }
 
 /// `/tiles/communes.json`, `/tiles/communes,msp.json`.
-#[utoipa::path(get, path = "/tiles/{name}", tag = "tiles",
+#[utoipa::path(get, path = "/tiles/{name}", summary = "TileJSON of tile layers", tag = "tiles",
     params(("name" = String, Path, description = "Tile layers, comma-separated, followed by .json (e.g. communes.json, communes,msp.json)", pattern = "^[a-z_]+(,[a-z_]+)*\\.json$", example = "communes.json")),
     responses(
         (status = 200, description = "TileJSON 3.0.0 with absolute tile URLs on the Host asked", body = super::schemas::TileJson),
@@ -183,7 +183,7 @@ pub async fn tilejson(
 }
 
 /// `GET /catalog`: the tile layers.
-#[utoipa::path(get, path = "/catalog", tag = "tiles",
+#[utoipa::path(get, path = "/catalog", summary = "The tile layers", tag = "tiles",
     responses((status = 200, description = "Every tile layer with its TileJSON, tile path and fields", body = super::schemas::Catalog)))]
 pub async fn catalog(State(state): State<AppState>) -> Json<Value> {
     Json(tilejson::catalog(&state.snapshot().atlas))

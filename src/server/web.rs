@@ -40,7 +40,7 @@ async fn page(file: &str) -> Result<Html<String>, ApiError> {
 /// `GET /web/{path}`: the viewer's files (scripts, styles, dictionaries, MapLibre GL JS and
 /// Swagger UI from web/node_modules), served by `tower_http::services::ServeDir` in the
 /// router. Never called: it only carries the route's description.
-#[utoipa::path(get, path = "/web/{path}", tag = "viewer",
+#[utoipa::path(get, path = "/web/{path}", summary = "The viewer's files", tag = "viewer",
     params(("path" = String, Path, description = "A file under web/ (may contain /), e.g. viewer.js, node_modules/maplibre-gl/dist/maplibre-gl.js", example = "viewer.css")),
     responses(
         (status = 200, description = "The file, typed by its extension", content_type = "application/octet-stream", body = inline(super::schemas::Bytes)),
@@ -50,7 +50,7 @@ async fn page(file: &str) -> Result<Html<String>, ApiError> {
 pub(super) fn web_files() {}
 
 /// `GET /`: the viewer's page.
-#[utoipa::path(get, path = "/", operation_id = "viewer", tag = "viewer",
+#[utoipa::path(get, path = "/", summary = "The map viewer", operation_id = "viewer", tag = "viewer",
     responses(
         (status = 200, description = "The map viewer (French first; ?lang=en)", content_type = "text/html", body = inline(super::schemas::Bytes)),
         (status = 404, description = "The viewer is not installed (run scripts/setup-web.sh)", body = super::error::ErrorBody),
@@ -61,7 +61,7 @@ pub async fn index() -> Result<Html<String>, ApiError> {
 
 /// `GET /docs`: this API's documentation page (Swagger UI from web/node_modules, reading
 /// `/openapi.json`; no request leaves the server).
-#[utoipa::path(get, path = "/docs", operation_id = "docs_page", tag = "viewer",
+#[utoipa::path(get, path = "/docs", summary = "This documentation page", operation_id = "docs_page", tag = "viewer",
     responses(
         (status = 200, description = "The API's documentation page", content_type = "text/html", body = inline(super::schemas::Bytes)),
         (status = 404, description = "The page is not installed (run scripts/setup-web.sh)", body = super::error::ErrorBody),
@@ -71,7 +71,7 @@ pub async fn docs() -> Result<Html<String>, ApiError> {
 }
 
 /// `GET /panorama?communes=...|dep=...`: the panorama page; it reads its query itself.
-#[utoipa::path(get, path = "/panorama", operation_id = "panorama_page", tag = "viewer",
+#[utoipa::path(get, path = "/panorama", summary = "The panorama page", operation_id = "panorama_page", tag = "viewer",
     params(
         ("communes" = Option<String>, Query, description = "INSEE codes, comma-separated (read by the page)"),
         ("dep" = Option<String>, Query, description = "A département code (read by the page)"),
@@ -86,7 +86,7 @@ pub async fn panorama() -> Result<Html<String>, ApiError> {
 
 /// `GET /panorama/{name}`: the page of a named panorama; an unknown name is a 404 that still
 /// shows the page, which says so and lists the known ones.
-#[utoipa::path(get, path = "/panorama/{name}", operation_id = "panorama_preset_page", tag = "viewer",
+#[utoipa::path(get, path = "/panorama/{name}", summary = "A named panorama page", operation_id = "panorama_preset_page", tag = "viewer",
     params(("name" = String, Path, description = "A named panorama", example = "montlucon")),
     responses(
         (status = 200, description = "The panorama page", content_type = "text/html", body = inline(super::schemas::Bytes)),
@@ -110,7 +110,7 @@ pub struct StyleQuery {
 
 /// `GET /styles/{name}.json`: a MapLibre style with this server's origin filled in and, when
 /// the style asks for them, class breaks computed from the loaded atlas (`tiles::style`).
-#[utoipa::path(get, path = "/styles/{name}", tag = "tiles",
+#[utoipa::path(get, path = "/styles/{name}", summary = "A MapLibre style", tag = "tiles",
     params(
         ("name" = String, Path, description = "A style of styles/ followed by .json", pattern = "^[A-Za-z0-9_-]+\\.json$", example = "apl.json"),
         ("classes" = Option<String>, Query, description = "quantiles or jenks (also natural_breaks, fisher_jenks): overrides the style's class method"),
