@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -26,9 +25,18 @@ impl ApiError {
     }
 }
 
+/// The JSON body of every error answer: `{"error": "...", "status": 400}`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, in words (English), naming the parameter or the code at fault.
+    pub error: String,
+    /// The HTTP status, repeated for clients that only keep the body.
+    pub status: u16,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": self.message, "status": self.status.as_u16() });
+        let body = ErrorBody { error: self.message, status: self.status.as_u16() };
         (self.status, Json(body)).into_response()
     }
 }

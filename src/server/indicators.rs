@@ -228,6 +228,23 @@ residents and GPs at the town hall; aggregates weighted by population",
 }
 
 /// `GET /api/indicators`: one row per area of a level.
+#[utoipa::path(get, path = "/api/indicators", summary = "Indicators per area of a level (JSON, CSV, GeoJSON)", tag = "indicators",
+    params(
+        ("level" = Option<super::schemas::LevelName>, Query, description = "Level of the areas (default departement)", example = "departement"),
+        ("dep" = Option<String>, Query, description = "Only areas with a commune in this département", example = "03"),
+        ("region" = Option<String>, Query, description = "Only areas with a commune in this region"),
+        super::schemas::IndicatorOptions,
+    ),
+    responses(
+        (status = 200, description = "Densities and the retirement projection per area (real counts, estimated near-retirement where flagged, synthetic when the atlas is)", content(
+            (super::schemas::Indicators = "application/json"),
+            (String = "text/csv"),
+            (super::schemas::Object = "application/geo+json"),
+        )),
+        (status = 400, description = "An unknown level or format, or a parameter out of its range", body = super::error::ErrorBody),
+        (status = 404, description = "An unknown département or region", body = super::error::ErrorBody),
+        (status = 405, description = "Another method than GET on this path (with Allow)", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn indicators(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -264,6 +281,20 @@ pub(super) async fn indicators(
 
 /// `GET /api/communes/{code}/indicators?format=json|csv|geojson`: one commune's row of
 /// `/api/indicators?level=commune`, as a link the viewer's panel offers for download.
+#[utoipa::path(get, path = "/api/communes/{code}/indicators", summary = "One commune's indicators (JSON, CSV, GeoJSON)", operation_id = "commune_indicators", tag = "indicators",
+    params(
+        ("code" = String, Path, description = "INSEE code of a current commune", example = "03185"),
+        super::schemas::IndicatorOptions,
+    ),
+    responses(
+        (status = 200, description = "The commune's row of the indicators", content(
+            (super::schemas::Indicators = "application/json"),
+            (String = "text/csv"),
+            (super::schemas::Object = "application/geo+json"),
+        )),
+        (status = 400, description = "A malformed code, an unknown format, or a parameter out of its range", body = super::error::ErrorBody),
+        (status = 404, description = "No such commune in this atlas", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn commune(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -100,6 +100,9 @@ pub(super) async fn track(State(state): State<AppState>, request: Request, next:
 }
 
 /// `GET /metrics`.
+#[utoipa::path(get, path = "/metrics", summary = "Prometheus metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus metrics (OpenMetrics text): requests and latency by route template and status, tile cache, atlas generation and load time, scenarios",
+        content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = inline(super::schemas::Bytes))))]
 pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     let m = state.metrics();
     let (hits, misses) = state.tile_cache().hits_and_misses();

@@ -62,13 +62,22 @@ fn site_json(atlas: &Atlas, s: &NearestSite) -> Value {
 }
 
 /// The answer shared by both endpoints; `note` (absent otherwise) says why `sites` is empty.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = NearestMsp)]
 pub(super) struct NearestAnswer {
+    /// The origin: the commune and its point (`point_kind`: town hall or a point inside), or
+    /// the point given and the commune it lies in.
+    #[schema(value_type = super::schemas::Object)]
     from: Value,
     k: usize,
+    /// `estimated` or `matrix`: where the minutes come from.
     travel_times: &'static str,
+    /// The travel-time source in words.
     travel_model: String,
+    /// How `distance_m` is measured.
     distance: &'static str,
+    /// The k nearest MSP, nearest first.
+    #[schema(value_type = Vec<super::schemas::NearestSite>)]
     sites: Vec<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
@@ -90,6 +99,16 @@ fn body(atlas: &Atlas, from: Value, k: usize, found: &[NearestSite]) -> Json<Nea
 }
 
 /// `GET /api/communes/{code}/nearest-msp?k=`: from the commune's representative point.
+#[utoipa::path(get, path = "/api/communes/{code}/nearest-msp", summary = "The MSP nearest to a commune", operation_id = "nearest_msp_from_commune", tag = "communes",
+    params(
+        ("code" = String, Path, description = "INSEE code of a current commune", example = "03185"),
+        ("k" = Option<usize>, Query, description = "How many MSP (default 3)", minimum = 1, maximum = 100, example = 3),
+    ),
+    responses(
+        (status = 200, description = "The k MSP nearest to the commune's town hall (else a point inside it)", body = NearestAnswer),
+        (status = 400, description = "A malformed code, or k not a whole number from 1 to 100", body = super::error::ErrorBody),
+        (status = 404, description = "No such commune in this atlas", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn from_commune(
     State(state): State<AppState>,
     code: ApiPath<String>,
@@ -113,6 +132,16 @@ pub(super) async fn from_commune(
 }
 
 /// `GET /api/nearest-msp?lon=&lat=&k=`: from a point on the atlas's territory.
+#[utoipa::path(get, path = "/api/nearest-msp", summary = "The MSP nearest to a point", operation_id = "nearest_msp", tag = "communes",
+    params(
+        ("lon" = f64, Query, description = "Longitude, WGS84 degrees", minimum = -180, maximum = 180, example = 2.6),
+        ("lat" = f64, Query, description = "Latitude, WGS84 degrees", minimum = -90, maximum = 90, example = 46.34),
+        ("k" = Option<usize>, Query, description = "How many MSP (default 3)", minimum = 1, maximum = 100, example = 3),
+    ),
+    responses(
+        (status = 200, description = "The k MSP nearest to the point", body = NearestAnswer),
+        (status = 400, description = "A coordinate missing or out of range, a point more than 50 km from the atlas's territory, or k not a whole number from 1 to 100", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn from_point(
     State(state): State<AppState>,
     q: ApiQuery<PointQuery>,

@@ -42,6 +42,18 @@ fn selection(q: PanoramaQuery) -> Result<Selection, ApiError> {
     }
 }
 
+/// `GET /api/panorama`.
+#[utoipa::path(get, path = "/api/panorama", summary = "The data of a panorama map", tag = "atlas",
+    params(
+        ("preset" = Option<String>, Query, description = "A named panorama (montlucon); exactly one of preset, communes and dep", example = "montlucon"),
+        ("communes" = Option<String>, Query, description = "INSEE codes, comma-separated (codes naming no commune are listed in `rejected`)"),
+        ("dep" = Option<String>, Query, description = "A département code"),
+    ),
+    responses(
+        (status = 200, description = "The panorama's communes: zoning, GPs (real counts; near retirement estimated where flagged), labels, totals", body = super::schemas::Panorama),
+        (status = 400, description = "None or several of preset, communes and dep; no code or too many", body = super::error::ErrorBody),
+        (status = 404, description = "An unknown preset or département, or a preset outside this atlas", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn panorama(
     State(state): State<AppState>,
     q: ApiQuery<PanoramaQuery>,

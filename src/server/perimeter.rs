@@ -118,6 +118,22 @@ pub(super) struct PerimeterQuery {
 
 /// `POST /api/indicators/basin`: the indicators and diagnostic of the communes given by code, by
 /// polygon, or as a whole EPCI or département.
+/// `POST /api/indicators/basin`: the indicators and diagnostic of the communes selected by
+/// codes, polygon, EPCI or département.
+#[utoipa::path(post, path = "/api/indicators/basin", summary = "Indicators and diagnostic of a perimeter", tag = "indicators",
+    params(super::schemas::IndicatorOptions),
+    request_body(content = super::schemas::BasinRequest, description = "The perimeter: one of codes, polygon, epci or dep (at most 1 MiB)"),
+    responses(
+        (status = 200, description = "The perimeter's indicators, its diagnostic beside its départements and regions, its link; or one row per commune (rows=communes)", content(
+            (super::schemas::Object = "application/json"),
+            (String = "text/csv"),
+            (super::schemas::Object = "application/geo+json"),
+        )),
+        (status = 400, description = "None or several of codes, polygon, epci and dep; an unknown code; a bad polygon; a name too long; a body of the wrong shape", body = super::error::ErrorBody),
+        (status = 405, description = "Another method than POST on this path (with Allow)", body = super::error::ErrorBody),
+        (status = 413, description = "A body over 1 MiB", body = super::error::ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn basin(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -135,6 +151,18 @@ pub(super) async fn basin(
 
 /// `GET /api/perimeter`: the same answer as `POST /api/indicators/basin` for a selection by codes,
 /// EPCI or département; the `link` of every answer.
+/// `GET /api/perimeter`: the same answer as the basin, for a link that reopens a perimeter.
+#[utoipa::path(get, path = "/api/perimeter", summary = "A perimeter's indicators, as a link", tag = "indicators",
+    params(super::schemas::PerimeterSelection, super::schemas::IndicatorOptions),
+    responses(
+        (status = 200, description = "As POST /api/indicators/basin", content(
+            (super::schemas::Object = "application/json"),
+            (String = "text/csv"),
+            (super::schemas::Object = "application/geo+json"),
+        )),
+        (status = 400, description = "None or several of codes, epci and dep; an unknown code, EPCI or département", body = super::error::ErrorBody),
+        (status = 405, description = "Another method than GET on this path (with Allow)", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn perimeter(State(state): State<AppState>, headers: HeaderMap, q: ApiQuery<PerimeterQuery>) -> Result<Response, ApiError> {
     let ApiQuery(q) = q;
     let format = indicators::format_of(given(&q.options.format), &headers)?;

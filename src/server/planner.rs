@@ -37,6 +37,17 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
 /// `POST /api/scenarios`: checks the scenario against the atlas, stores it, returns its id. With
 /// `"projection": {"years": 5, "horizon": 10, "replacement": 0.3}` its impact is measured in N
 /// years (against the projected baseline).
+#[utoipa::path(post, path = "/api/scenarios", summary = "Store a what-if scenario", operation_id = "create_scenario", tag = "planner",
+    request_body(content = super::schemas::ScenarioRequest, description = "A what-if scenario (at most 256 KiB)"),
+    responses(
+        (status = 201, description = "Stored (storing the same scenario again gives the same id)", body = super::schemas::ScenarioCreated),
+        (status = 400, description = "A change that does not fit the atlas (unknown commune or MSP, point outside, too many GPs), no change or more than 100, a bad projection, a body of the wrong shape", body = super::error::ErrorBody),
+        (status = 405, description = "Another method than POST on this path (with Allow)", body = super::error::ErrorBody),
+        (status = 413, description = "A body over 256 KiB", body = super::error::ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = super::error::ErrorBody),
+        (status = 503, description = "The scenario store cannot be written", body = super::error::ErrorBody),
+        (status = 507, description = "The scenario store is full", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn create(State(state): State<AppState>, body: Result<Json<StoredScenario>, JsonRejection>) -> Result<Response, ApiError> {
     let Json(stored) = body.map_err(|e| super::error::json_body_error(e, "scenario body"))?;
     let snapshot = state.snapshot();
@@ -92,6 +103,13 @@ pub(super) async fn post_only() -> Response {
 }
 
 /// `GET /api/scenarios/{id}`: the stored scenario.
+#[utoipa::path(get, path = "/api/scenarios/{id}", summary = "A stored scenario", operation_id = "scenario", tag = "planner",
+    params(("id" = String, Path, description = "A scenario's id, as `POST /api/scenarios` answered it")),
+    responses(
+        (status = 200, description = "The scenario", body = super::schemas::ScenarioStored),
+        (status = 404, description = "No such scenario", body = super::error::ErrorBody),
+        (status = 503, description = "The scenario store cannot be read", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn get(State(state): State<AppState>, id: ApiPath<String>) -> Result<Json<Value>, ApiError> {
     let (id, scenario) = scenario_of(&state, id).await?;
     Ok(Json(json!({ "id": id, "scenario": scenario.as_ref() })))
@@ -99,6 +117,14 @@ pub(super) async fn get(State(state): State<AppState>, id: ApiPath<String>) -> R
 
 /// `GET /api/scenarios/{id}/impact`: what the scenario changes against the current atlas (APL,
 /// spatial availability with its balance, equity before and after; each named by its method).
+#[utoipa::path(get, path = "/api/scenarios/{id}/impact", summary = "What a scenario changes", operation_id = "scenario_impact", tag = "planner",
+    params(("id" = String, Path, description = "A scenario's id")),
+    responses(
+        (status = 200, description = "What the scenario changes (estimated: the APL recomputed with the scenario's sites and GPs)", body = super::schemas::ScenarioImpact),
+        (status = 400, description = "The scenario no longer fits the current atlas (it was reloaded since)", body = super::error::ErrorBody),
+        (status = 404, description = "No such scenario", body = super::error::ErrorBody),
+        (status = 503, description = "The scenario store cannot be read", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn impact(State(state): State<AppState>, id: ApiPath<String>) -> Result<Json<Value>, ApiError> {
     let (id, scenario) = scenario_of(&state, id).await?;
     let snapshot = state.snapshot();
@@ -143,20 +169,30 @@ enum SuggestObjective {
 }
 
 /// The answer of `GET /api/suggest`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Suggest)]
 pub(super) struct SuggestAnswer {
     dep: String,
+    /// `coverage`, `set_cover`, `median` or `apl`.
     objective: &'static str,
     k: usize,
     gps: f64,
     minutes: f64,
+    #[schema(value_type = super::schemas::CandidateName)]
     candidates: CandidateFilter,
     synthetic_gp: bool,
+    /// `estimated` or `matrix`.
     travel_times: &'static str,
+    /// The model and its heuristic, in words.
     method: &'static str,
+    /// The sites chosen with the residents they cover or lift (coverage and apl).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::schemas::Object>)]
     suggestion: Option<Suggestion>,
+    /// Sites, residents beyond the service time commune by commune, optimality and
+    /// assumptions (coverage, set_cover, median).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::schemas::Object>)]
     plan: Option<AreaPlan>,
 }
 
@@ -175,6 +211,20 @@ fn parse<T: std::str::FromStr>(v: &Option<String>, name: &str, default: T, ok: i
 /// Coverage, set covering and p-median answer a `plan` (sites, residents beyond the service
 /// time commune by commune, optimality, assumptions); coverage and APL also the `suggestion`
 /// they answered before.
+#[utoipa::path(get, path = "/api/suggest", summary = "Where to place new sites", tag = "planner",
+    params(
+        ("dep" = String, Query, description = "Département code", example = "03"),
+        ("k" = Option<usize>, Query, description = "Sites to place (default 3)", minimum = 1, maximum = 20),
+        ("objective" = Option<String>, Query, description = "coverage (maximal covering, default; alias mclp), set_cover (alias lscp), median (alias p_median) or apl"),
+        ("minutes" = Option<f64>, Query, description = "Service time in minutes (default 15)", exclusive_minimum = 0, maximum = 60),
+        ("gps" = Option<f64>, Query, description = "GPs per new site (default 2; apl objective)", exclusive_minimum = 0, maximum = 50),
+        ("candidates" = Option<super::schemas::CandidateName>, Query, description = "Which town halls may host a site (default all; the apl objective takes all)"),
+    ),
+    responses(
+        (status = 200, description = "Suggested sites (estimated travel times unless a routed matrix is loaded)", body = SuggestAnswer),
+        (status = 400, description = "dep missing, a parameter out of its range, an unknown objective or candidates", body = super::error::ErrorBody),
+        (status = 404, description = "No such département in this atlas", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn suggest(State(state): State<AppState>, q: ApiQuery<SuggestQuery>) -> Result<Json<SuggestAnswer>, ApiError> {
     let ApiQuery(q) = q;
     let dep = q.dep.as_deref().map(str::trim).filter(|d| !d.is_empty()).ok_or_else(|| ApiError::bad_request("missing parameter dep (a département code, e.g. 03)"))?.to_string();

@@ -87,6 +87,19 @@ fn spec(q: &ProjectionQuery) -> Result<ProjectionSpec, ApiError> {
 }
 
 /// `GET /api/projection`.
+#[utoipa::path(get, path = "/api/projection", summary = "Access in N years after retirements", tag = "indicators",
+    params(
+        ("years" = Option<f64>, Query, description = "Years ahead (default 5)", minimum = 0, maximum = 30, example = 5),
+        ("horizon" = Option<f64>, Query, description = "Years over which every near-retirement GP leaves (default 10)", exclusive_minimum = 0),
+        ("replacement" = Option<f64>, Query, description = "Share of the leavers replaced (default 0)", minimum = 0, maximum = 1),
+        ("dep" = Option<String>, Query, description = "Only this département's communes and summary"),
+        ("rows" = Option<String>, Query, description = "Which communes to list: changed (default, largest loss first), all, crossing (falling below 2.5) or none", pattern = "^(changed|all|crossing|none)$"),
+        ("limit" = Option<usize>, Query, description = "Most communes listed (default 2000)", minimum = 1, maximum = 50000),
+    ),
+    responses(
+        (status = 200, description = "The APL now and in N years (an estimate from the near-retirement counts, themselves estimated where the atlas says so)", body = super::schemas::ProjectionAnswer),
+        (status = 400, description = "A parameter out of its range, unknown rows, or a département not in this atlas", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn projection(State(state): State<AppState>, q: ApiQuery<ProjectionQuery>) -> Result<Json<Value>, ApiError> {
     let ApiQuery(q) = q;
     let spec = spec(&q)?;

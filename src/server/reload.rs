@@ -38,7 +38,7 @@ impl std::fmt::Debug for Reloader {
 }
 
 /// What an atlas holds, for the reload's answer and its loss check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AtlasCounts {
     pub generation: u64,
     pub name: String,
@@ -50,7 +50,7 @@ pub struct AtlasCounts {
 }
 
 /// One import report, in short.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SourceCounts {
     pub source: String,
     pub format: String,
@@ -60,7 +60,7 @@ pub struct SourceCounts {
 }
 
 /// A reload that swapped the atlas.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReloadOutcome {
     pub before: AtlasCounts,
     pub after: AtlasCounts,
@@ -161,6 +161,17 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `POST /admin/reload`.
+#[utoipa::path(post, path = "/admin/reload", summary = "Reload the atlas from its sources", tag = "operations",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The atlas was rebuilt from the current files, checked and swapped: counts per source before and after, the new generation", body = ReloadOutcome),
+        (status = 401, description = "No admin token, or a wrong one (with WWW-Authenticate: Bearer)", body = super::error::ErrorBody),
+        (status = 403, description = "Reload is disabled: no admin token is configured", body = super::error::ErrorBody),
+        (status = 404, description = "This server was started without a way to reload its atlas", body = super::error::ErrorBody),
+        (status = 405, description = "Another method than POST on this path (with Allow)", body = super::error::ErrorBody),
+        (status = 409, description = "A reload is already running", body = super::error::ErrorBody),
+        (status = 422, description = "The new atlas could not be loaded, or lost too many communes or GPs: the current one is kept, and the answer says why", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn reload(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(reloader) = state.reloader() else {
         return ApiError::not_found("this server was started without a way to reload its atlas").into_response();

@@ -1,6 +1,8 @@
 //! The router: every route of the API, the tiles and the viewer, and the handler answering it.
+//! Each route is described in `/openapi.json` by the annotation above its handler
+//! (`server/openapi.rs` lists them; `tests/http_openapi.rs` fails on a route left out).
 
-use super::{ApiError, AppState, communes, indicators, metrics, nearest, panorama, perimeter, planner, projection, reload, search, tiles, web};
+use super::{ApiError, AppState, communes, indicators, metrics, nearest, openapi, panorama, perimeter, planner, projection, reload, search, tiles, web};
 use axum::Router;
 use axum::routing::get;
 
@@ -54,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/tiles/{name}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
         .route("/metrics", get(metrics::metrics))
+        .route("/openapi.json", get(openapi::openapi_json))
+        .route("/docs", get(web::docs))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(tower_http::cors::CorsLayer::permissive())

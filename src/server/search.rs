@@ -44,6 +44,15 @@ fn parse_limit(value: Option<&str>) -> Result<usize, ApiError> {
 
 /// `GET /api/search?q=&limit=`: `{query, folded, hits}`; no match is an empty `hits`, not an
 /// error.
+#[utoipa::path(get, path = "/api/search", summary = "Search communes by name or code", tag = "communes",
+    params(
+        ("q" = String, Query, description = "A commune name (accents, case and punctuation ignored; current or former), an INSEE code or a postal code", min_length = 1, max_length = 100, example = "montlu"),
+        ("limit" = Option<usize>, Query, description = "Most hits (default 10)", minimum = 1, maximum = 50, example = 10),
+    ),
+    responses(
+        (status = 200, description = "The hits, best first (empty when nothing matches)", body = super::schemas::SearchAnswer),
+        (status = 400, description = "q missing, blank or longer than 100 characters; limit not a whole number from 1 to 50", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn search(
     State(state): State<AppState>,
     q: ApiQuery<SearchQuery>,
@@ -69,9 +78,10 @@ const GP_FIELDS: [&str; 6] =
 /// `GET /api/departements/{code}`: the département's record, the name of its region, its GP
 /// totals (the [`GP_FIELDS`] of its [`density::AreaIndicators`], with the reasons of their
 /// nulls and their formulas) and the atlas's meta.
-#[derive(Serialize)]
-struct DepartementAnswer<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct DepartementAnswer<'a> {
     #[serde(flatten)]
+    #[schema(value_type = super::schemas::Departement)]
     dep: &'a Department,
     region_name: Option<&'a str>,
     gp: Option<u64>,
@@ -87,6 +97,13 @@ struct DepartementAnswer<'a> {
 
 /// `GET /api/departements/{code}`: the département as the atlas holds it (with `aids_2022`,
 /// null when the aids table does not list it) and its GP totals over its communes.
+#[utoipa::path(get, path = "/api/departements/{code}", summary = "One département and its GP totals", tag = "communes",
+    params(("code" = String, Path, description = "Département code: 01 to 95 except 20, 2A, 2B, 971 to 976 (3 is read as 03)", example = "03")),
+    responses(
+        (status = 200, description = "The département, its region, its GP totals (with the reasons of their nulls and their formulas) and the atlas's meta", body = DepartementAnswer),
+        (status = 400, description = "Not a département code", body = super::error::ErrorBody),
+        (status = 404, description = "No such département in this atlas", body = super::error::ErrorBody),
+    ))]
 pub(super) async fn departement(State(state): State<AppState>, ApiPath(raw): ApiPath<String>) -> Result<Response, ApiError> {
     let code = normalize_department_code(&raw).ok_or_else(|| {
         ApiError::bad_request(format!("{raw:?} is not a département code (01 to 95 except 20, 2A, 2B, 971 to 976)"))

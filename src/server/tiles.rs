@@ -49,6 +49,26 @@ pub struct TileQuery {
     projection: Option<String>,
 }
 
+/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`: one vector tile, cached, with an ETag.
+#[utoipa::path(get, path = "/tiles/{layers}/{z}/{x}/{y}", summary = "A vector tile", tag = "tiles",
+    params(
+        ("layers" = super::schemas::LayerList, Path, example = "communes"),
+        ("z" = u8, Path, description = "Zoom", minimum = 0, maximum = 22, example = 9),
+        ("x" = u32, Path, description = "Column, 0 to 2^z − 1", example = 259),
+        ("y" = String, Path, description = "Row (0 to 2^z − 1) followed by .mvt or .pbf", pattern = "^[0-9]+\\.(mvt|pbf)$", example = "181.mvt"),
+        ("scenario" = Option<String>, Query, description = "A stored scenario's id: the commune features carry its values (APL after the scenario, change)"),
+        ("projection" = Option<String>, Query, description = "years[,horizon[,replacement]], e.g. 5,10,0.3: the commune features carry the APL in N years; not with scenario"),
+        ("Accept-Encoding" = Option<String>, Header, description = "gzip or br: the tile comes compressed (Content-Encoding)"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer: 304 when unchanged"),
+    ),
+    responses(
+        (status = 200, description = "A Mapbox Vector Tile (binary); attributes say which values are real, estimated or synthetic", content_type = "application/vnd.mapbox-vector-tile", body = inline(super::schemas::Bytes)),
+        (status = 204, description = "No feature in this tile"),
+        (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+        (status = 400, description = "A malformed zoom, column or row, a path not ending in .mvt or .pbf, a layer listed twice or too many, a bad projection, both scenario and projection", body = super::error::ErrorBody),
+        (status = 404, description = "An unknown layer, a tile outside the grid of its zoom, or an unknown scenario", body = super::error::ErrorBody),
+        (status = 503, description = "The scenario store cannot be read", body = super::error::ErrorBody),
+    ))]
 pub async fn tile(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -139,6 +159,13 @@ fn respond(request: &HeaderMap, tile: EncodedTile) -> Response {
 }
 
 /// `/tiles/communes.json`, `/tiles/communes,msp.json`.
+#[utoipa::path(get, path = "/tiles/{name}", summary = "TileJSON of tile layers", tag = "tiles",
+    params(("name" = String, Path, description = "Tile layers, comma-separated, followed by .json (e.g. communes.json, communes,msp.json)", pattern = "^[a-z_]+(,[a-z_]+)*\\.json$", example = "communes.json")),
+    responses(
+        (status = 200, description = "TileJSON 3.0.0 with absolute tile URLs on the Host asked", body = super::schemas::TileJson),
+        (status = 400, description = "A layer listed twice, or too many", body = super::error::ErrorBody),
+        (status = 404, description = "An unknown layer, or a name not ending in .json", body = super::error::ErrorBody),
+    ))]
 pub async fn tilejson(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -155,6 +182,9 @@ pub async fn tilejson(
     Ok(Json(tilejson::tilejson(&snapshot.atlas, &layers, &base)))
 }
 
+/// `GET /catalog`: the tile layers.
+#[utoipa::path(get, path = "/catalog", summary = "The tile layers", tag = "tiles",
+    responses((status = 200, description = "Every tile layer with its TileJSON, tile path and fields", body = super::schemas::Catalog)))]
 pub async fn catalog(State(state): State<AppState>) -> Json<Value> {
     Json(tilejson::catalog(&state.snapshot().atlas))
 }

@@ -37,18 +37,61 @@ async fn page(file: &str) -> Result<Html<String>, ApiError> {
         .map_err(|e| ApiError::not_found(format!("the viewer is not installed ({}: {e}); run scripts/setup-web.sh", path.display())))
 }
 
+/// `GET /web/{path}`: the viewer's files (scripts, styles, dictionaries, MapLibre GL JS and
+/// Swagger UI from web/node_modules), served by `tower_http::services::ServeDir` in the
+/// router. Never called: it only carries the route's description.
+#[utoipa::path(get, path = "/web/{path}", summary = "The viewer's files", tag = "viewer",
+    params(("path" = String, Path, description = "A file under web/ (may contain /), e.g. viewer.js, node_modules/maplibre-gl/dist/maplibre-gl.js", example = "viewer.css")),
+    responses(
+        (status = 200, description = "The file, typed by its extension", content_type = "application/octet-stream", body = inline(super::schemas::Bytes)),
+        (status = 404, description = "No such file (an empty body, not JSON)"),
+    ))]
+#[allow(dead_code)]
+pub(super) fn web_files() {}
+
 /// `GET /`: the viewer's page.
+#[utoipa::path(get, path = "/", summary = "The map viewer", operation_id = "viewer", tag = "viewer",
+    responses(
+        (status = 200, description = "The map viewer (French first; ?lang=en)", content_type = "text/html", body = inline(super::schemas::Bytes)),
+        (status = 404, description = "The viewer is not installed (run scripts/setup-web.sh)", body = super::error::ErrorBody),
+    ))]
 pub async fn index() -> Result<Html<String>, ApiError> {
     page("index.html").await
 }
 
+/// `GET /docs`: this API's documentation page (Swagger UI from web/node_modules, reading
+/// `/openapi.json`; no request leaves the server).
+#[utoipa::path(get, path = "/docs", summary = "This documentation page", operation_id = "docs_page", tag = "viewer",
+    responses(
+        (status = 200, description = "The API's documentation page", content_type = "text/html", body = inline(super::schemas::Bytes)),
+        (status = 404, description = "The page is not installed (run scripts/setup-web.sh)", body = super::error::ErrorBody),
+    ))]
+pub async fn docs() -> Result<Html<String>, ApiError> {
+    page("docs.html").await
+}
+
 /// `GET /panorama?communes=...|dep=...`: the panorama page; it reads its query itself.
+#[utoipa::path(get, path = "/panorama", summary = "The panorama page", operation_id = "panorama_page", tag = "viewer",
+    params(
+        ("communes" = Option<String>, Query, description = "INSEE codes, comma-separated (read by the page)"),
+        ("dep" = Option<String>, Query, description = "A département code (read by the page)"),
+    ),
+    responses(
+        (status = 200, description = "The panorama page (it asks /api/panorama)", content_type = "text/html", body = inline(super::schemas::Bytes)),
+        (status = 404, description = "The viewer is not installed", body = super::error::ErrorBody),
+    ))]
 pub async fn panorama() -> Result<Html<String>, ApiError> {
     page("panorama.html").await
 }
 
 /// `GET /panorama/{name}`: the page of a named panorama; an unknown name is a 404 that still
 /// shows the page, which says so and lists the known ones.
+#[utoipa::path(get, path = "/panorama/{name}", summary = "A named panorama page", operation_id = "panorama_preset_page", tag = "viewer",
+    params(("name" = String, Path, description = "A named panorama", example = "montlucon")),
+    responses(
+        (status = 200, description = "The panorama page", content_type = "text/html", body = inline(super::schemas::Bytes)),
+        (status = 404, description = "An unknown name: the page still, which says so and lists the known ones", content_type = "text/html", body = inline(super::schemas::Bytes)),
+    ))]
 pub async fn panorama_preset(name: Result<Path<String>, axum::extract::rejection::PathRejection>) -> Result<Response, ApiError> {
     let html = page("panorama.html").await?;
     let known = name.is_ok_and(|Path(n)| crate::analysis::panorama::preset(&n).is_some());
@@ -67,6 +110,17 @@ pub struct StyleQuery {
 
 /// `GET /styles/{name}.json`: a MapLibre style with this server's origin filled in and, when
 /// the style asks for them, class breaks computed from the loaded atlas (`tiles::style`).
+#[utoipa::path(get, path = "/styles/{name}", summary = "A MapLibre style", tag = "tiles",
+    params(
+        ("name" = String, Path, description = "A style of styles/ followed by .json", pattern = "^[A-Za-z0-9_-]+\\.json$", example = "apl.json"),
+        ("classes" = Option<String>, Query, description = "quantiles or jenks (also natural_breaks, fisher_jenks): overrides the style's class method"),
+        ("projection" = Option<String>, Query, description = "years[,horizon[,replacement]] for a style of the APL in N years (default 5,10,0)"),
+    ),
+    responses(
+        (status = 200, description = "A MapLibre style with this server's origin, class breaks from the loaded atlas and its legend", body = super::schemas::Style),
+        (status = 400, description = "Not a style name, unknown classes, a bad projection", body = super::error::ErrorBody),
+        (status = 404, description = "No such style, or a name not ending in .json", body = super::error::ErrorBody),
+    ))]
 pub async fn style(
     State(state): State<AppState>,
     headers: HeaderMap,
