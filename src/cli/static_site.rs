@@ -19,7 +19,7 @@ use medatlas::server::{AppState, router};
 use medatlas::tiles::{LayerId, TileSet, export};
 use serde_json::{Value, json};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The archive's name in the folder; the styles name it relative to the page.
 const ARCHIVE: &str = "atlas.pmtiles";
@@ -243,7 +243,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Copies a file of web/; scripts lose their `sourceMappingURL` comment (the maps are not
 /// copied: a browser's developer tools would otherwise ask the host for them).
-fn copy_asset(from: &Path, to: &PathBuf, strip_source_map: bool) -> Result<()> {
+fn copy_asset(from: &Path, to: &Path, strip_source_map: bool) -> Result<()> {
     if !strip_source_map {
         std::fs::copy(from, to).with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
         return Ok(());
