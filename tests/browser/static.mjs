@@ -102,6 +102,13 @@ async function legend(page) {
 const styleTitle = (dict, name) => dict.style?.[name]?.title ?? null;
 
 try {
+  // ---- The page's only server is a file server: no medatlas API, tiles or styles behind it. ----
+  for (const path of ['/api/meta', '/tiles/communes.json', '/health']) {
+    const r = await fetch(`${origin}${path}`);
+    check(r.status === 404, `${path} answered ${r.status} on the static server`);
+  }
+  log.length = 0;
+
   // ---- French (the browser's language), the default map. ----
   const page = await newPage('fr-FR');
   await page.goto(`${origin}/`);
