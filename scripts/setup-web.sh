@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the browser viewer, the /docs page and their tests need: MapLibre GL JS,
-# swagger-ui-dist (the API's documentation page) and playwright-core from
+# Installs what the browser viewer, the /docs page, the static page (`tiles static`) and their
+# tests need: MapLibre GL JS, swagger-ui-dist, the `pmtiles` protocol and playwright-core from
 # the npm registry into web/node_modules (npm ci, pinned by web/package-lock.json; never
 # committed), and Debian's chromium for the headless test (apt-get, needs root; skipped with
 # --no-browser). Idempotent.

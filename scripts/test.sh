@@ -21,6 +21,8 @@ echo "== Python tests of the tiles"
 scripts/test-python.sh
 echo "== the viewer in headless Chromium"
 scripts/test-browser.sh
+echo "== the static map page (PMTiles, no medatlas server) in headless Chromium"
+scripts/test-static.sh
 echo "== cargo test --features gdal"
 cargo test --locked --features gdal
 # Exclusive with gdal (two SQLite libraries in one binary crash GDAL): its own run, unit tests

@@ -185,6 +185,7 @@ fn tiles(command: TilesCommand) -> Result<()> {
             }
             Ok(())
         }
+        TilesCommand::Static(args) => cli::static_site::run(args),
         TilesCommand::Geojson { layer, out, load } => {
             let atlas = load.load()?;
             let n = medatlas::tiles::geojson_export::write_layer_file(&atlas, layer.into(), &out)?;

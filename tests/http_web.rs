@@ -65,7 +65,7 @@ async fn styles_point_at_this_server() {
 #[test]
 fn no_external_address_in_pages_scripts_or_styles() {
     let mut checked = 0;
-    for dir in ["web", "styles"] {
+    for dir in ["web", "web/static", "styles"] {
         for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if !matches!(path.extension().and_then(|e| e.to_str()), Some("html" | "js" | "css" | "json")) || path.ends_with("package.json") || path.ends_with("package-lock.json") {

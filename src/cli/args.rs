@@ -479,6 +479,10 @@ pub(crate) enum TilesCommand {
         #[command(flatten)]
         load: LoadArgs,
     },
+    /// Write a folder that shows the maps with no medatlas server: a page (MapLibre GL JS and
+    /// the `pmtiles` protocol), its styles, legends and sources, and the PMTiles archive it
+    /// reads by HTTP range requests. Upload the folder to any static host that supports Range.
+    Static(StaticArgs),
     /// Write one layer as a GeoJSON FeatureCollection with the tiles' properties.
     Geojson {
         #[arg(long, value_enum, default_value = "communes")]
@@ -488,6 +492,25 @@ pub(crate) enum TilesCommand {
         #[command(flatten)]
         load: LoadArgs,
     },
+}
+
+/// `medatlas tiles static`.
+#[derive(Args)]
+pub(crate) struct StaticArgs {
+    /// The folder to write (created; the files it already holds under the same names are
+    /// replaced).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    #[arg(long, default_value_t = 0)]
+    pub(crate) minzoom: u8,
+    #[arg(long, default_value_t = 12)]
+    pub(crate) maxzoom: u8,
+    /// A PMTiles archive already written by `tiles export` (every layer) from the same sources,
+    /// copied into the folder instead of exporting again (--minzoom/--maxzoom then unused).
+    #[arg(long, value_name = "FILE.pmtiles")]
+    pub(crate) archive: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) load: LoadArgs,
 }
 
 /// The APL's optional inputs from --ages, --age-weights, --gps and --under-65, each file read

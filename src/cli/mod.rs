@@ -5,4 +5,5 @@ pub mod args;
 pub mod projection;
 pub mod report;
 pub mod serve;
+pub mod static_site;
 pub mod suggest;

@@ -27,7 +27,8 @@ def base():
         port = s.getsockname()[1]
     with tempfile.TemporaryDirectory() as scenarios:
         proc = subprocess.Popen(
-            [str(BIN), "serve", "--addr", f"127.0.0.1:{port}", "--scenarios-dir", scenarios, "--dep", "15"],
+            # No tiles rendered ahead: the cache's counts are the test's requests only.
+            [str(BIN), "serve", "--addr", f"127.0.0.1:{port}", "--scenarios-dir", scenarios, "--dep", "15", "--prewarm-zoom", "-1"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

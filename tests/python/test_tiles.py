@@ -77,7 +77,8 @@ def export(tmp_path_factory):
         pytest.fail(f"{BIN} not found: build it (cargo build --release) or set MEDATLAS_BIN")
     tmp = tmp_path_factory.mktemp("export")
     out, stats = tmp / "default.pmtiles", tmp / "stats.json"
-    run("tiles", "export", "--out", str(out), "--minzoom", "0", "--maxzoom", str(MAXZOOM), "--stats", str(stats))
+    # The layers the server is asked for (the EPCI layer is checked by tests/tiles.rs).
+    run("tiles", "export", "--out", str(out), "--layers", LAYERS, "--minzoom", "0", "--maxzoom", str(MAXZOOM), "--stats", str(stats))
     return out, json.loads(stats.read_text())
 
 

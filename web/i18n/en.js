@@ -525,4 +525,11 @@ export default {
     panorama_listed: '{1} commune(s) listed in the address',
     panorama_dep: 'the {1} communes of {2} ({3})',
   },
+  // The static page (web/static/, `medatlas tiles static`): the maps read from the PMTiles
+  // archive, with no medatlas server.
+  static: {
+    title: 'medatlas — static map of general practitioners',
+    about: 'Static map: the communes are read from a PMTiles archive, with no medatlas server. Search, the indicators of an area and scenarios need the server.',
+    archive: 'Tiles: PMTiles archive (layers {layers}, zooms {zooms}).',
+  },
 };

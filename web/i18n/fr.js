@@ -526,4 +526,11 @@ export default {
     panorama_listed: '{1} commune(s) données dans l’adresse',
     panorama_dep: 'les {1} communes de {2} ({3})',
   },
+  // La page statique (web/static/, `medatlas tiles static`) : les cartes lues dans l’archive
+  // PMTiles, sans serveur medatlas.
+  static: {
+    title: 'medatlas — carte statique des médecins généralistes',
+    about: 'Carte statique : les communes sont lues dans une archive PMTiles, sans serveur medatlas. La recherche, les indicateurs d’un territoire et les scénarios demandent le serveur.',
+    archive: 'Tuiles : archive PMTiles (couches {layers}, zooms {zooms}).',
+  },
 };
