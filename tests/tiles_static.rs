@@ -70,12 +70,12 @@ fn the_folder_holds_the_page_the_archive_and_styles_that_read_it() {
 
     let s = read_json(&site.join("site.json"));
     assert_eq!(s["archive"], "atlas.pmtiles");
-    assert_eq!(s["layers"], serde_json::json!(["communes", "departements", "msp"]));
+    assert_eq!(s["layers"], serde_json::json!(["communes", "departements", "msp", "epci"]));
     assert_eq!((s["minzoom"].as_u64(), s["maxzoom"].as_u64()), (Some(0), Some(6)));
     let b: Vec<f64> = s["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     assert!(b[0] < 2.6 && b[2] > 2.6 && b[1] < 46.34 && b[3] > 46.34, "Montluçon within {b:?}");
     let maps: Vec<&str> = s["maps"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
-    for name in ["gp_density", "gp_density_5y", "near_retirement", "zoning", "apl", "apl_official"] {
+    for name in ["gp_density", "gp_density_5y", "near_retirement", "zoning", "apl", "apl_official", "epci_density", "epci_apl"] {
         assert!(maps.contains(&name), "{name} in {maps:?}");
     }
     assert!(!maps.contains(&"apl_change") && !maps.contains(&"apl_projection"), "server-only maps: {maps:?}");
