@@ -6,7 +6,7 @@
 #   scripts/bench_planner.sh          (figures in BENCHMARKS.md, "Planner")
 #
 # Bounded: each wrk run lasts BENCH_DURATION (default 10s) with BENCH_CONNECTIONS (32).
-# Installs wrk with apt-get when missing (needs root).
+# Installs wrk when missing (scripts/setup-wrk.sh, apt-get: needs root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${BENCH_DURATION:-10s}
@@ -14,7 +14,7 @@ connections=${BENCH_CONNECTIONS:-32}
 port=${MEDATLAS_PORT:-18083}
 out=build/bench
 mkdir -p "$out"
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+scripts/setup-wrk.sh
 scripts/setup.sh >/dev/null
 
 echo "== criterion"

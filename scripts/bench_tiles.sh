@@ -42,10 +42,7 @@ mkdir -p "$out"
 : >"$out/results.tsv"
 
 # --- tools -------------------------------------------------------------------------------
-if ! command -v wrk >/dev/null; then
-  echo "bench: installing wrk (apt-get)"
-  apt-get update -qq && apt-get install -y -qq wrk >/dev/null
-fi
+scripts/setup-wrk.sh
 martin=$(command -v martin || echo "$HOME/.cargo/bin/martin")
 if [[ ! -x "$martin" ]]; then
   # Only the GeoJSON source: martin's default features include `rendering`, whose

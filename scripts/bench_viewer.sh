@@ -8,13 +8,13 @@
 #   scripts/bench_viewer.sh          (figures in BENCHMARKS.md, "Viewer")
 #
 # Bounded: each wrk run lasts BENCH_DURATION (default 10s) with BENCH_CONNECTIONS (32).
-# Installs wrk with apt-get when missing (needs root).
+# Installs wrk when missing (scripts/setup-wrk.sh, apt-get: needs root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${BENCH_DURATION:-10s}
 connections=${BENCH_CONNECTIONS:-32}
 port=${MEDATLAS_PORT:-18087}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+scripts/setup-wrk.sh
 scripts/setup.sh >/dev/null
 cargo build --release --locked --quiet
 mkdir -p build/bench

@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python=$(scripts/setup-python.sh)
+# wrk loads the server from a second process in test_reload_under_load.py.
+scripts/setup-wrk.sh
 target_dir=${CARGO_TARGET_DIR:-target}
 if [[ -z ${MEDATLAS_BIN:-} ]]; then
   echo "== cargo build --locked"
