@@ -542,7 +542,8 @@ mod tests {
         assert_eq!(meta("format"), "pbf");
         assert_eq!((meta("minzoom").as_str(), meta("maxzoom").as_str()), ("0", "7"));
         let json: Value = serde_json::from_str(&meta("json")).unwrap();
-        assert_eq!(json["vector_layers"].as_array().unwrap().len(), 3);
+        let ids: Vec<&str> = json["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["communes", "departements", "msp", "epci"]);
         // Montluçon's tile 7/64/45 (XYZ) is row 127 - 45 = 82 in TMS.
         let blob: Vec<u8> = conn
             .query_row("SELECT tile_data FROM tiles WHERE zoom_level = 7 AND tile_column = 64 AND tile_row = 82", [], |r| r.get(0))
