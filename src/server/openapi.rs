@@ -107,125 +107,41 @@ pub struct Example {
     pub summary: &'static str,
 }
 
+impl Example {
+    /// A GET of `uri`, described under `path`.
+    const fn get(name: &'static str, path: &'static str, uri: &'static str, status: u16, summary: &'static str) -> Example {
+        Example { name, method: "get", path, uri, body: None, status, summary }
+    }
+
+    /// A POST to `path` itself (no query) with a JSON body.
+    const fn post(name: &'static str, path: &'static str, body: &'static str, status: u16, summary: &'static str) -> Example {
+        Example { name, method: "post", path, uri: path, body: Some(body), status, summary }
+    }
+}
+
 /// The examples of the document, on the embedded default atlas (former Auvergne).
 pub const EXAMPLES: &[Example] = &[
-    Example { name: "ok", method: "get", path: "/health", uri: "/health", body: None, status: 200, summary: "The server answers" },
-    Example { name: "auvergne", method: "get", path: "/api/meta", uri: "/api/meta", body: None, status: 200, summary: "The embedded default atlas" },
-    Example {
-        name: "montlucon",
-        method: "get",
-        path: "/api/communes/{code}",
-        uri: "/api/communes/03185",
-        body: None,
-        status: 200,
-        summary: "Montluçon (Allier)",
-    },
-    Example {
-        name: "malformed",
-        method: "get",
-        path: "/api/communes/{code}",
-        uri: "/api/communes/3185x",
-        body: None,
-        status: 400,
-        summary: "A malformed code: 400 with {error, status}",
-    },
-    Example {
-        name: "unknown",
-        method: "get",
-        path: "/api/communes/{code}",
-        uri: "/api/communes/03999",
-        body: None,
-        status: 404,
-        summary: "A well-formed code naming no commune",
-    },
-    Example { name: "montlucon", method: "get", path: "/api/search", uri: "/api/search?q=montlu", body: None, status: 200, summary: "Communes whose name starts like Montluçon" },
-    Example { name: "limit_zero", method: "get", path: "/api/search", uri: "/api/search?q=montlu&limit=0", body: None, status: 400, summary: "limit out of 1–50" },
-    Example {
-        name: "montlucon",
-        method: "get",
-        path: "/api/nearest-msp",
-        uri: "/api/nearest-msp?lon=2.6&lat=46.34&k=3",
-        body: None,
-        status: 200,
-        summary: "The 3 MSP nearest to a point in Montluçon",
-    },
-    Example {
-        name: "k_too_large",
-        method: "get",
-        path: "/api/nearest-msp",
-        uri: "/api/nearest-msp?lon=2.6&lat=46.34&k=101",
-        body: None,
-        status: 400,
-        summary: "k out of 1–100",
-    },
-    Example { name: "montlucon", method: "get", path: "/api/locate", uri: "/api/locate?lon=2.6&lat=46.34", body: None, status: 200, summary: "The commune at a point" },
-    Example { name: "allier", method: "get", path: "/api/departements/{code}", uri: "/api/departements/03", body: None, status: 200, summary: "Allier" },
-    Example {
-        name: "allier",
-        method: "get",
-        path: "/api/indicators",
-        uri: "/api/indicators?level=epci&dep=03",
-        body: None,
-        status: 200,
-        summary: "The EPCI of Allier",
-    },
-    Example {
-        name: "bad_level",
-        method: "get",
-        path: "/api/indicators",
-        uri: "/api/indicators?level=canton",
-        body: None,
-        status: 400,
-        summary: "An unknown level",
-    },
-    Example {
-        name: "two_communes",
-        method: "post",
-        path: "/api/indicators/basin",
-        uri: "/api/indicators/basin",
-        body: Some(r#"{"name": "Montluçon et Domérat", "codes": ["03185", "03101"]}"#),
-        status: 200,
-        summary: "A basin of two communes",
-    },
-    Example {
-        name: "both",
-        method: "post",
-        path: "/api/indicators/basin",
-        uri: "/api/indicators/basin",
-        body: Some(r#"{"codes": ["03185"], "polygon": {"type": "Polygon", "coordinates": [[[2.5, 46.3], [2.7, 46.3], [2.7, 46.4], [2.5, 46.3]]]}}"#),
-        status: 400,
-        summary: "Both codes and polygon",
-    },
-    Example {
-        name: "retire_two",
-        method: "post",
-        path: "/api/scenarios",
-        uri: "/api/scenarios",
-        body: Some(r#"{"name": "Deux départs à Montluçon", "changes": [{"type": "retire", "commune": "03185", "gps": 2}]}"#),
-        status: 201,
-        summary: "Two GPs of Montluçon retire",
-    },
-    Example { name: "montlucon", method: "get", path: "/api/panorama", uri: "/api/panorama?preset=montlucon", body: None, status: 200, summary: "The Montluçon panorama" },
-    Example {
-        name: "montlucon",
-        method: "get",
-        path: "/tiles/{layers}/{z}/{x}/{y}",
-        uri: "/tiles/communes/9/259/181.mvt",
-        body: None,
-        status: 200,
-        summary: "The communes around Montluçon at zoom 9",
-    },
-    Example {
-        name: "outside",
-        method: "get",
-        path: "/tiles/{layers}/{z}/{x}/{y}",
-        uri: "/tiles/communes/1/2/0.mvt",
-        body: None,
-        status: 404,
-        summary: "A tile outside the grid of its zoom",
-    },
-    Example { name: "communes", method: "get", path: "/tiles/{name}", uri: "/tiles/communes.json", body: None, status: 200, summary: "TileJSON of the commune layer" },
-    Example { name: "this", method: "get", path: "/openapi.json", uri: "/openapi.json", body: None, status: 200, summary: "This document" },
+    Example::get("ok", "/health", "/health", 200, "The server answers"),
+    Example::get("auvergne", "/api/meta", "/api/meta", 200, "The embedded default atlas"),
+    Example::get("montlucon", "/api/communes/{code}", "/api/communes/03185", 200, "Montluçon (Allier)"),
+    Example::get("malformed", "/api/communes/{code}", "/api/communes/3185x", 400, "A malformed code: 400 with {error, status}"),
+    Example::get("unknown", "/api/communes/{code}", "/api/communes/03999", 404, "A well-formed code naming no commune"),
+    Example::get("montlucon", "/api/search", "/api/search?q=montlu", 200, "Communes whose name starts like Montluçon"),
+    Example::get("limit_zero", "/api/search", "/api/search?q=montlu&limit=0", 400, "limit out of 1–50"),
+    Example::get("montlucon", "/api/nearest-msp", "/api/nearest-msp?lon=2.6&lat=46.34&k=3", 200, "The 3 MSP nearest to a point in Montluçon"),
+    Example::get("k_too_large", "/api/nearest-msp", "/api/nearest-msp?lon=2.6&lat=46.34&k=101", 400, "k out of 1–100"),
+    Example::get("montlucon", "/api/locate", "/api/locate?lon=2.6&lat=46.34", 200, "The commune at a point"),
+    Example::get("allier", "/api/departements/{code}", "/api/departements/03", 200, "Allier"),
+    Example::get("allier", "/api/indicators", "/api/indicators?level=epci&dep=03", 200, "The EPCI of Allier"),
+    Example::get("bad_level", "/api/indicators", "/api/indicators?level=canton", 400, "An unknown level"),
+    Example::post("two_communes", "/api/indicators/basin", r#"{"name": "Montluçon et Domérat", "codes": ["03185", "03101"]}"#, 200, "A basin of two communes"),
+    Example::post("both", "/api/indicators/basin", r#"{"codes": ["03185"], "polygon": {"type": "Polygon", "coordinates": [[[2.5, 46.3], [2.7, 46.3], [2.7, 46.4], [2.5, 46.3]]]}}"#, 400, "Both codes and polygon"),
+    Example::post("retire_two", "/api/scenarios", r#"{"name": "Deux départs à Montluçon", "changes": [{"type": "retire", "commune": "03185", "gps": 2}]}"#, 201, "Two GPs of Montluçon retire"),
+    Example::get("montlucon", "/api/panorama", "/api/panorama?preset=montlucon", 200, "The Montluçon panorama"),
+    Example::get("montlucon", "/tiles/{layers}/{z}/{x}/{y}", "/tiles/communes/9/259/181.mvt", 200, "The communes around Montluçon at zoom 9"),
+    Example::get("outside", "/tiles/{layers}/{z}/{x}/{y}", "/tiles/communes/1/2/0.mvt", 404, "A tile outside the grid of its zoom"),
+    Example::get("communes", "/tiles/{name}", "/tiles/communes.json", 200, "TileJSON of the commune layer"),
+    Example::get("this", "/openapi.json", "/openapi.json", 200, "This document"),
 ];
 
 /// `GET /openapi.json`: this document (built once per process).

@@ -4,49 +4,20 @@
 Run by scripts/test-python.sh; MEDATLAS_BIN names the binary.
 """
 
-import os
-import socket
-import subprocess
-import tempfile
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("MEDATLAS_BIN", REPO / "target" / "debug" / "medatlas"))
+from medatlas_server import serve
 
 
 @pytest.fixture(scope="module")
 def base():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with tempfile.TemporaryDirectory() as scenarios:
-        proc = subprocess.Popen(
-            # No tiles rendered ahead: the cache's counts are the test's requests only.
-            [str(BIN), "serve", "--addr", f"127.0.0.1:{port}", "--scenarios-dir", scenarios, "--dep", "15", "--prewarm-zoom", "-1"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, f"medatlas serve exited with {proc.returncode}"
-                try:
-                    with urllib.request.urlopen(url + "/health", timeout=2):
-                        break
-                except OSError:
-                    assert time.monotonic() < deadline, "medatlas serve did not answer /health within 60 s"
-                    time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    # No tiles rendered ahead: the cache's counts are the test's requests only.
+    with serve("--dep", "15", "--prewarm-zoom", "-1") as url:
+        yield url
 
 
 def status_of(url):

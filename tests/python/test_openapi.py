@@ -6,50 +6,20 @@ Run by scripts/test-python.sh; MEDATLAS_BIN names the binary.
 """
 
 import json
-import os
-import socket
-import subprocess
-import tempfile
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("MEDATLAS_BIN", REPO / "target" / "debug" / "medatlas"))
+from medatlas_server import serve
 
 
 @pytest.fixture(scope="module")
 def document():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with tempfile.TemporaryDirectory() as scenarios:
-        proc = subprocess.Popen(
-            [str(BIN), "serve", "--addr", f"127.0.0.1:{port}", "--scenarios-dir", scenarios],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, f"medatlas serve exited with {proc.returncode}"
-                try:
-                    with urllib.request.urlopen(url + "/health", timeout=2):
-                        break
-                except OSError:
-                    assert time.monotonic() < deadline, "medatlas serve did not answer /health within 60 s"
-                    time.sleep(0.2)
-            with urllib.request.urlopen(url + "/openapi.json", timeout=30) as r:
-                assert r.status == 200
-                assert r.headers["Content-Type"].startswith("application/json")
-                yield json.loads(r.read())
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with serve() as url, urllib.request.urlopen(url + "/openapi.json", timeout=30) as r:
+        assert r.status == 200
+        assert r.headers["Content-Type"].startswith("application/json")
+        yield json.loads(r.read())
 
 
 def test_the_document_validates_as_openapi_3_1(document):

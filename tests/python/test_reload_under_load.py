@@ -12,7 +12,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("MEDATLAS_BIN", REPO / "target" / "debug" / "medatlas"))
+from medatlas_server import serve
+
 WATCH = Path(__file__).resolve().parent / "wrk" / "reload_watch.lua"
 TOKEN = "s3cret-for-the-load-test"
 AURILLAC = "15014"
@@ -48,35 +47,14 @@ def write_gps(path, aurillac, others):
 @pytest.fixture(scope="module")
 def server():
     assert shutil.which("wrk"), "wrk is missing: scripts/test-python.sh installs it (apt package wrk)"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         gps = tmp / "gps.csv"
         write_gps(gps, aurillac=40, others=5)
-        (tmp / "medatlas.toml").write_text('departments = ["15"]\nno_default_health = true\n[[sources]]\nkind = "csv"\npath = "gps.csv"\n')
-        proc = subprocess.Popen(
-            [str(BIN), "serve", "--addr", f"127.0.0.1:{port}", "--scenarios-dir", str(tmp / "scenarios"), "--config", str(tmp / "medatlas.toml")],
-            env={**os.environ, "MEDATLAS_ADMIN_TOKEN": TOKEN},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, f"medatlas serve exited with {proc.returncode}"
-                try:
-                    with urllib.request.urlopen(url + "/health", timeout=2):
-                        break
-                except OSError:
-                    assert time.monotonic() < deadline, "medatlas serve did not answer /health within 60 s"
-                    time.sleep(0.2)
+        config = tmp / "medatlas.toml"
+        config.write_text('departments = ["15"]\nno_default_health = true\n[[sources]]\nkind = "csv"\npath = "gps.csv"\n')
+        with serve("--config", str(config), env={"MEDATLAS_ADMIN_TOKEN": TOKEN}) as url:
             yield url, gps
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
 
 
 def get(url):
