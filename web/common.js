@@ -89,6 +89,12 @@ export function legendHtml(model) {
     model.notes.map((n) => `<div class="note gp-note">${n}</div>`).join('');
 }
 
+/** A source of /api/meta by name in the page's language: the dictionary's name of a source
+ * medatlas ships (by its `id`), else the name the server gives (a user's file: its path). */
+export function sourceName(source) {
+  return source.id && has(`source_name.${source.id}`) ? t(`source_name.${source.id}`) : source.name;
+}
+
 /** What the atlas says about its GP figures (from /api/meta: the sources of the counts, whether
  * they are synthetic, whether near-retirement values are estimated), one note each (HTML). */
 export function gpNotesList(meta) {
@@ -96,11 +102,11 @@ export function gpNotesList(meta) {
   const notes = [];
   if (meta.synthetic_gp) notes.push(h('legend.gp_synthetic'));
   for (const s of meta.sources || []) {
-    if (String(s.provides).startsWith('gp') && !s.synthetic) notes.push(h('legend.gp_source', { name: s.name.split(' (')[0], publisher: s.publisher }));
+    if (String(s.provides).startsWith('gp') && !s.synthetic) notes.push(h('legend.gp_source', { name: sourceName(s), publisher: s.publisher }));
   }
   if (meta.near_retirement_estimated) {
     const share = (meta.sources || []).find((s) => String(s.provides).startsWith('near-retirement'));
-    notes.push(h('legend.near_estimated') + (share ? ` ${h('legend.near_share_source', { name: share.name.split(' (')[0], publisher: share.publisher })}` : ''));
+    notes.push(h('legend.near_estimated') + (share ? ` ${h('legend.near_share_source', { name: sourceName(share), publisher: share.publisher })}` : ''));
   }
   return notes;
 }

@@ -7,6 +7,7 @@
 // commune's or a perimeter's box on one page with a small map (the print stylesheet in
 // viewer.css).
 import { t, date } from './i18n.js';
+import { sourceName } from './common.js';
 
 const A4_MM = [297, 210];
 
@@ -46,7 +47,7 @@ function niceLength(max) {
 /** The sources and vintages of the atlas, in words: the official APL's year, the GP counts',
  * the zoning's and the MSP's sources (their names carry their vintage). */
 export function vintagesText(meta) {
-  const source = (what) => (meta.sources || []).filter((s) => String(s.provides).startsWith(what)).map((s) => s.name).join(' ; ') || '—';
+  const source = (what) => (meta.sources || []).filter((s) => String(s.provides).startsWith(what)).map(sourceName).join(' ; ') || '—';
   const years = (meta.apl_official_years || []).join(', ') || '—';
   return t('export.vintages', { apl: years, gp: source('gp'), zoning: source('zoning'), msp: source('msp') });
 }

@@ -1,6 +1,6 @@
 // The commune panel (indicators, zoning, 3 nearest MSP, its département's 2022 aids, downloads,
 // its EPCI or département as a perimeter, a printable summary) and the MSP popup.
-import { request, nearRetirementHtml, tableRow as row, serverText } from './common.js';
+import { request, nearRetirementHtml, tableRow as row, serverText, sourceName } from './common.js';
 import { t, h, d, raw, num, pct, esc, has } from './i18n.js';
 import { printSummary } from './export.js';
 
@@ -48,7 +48,9 @@ export async function openCommune(code, { onArea } = {}) {
   const gp = k.gp ? k.gp : null;
   const est = gp && gp.near_retirement_estimate;
   const nearMethod = est ? t('panel.near_method', { dep: est.dep, share: pct(est.share) }) : '';
-  const gpSource = gp ? `<div class="count gp-source">${h('panel.gp_source', { source: gp.source })}</div>` : '';
+  // The counts' source by name in the page's language when medatlas ships it (see sourceName).
+  const shipped = gp && ((k.meta && k.meta.sources) || []).find((s) => s.name === gp.source);
+  const gpSource = gp ? `<div class="count gp-source">${h('panel.gp_source', { source: shipped ? sourceName(shipped) : gp.source })}</div>` : '';
   const why = (field) => (a.missing && a.missing[field] ? ` <span class="count">${serverText(a.missing[field])}</span>` : '');
   const zoning = k.zoning ? `${d(k.zoning)} <span class="count">${h(`zoning.${k.zoning}`)}</span>` : h('zoning.none');
   panel.innerHTML = `<button class="close" aria-label="${esc(t('common.close'))}" title="${esc(t('common.close'))}">×</button>

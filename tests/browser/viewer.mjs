@@ -207,6 +207,14 @@ function checkExport(name, out, legendTitle) {
   check(lt && lt.text.includes(legendTitle), `${name}: legend title ${lt && lt.text}, expected ${legendTitle}`);
   const sources = out.layout.find((l) => l.kind === 'sources');
   check(sources && /DREES/.test(sources.text) && /SanteScope/.test(sources.text), `${name}: sources ${sources && sources.text}`);
+  // The sources medatlas ships are named in French (by their id), never by the server's English
+  // name: the footer holds the French names of the GP counts' and the zoning's sources.
+  for (const s of out.shipped) {
+    const french = fr.source_name[s.id];
+    if (!french || french === s.name) continue;
+    for (const l of out.layout) check(!l.text || !l.text.includes(s.name), `${name}: English name of ${s.id} in ${l.kind}: ${l.text}`);
+    if (['gp', 'zoning', 'msp'].some((p) => s.provides.startsWith(p))) check(sources && sources.text.includes(french), `${name}: sources without the French name of ${s.id}: ${sources && sources.text}`);
+  }
   // Pixels read back from the PNG itself: the map is painted, each swatch has its colour, the
   // text blocks have ink.
   const c = out.checks;
@@ -804,12 +812,14 @@ function sameFigures(shown, area, lang, what) {
 
 // 14. Maps that go into a report: the PNG of / and of the panorama (A4 landscape, 300 dpi),
 // read back; a commune's summary printed on one page.
+const shipped = (await (await fetch(`${base}/api/meta`)).json()).sources.filter((s) => s.id);
+check(shipped.some((s) => s.id === 'santescope_2026'), `/api/meta names no shipped source by id: ${JSON.stringify(shipped)}`);
 {
   const page = await newPage();
   await page.goto(`${base}/`);
   await rendered(page, 'communes-fill', 100);
   const out1 = await exportIn(page, 'window.medatlasViewer.exportPng()');
-  checkExport('export-index', { ...out1, dir: out }, 'Médecins généralistes pour 10 000 habitants');
+  checkExport('export-index', { ...out1, dir: out, shipped }, 'Médecins généralistes pour 10 000 habitants');
   results.export_index = { ...out1.checks, size: [out1.width, out1.height] };
   // The summary of a commune, printed: the panel alone with a small map, on one A4 page.
   await clickAt(page, MONTLUCON);
@@ -831,7 +841,7 @@ function sameFigures(shown, area, lang, what) {
   await page.waitForSelector('.place-label[data-code="03185"]', { timeout: 30000 });
   await rendered(page, 'gp-circles', 10);
   const out2 = await exportIn(page, 'window.medatlasPanoramaExport()');
-  checkExport('export-panorama', { ...out2, dir: out }, 'Zonage des ARS');
+  checkExport('export-panorama', { ...out2, dir: out, shipped }, 'Zonage des ARS');
   results.export_panorama = { ...out2.checks, size: [out2.width, out2.height] };
   check(out2.layout.some((l) => l.kind === 'legend-row' && l.text.includes('médecins')), 'panorama export: no circle sizes in the legend');
   await page.close();

@@ -532,4 +532,13 @@ export default {
     about: 'Static map: the communes are read from a PMTiles archive, with no medatlas server. Search, the indicators of an area and scenarios need the server.',
     archive: 'Tiles: PMTiles archive (layers {layers}, zooms {zooms}).',
   },
+  // The sources medatlas ships, by their identifier (`id` of /api/meta); a user's files keep
+  // their name (their path).
+  source_name: {
+    santescope_2026: 'SanteScope 2026 per-commune GP counts (ANS Annuaire Santé of 7 April 2026: liberal and salaried physicians; derived data)',
+    zoning_mg: 'Zonage médecins généralistes (unofficial national copy)',
+    msp_allier_2022: 'ARS-labelled MSP of Allier, 2022 (seed 002)',
+    drees_apl_auvergne: 'DREES APL to general practitioners (Auvergne subset of apl_generalistes.xlsx)',
+    drees_55plus_2025: 'DREES 2025 share of physicians aged 55+ by département (all specialties; RPPS, via SanteScope)',
+  },
 };

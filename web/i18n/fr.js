@@ -533,4 +533,13 @@ export default {
     about: 'Carte statique : les communes sont lues dans une archive PMTiles, sans serveur medatlas. La recherche, les indicateurs d’un territoire et les scénarios demandent le serveur.',
     archive: 'Tuiles : archive PMTiles (couches {layers}, zooms {zooms}).',
   },
+  // Les sources livrées avec medatlas, par leur identifiant (`id` de /api/meta) ; les fichiers de
+  // l’utilisateur gardent leur nom (leur chemin).
+  source_name: {
+    santescope_2026: 'SanteScope 2026, médecins généralistes par commune (Annuaire Santé de l’ANS du 7 avril 2026 : libéraux et salariés ; donnée dérivée)',
+    zoning_mg: 'Zonage médecins généralistes (copie nationale non officielle)',
+    msp_allier_2022: 'MSP labellisées par l’ARS dans l’Allier, 2022 (seed 002)',
+    drees_apl_auvergne: 'DREES, APL aux médecins généralistes (extrait Auvergne de apl_generalistes.xlsx)',
+    drees_55plus_2025: 'DREES 2025, part des médecins de 55 ans et plus par département (toutes spécialités ; RPPS, via SanteScope)',
+  },
 };

@@ -97,13 +97,14 @@ pub fn set_cover(instance: &CoverInstance, already: Option<&[bool]>) -> Result<S
     // The opening order and the weights, recounted from the coverage lists.
     let initial: Vec<u32> = (0..n).map(|i| u32::from(is_already(i))).collect();
     let order = super::opening_order(instance, chosen, initial.clone(), 0);
-    let weight = |keep: &dyn Fn(usize) -> bool| -> f64 { (0..n).filter(|&i| keep(i)).map(|i| instance.weights[i]).sum() };
+    // Folded from +0.0: an empty f64 sum is -0.0, which would print as "-0 residents".
+    let weight = |keep: &dyn Fn(usize) -> bool| -> f64 { (0..n).filter(|&i| keep(i)).fold(0.0, |s, i| s + instance.weights[i]) };
     Ok(SetCover {
         selected: order.selected,
         marginal_weights: order.marginal_gains,
         covered_weight: order.covered_weight,
         already_weight: weight(&is_already),
-        uncoverable_weight: uncoverable.iter().map(|&i| instance.weights[i]).sum(),
+        uncoverable_weight: uncoverable.iter().fold(0.0, |s, &i| s + instance.weights[i]),
         uncoverable,
         optimality,
     })
@@ -232,6 +233,9 @@ mod tests {
         assert!(s.optimality.exact);
         assert_eq!(s.covered_weight, 6.0);
         assert!(s.uncoverable.is_empty());
+        // +0, not -0 (an empty f64 sum): printed as "0 residents".
+        assert!(s.uncoverable_weight == 0.0 && s.uncoverable_weight.is_sign_positive());
+        assert!(s.already_weight == 0.0 && s.already_weight.is_sign_positive());
     }
 
     #[test]
