@@ -95,6 +95,10 @@ export function sourceName(source) {
   return source.id && has(`source_name.${source.id}`) ? t(`source_name.${source.id}`) : source.name;
 }
 
+/** A source's name without its parenthesised details, for a legend that must stay small (on a
+ * phone it already covers half the map). */
+const shortName = (source) => sourceName(source).split(' (')[0];
+
 /** What the atlas says about its GP figures (from /api/meta: the sources of the counts, whether
  * they are synthetic, whether near-retirement values are estimated), one note each (HTML). */
 export function gpNotesList(meta) {
@@ -102,11 +106,11 @@ export function gpNotesList(meta) {
   const notes = [];
   if (meta.synthetic_gp) notes.push(h('legend.gp_synthetic'));
   for (const s of meta.sources || []) {
-    if (String(s.provides).startsWith('gp') && !s.synthetic) notes.push(h('legend.gp_source', { name: sourceName(s), publisher: s.publisher }));
+    if (String(s.provides).startsWith('gp') && !s.synthetic) notes.push(h('legend.gp_source', { name: shortName(s), publisher: s.publisher }));
   }
   if (meta.near_retirement_estimated) {
     const share = (meta.sources || []).find((s) => String(s.provides).startsWith('near-retirement'));
-    notes.push(h('legend.near_estimated') + (share ? ` ${h('legend.near_share_source', { name: sourceName(share), publisher: share.publisher })}` : ''));
+    notes.push(h('legend.near_estimated') + (share ? ` ${h('legend.near_share_source', { name: shortName(share), publisher: share.publisher })}` : ''));
   }
   return notes;
 }

@@ -52,6 +52,8 @@ map.addControl(new maplibregl.NavigationControl(), 'top-left');
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
 
 const legendEl = document.getElementById('legend');
+// On a phone the legend starts folded (viewer.css): open, it would cover half the map.
+if (matchMedia('(max-width: 640px)').matches) document.getElementById('legend-box').open = false;
 const tooltip = document.getElementById('tooltip');
 let scenarioId = null;
 

@@ -868,6 +868,7 @@ check(shipped.some((s) => s.id === 'santescope_2026'), `/api/meta names no shipp
   await rendered(page, 'communes-fill', 50);
   await page.screenshot({ path: `${out}/phone.png` });
   check(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'phone: the page is wider than the screen');
+  check(await page.evaluate(() => !document.getElementById('legend-box').open), 'phone: the legend does not start folded');
   await clickAt(page, MONTLUCON);
   await page.waitForSelector('#panel-name', { timeout: 15000 });
   const sheet = await page.evaluate(() => { const r = document.getElementById('panel').getBoundingClientRect(); return { top: r.top, bottom: r.bottom, width: r.width }; });
