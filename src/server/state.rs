@@ -269,11 +269,13 @@ impl AppState {
         &self.tile_cache
     }
 
-    /// Replaces the atlas atomically; tiles cached for the old one are no longer served.
+    /// Replaces the atlas atomically; tiles cached for the old one are dropped (they would never
+    /// be served again).
     /// Returns the new generation.
     pub fn swap(&self, atlas: Atlas) -> u64 {
         let generation = self.generations.fetch_add(1, Ordering::SeqCst) + 1;
         self.current.store(Arc::new(Snapshot::new(atlas, generation)));
+        self.tile_cache.drop_generations_before(generation);
         generation
     }
 }

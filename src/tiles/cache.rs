@@ -115,6 +115,16 @@ impl TileCache {
         }
     }
 
+    /// Drops the tiles of generations older than `generation`. After a swap they are never served
+    /// again (their keys name the old generation), so their bytes are freed at once rather than
+    /// when the bound evicts them. A request still holding the old snapshot may put one back;
+    /// the bound evicts it like any other.
+    pub fn drop_generations_before(&self, generation: u64) {
+        if let Some(inner) = &self.inner {
+            inner.retain(|key, _| key.generation >= generation);
+        }
+    }
+
     /// Bytes held (bodies plus per-entry overhead), and entries.
     pub fn usage(&self) -> (u64, usize) {
         self.inner.as_ref().map_or((0, 0), |c| (c.weight(), c.len()))
@@ -169,6 +179,21 @@ mod tests {
         br.coding = Coding::Brotli;
         cache.get_or_render(br, render()).await.unwrap();
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn older_generations_are_dropped_and_the_current_one_kept() {
+        let cache = TileCache::new(1_000_000);
+        for (generation, x) in [(1, 1), (1, 2), (2, 1)] {
+            cache.get_or_render(CacheKey { generation, ..key(x) }, async { Ok(tile(100)) }).await.unwrap();
+        }
+        assert_eq!(cache.usage().1, 3);
+        cache.drop_generations_before(2);
+        assert_eq!(cache.usage(), (100 + ENTRY_OVERHEAD, 1));
+        let (hits, misses) = cache.hits_and_misses();
+        cache.get_or_render(CacheKey { generation: 2, ..key(1) }, async { Ok(tile(100)) }).await.unwrap();
+        cache.get_or_render(CacheKey { generation: 1, ..key(1) }, async { Ok(tile(100)) }).await.unwrap();
+        assert_eq!(cache.hits_and_misses(), (hits + 1, misses + 1), "generation 2 kept, generation 1 rendered again");
     }
 
     #[tokio::test]
