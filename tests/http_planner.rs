@@ -174,6 +174,7 @@ async fn scenario_tiles_carry_the_scenario_values_and_their_own_etag() {
     assert!(cosne["apl"].double_value.unwrap() > plain[&code]["apl"].double_value.unwrap());
     assert_eq!(cosne["scenario"].string_value.as_deref(), Some(id.as_str()));
     assert!(!plain[&code].contains_key("apl_delta"));
+    common::assert_fields_on_request(&state(), "scenario", with.values().flat_map(|p| p.keys())).await;
 
     let (status, _, _) = fetch(format!("{url}?scenario=ffffffffffffffff")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);

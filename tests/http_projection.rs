@@ -336,6 +336,7 @@ async fn a_projection_tile_carries_the_apl_in_n_years_and_is_cached_under_its_ca
         assert!(!plain[code].contains_key("apl_projected"));
     }
     assert!(crossing > 0, "Montluçon's tile holds communes crossing 2.5 in 5 years");
+    common::assert_fields_on_request(&state(), "projection", with.values().flat_map(|p| p.keys())).await;
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! TileJSON 3.0.0 documents and the catalog of layers.
 
+use super::attributes::{PROJECTION_FIELDS, SCENARIO_FIELDS};
 use super::{LayerId, MAX_DATA_ZOOM, atlas_bounds};
 use crate::atlas::Atlas;
 use serde_json::{Map, Value, json};
@@ -20,7 +21,7 @@ fn vector_layer(id: LayerId) -> Value {
         fields.insert(name.into(), json!(kind));
         descriptions.insert(name.into(), json!(description));
     }
-    json!({
+    let mut layer = json!({
         "id": id.name(),
         "description": id.description(),
         "minzoom": 0,
@@ -29,7 +30,17 @@ fn vector_layer(id: LayerId) -> Value {
         // the descriptions follow in a field of our own.
         "fields": fields,
         "field_descriptions": descriptions,
-    })
+    });
+    if id == LayerId::Communes {
+        // Not in `fields`: a commune tile carries these only when its URL asks for a scenario
+        // or a projection.
+        let described = |list: &[(&str, &str)]| list.iter().map(|(n, d)| ((*n).to_string(), json!(d))).collect::<Map<_, _>>();
+        layer["medatlas:fields_on_request"] = json!({
+            "scenario": { "query": "scenario=<id of POST /api/scenarios>", "fields": described(SCENARIO_FIELDS) },
+            "projection": { "query": "projection=years[,horizon[,replacement]]", "fields": described(PROJECTION_FIELDS) },
+        });
+    }
+    layer
 }
 
 /// Attribution naming the sources, and saying when GP counts are synthetic and when

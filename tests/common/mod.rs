@@ -85,3 +85,17 @@ pub async fn assert_json_errors(state: &AppState, cases: &[(impl AsRef<str>, Sta
         assert!(error.contains(says), "{uri}: {error:?} should say {says:?}");
     }
 }
+
+/// Asserts that the commune layer's TileJSON lists under `medatlas:fields_on_request.{kind}`
+/// exactly the attribute names a tile asked for with that kind (`scenario`, `projection`)
+/// carries beyond the layer's own `fields`; `carried` are the names decoded from such a tile.
+pub async fn assert_fields_on_request<'a>(state: &AppState, kind: &str, carried: impl Iterator<Item = &'a String>) {
+    use std::collections::BTreeSet;
+    let (status, tilejson) = get_json(state, "/tiles/communes.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let layer = &tilejson["vector_layers"][0];
+    let names = |v: &Value| -> BTreeSet<String> { v.as_object().expect("an object of fields").keys().cloned().collect() };
+    let own = names(&layer["fields"]);
+    let added: BTreeSet<String> = carried.filter(|k| !own.contains(*k)).cloned().collect();
+    assert_eq!(added, names(&layer["medatlas:fields_on_request"][kind]["fields"]), "fields of a {kind} tile beyond the layer's own");
+}
