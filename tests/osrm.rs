@@ -240,6 +240,77 @@ fn monaco_matrix_equals_a_direct_table_call_and_the_prepared_files_are_reused() 
     drop(routed);
 }
 
+/// The processes whose parent is `parent`: pid, command name and state, read from /proc.
+fn children_of(parent: u32) -> Vec<(u32, String, char)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Some((comm, state, ppid)) = proc_stat(pid) else { continue };
+        if ppid == parent {
+            found.push((pid, comm, state));
+        }
+    }
+    found
+}
+
+/// `(command name, state, parent pid)` of a process, from /proc/PID/stat ("pid (comm) S ppid …").
+fn proc_stat(pid: u32) -> Option<(String, char, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+    let mut rest = stat[close + 2..].split(' ');
+    let state = rest.next()?.chars().next()?;
+    Some((stat[open + 1..close].to_string(), state, rest.next()?.parse().ok()?))
+}
+
+#[test]
+fn travel_times_killed_by_sigkill_leaves_no_osrm_process_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 1,600 points over Monaco (2.6 M pairs): the job outlasts the moment it is killed.
+    let grid: Vec<(String, f64, f64)> =
+        (0..1600).map(|k| (format!("G{k:04}"), 7.405 + 0.033 * (k % 40) as f64 / 39.0, 43.724 + 0.028 * (k / 40) as f64 / 39.0)).collect();
+    let named: Vec<(&str, f64, f64)> = grid.iter().map(|(c, lon, lat)| (c.as_str(), *lon, *lat)).collect();
+    let points = tmp.path().join("grid.csv");
+    write_points(&points, &named);
+    let (pbf, cache, out) = (monaco_pbf(), tmp.path().join("cache"), tmp.path().join("m.csv"));
+    let mut job = Command::new(env!("CARGO_BIN_EXE_medatlas"))
+        .args(["travel-times", "--osm", pbf.to_str().unwrap(), "--points", points.to_str().unwrap()])
+        .args(["--out", out.to_str().unwrap(), "--osrm-cache", cache.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until it is routing (its first batch journaled, after osrm-extract and osrm-contract
+    // prepared Monaco): killed while osrm-routed still loads, osrm-routed would die anyway of a
+    // write to the closed log pipe, proving nothing.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let journal = tmp.path().join("m.csv.journal");
+    while !journal.exists() {
+        assert!(job.try_wait().unwrap().is_none(), "travel-times ended before its first batch was journaled");
+        assert!(Instant::now() < deadline, "no batch journaled within 600 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The server it routes with (not the `osrm-routed --version` it ran before).
+    let routed = children_of(job.id()).into_iter().find(|(_, comm, state)| comm == "osrm-routed" && *state != 'Z').map(|(pid, ..)| pid);
+    let routed = routed.expect("travel-times routes with an osrm-routed of its own");
+    assert!(job.try_wait().unwrap().is_none(), "the job must still run when it is killed");
+    job.kill().unwrap(); // SIGKILL: no destructor runs in travel-times
+    job.wait().unwrap();
+    // Gone, or a zombie nobody reaps: either way it no longer runs.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while proc_stat(routed).is_some_and(|(comm, state, _)| comm == "osrm-routed" && state != 'Z') {
+        if Instant::now() > deadline {
+            kill_left_behind(routed);
+            panic!("osrm-routed {routed} still runs 10 s after travel-times was killed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Stops a process the test found left behind, so that a failure does not leak it either.
+fn kill_left_behind(pid: u32) {
+    let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+}
+
 #[test]
 fn a_point_far_at_sea_is_reported_as_snapped_far_not_a_panic() {
     let tmp = tempfile::tempdir().unwrap();

@@ -161,11 +161,13 @@ impl OsrmTools {
         let base = tmp.join(BASE_NAME);
         let t = Instant::now();
         let mut extract = Command::new(self.executable("osrm-extract"));
+        ends_with_this_thread(&mut extract);
         extract.arg("-p").arg(self.profile()).arg("-o").arg(&base).arg(osm);
         run_logged("osrm-extract", extract, osm, &tmp.join("extract.log"))?;
         marker.extract_seconds = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let mut contract = Command::new(self.executable("osrm-contract"));
+        ends_with_this_thread(&mut contract);
         contract.arg(&base);
         run_logged("osrm-contract", contract, osm, &tmp.join("contract.log"))?;
         marker.contract_seconds = t.elapsed().as_secs_f64();
@@ -201,6 +203,7 @@ impl OsrmTools {
         let url = format!("http://127.0.0.1:{port}");
         let exe = self.executable("osrm-routed");
         let mut cmd = Command::new(&exe);
+        ends_with_this_thread(&mut cmd);
         cmd.args(["-i", "127.0.0.1", "-p", &port.to_string()])
             .args(["-t", &options.threads.max(1).to_string()])
             .args(["--max-table-size", &options.max_table_size.to_string()])
@@ -310,6 +313,33 @@ impl PreparedMarker {
 fn read_marker(dir: &Path) -> Option<PreparedMarker> {
     let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
     serde_json::from_str(&text).ok()
+}
+
+/// Has the kernel send SIGTERM to the process `cmd` starts when the thread starting it ends,
+/// however it ends: `travel-times` killed by a signal, even SIGKILL, runs no `Drop` and would
+/// otherwise leave `osrm-routed` (or an hour-long `osrm-extract`) running. The thread that
+/// starts an engine process keeps it for its whole use ([`super::travel_times`] runs on one
+/// thread and drops the server before it returns), so this never stops one too early.
+fn ends_with_this_thread(cmd: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let parent = std::process::id();
+        // SAFETY: between fork and exec the closure only calls prctl(2), getppid(2) and _exit(2),
+        // which are async-signal-safe, and allocates nothing.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent may have died before prctl: then no signal would ever come.
+                if libc::getppid() as u32 != parent {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
+        }
+    }
 }
 
 /// A running `osrm-routed`, killed when dropped.
