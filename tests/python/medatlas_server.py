@@ -23,18 +23,22 @@ def serve(*args, env=None, ready_within=60):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with tempfile.TemporaryDirectory() as scenarios:
-        proc = subprocess.Popen(
-            [str(BIN), "serve", "--addr", f"127.0.0.1:{port}", "--scenarios-dir", scenarios, *args],
-            env={**os.environ, **(env or {})},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    with tempfile.TemporaryDirectory() as tmp:
+        # Its log goes to a file, not a pipe nobody reads (a full pipe would stall the server
+        # under load); a server that exits early is reported with it.
+        log_path = Path(tmp) / "serve.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [str(BIN), "serve", "--addr", f"127.0.0.1:{port}", "--scenarios-dir", str(Path(tmp) / "scenarios"), *args],
+                env={**os.environ, **(env or {})},
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + ready_within
             while True:
-                assert proc.poll() is None, f"medatlas serve exited with {proc.returncode}"
+                assert proc.poll() is None, f"medatlas serve exited with {proc.returncode}: {log_path.read_text(errors='replace')}"
                 try:
                     with urllib.request.urlopen(url + "/health", timeout=2):
                         break
@@ -44,4 +48,8 @@ def serve(*args, env=None, ready_within=60):
             yield url
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -5,7 +5,7 @@ for byte with what `medatlas serve` answers; tiles are decoded with `mapbox-vect
 decoder independent of the Rust encoder, and checked against the GeoJSON export of the same
 atlas with shapely.
 
-Run by scripts/test-python.sh; MEDATLAS_BIN names the binary (default target/release/medatlas).
+Run by scripts/test-python.sh; MEDATLAS_BIN names the binary (default target/debug/medatlas).
 Nothing is built here.
 """
 
@@ -13,14 +13,10 @@ import csv
 import gzip
 import json
 import math
-import os
 import random
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import mapbox_vector_tile
 import pytest
@@ -28,8 +24,8 @@ from pmtiles.reader import MmapSource, Reader, all_tiles
 from pmtiles.tile import Compression, TileType
 from shapely.geometry import box, shape
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("MEDATLAS_BIN", REPO / "target" / "release" / "medatlas"))
+from medatlas_server import BIN, REPO, serve
+
 # The archive holds the layers in the order of `--layers` (default: all, in this order), so the
 # server is asked for the same list.
 LAYERS = "communes,departements,msp"
@@ -74,7 +70,7 @@ def run(*args, **kwargs):
 @pytest.fixture(scope="session")
 def export(tmp_path_factory):
     if not BIN.is_file():
-        pytest.fail(f"{BIN} not found: build it (cargo build --release) or set MEDATLAS_BIN")
+        pytest.fail(f"{BIN} not found: build it (cargo build) or set MEDATLAS_BIN")
     tmp = tmp_path_factory.mktemp("export")
     out, stats = tmp / "default.pmtiles", tmp / "stats.json"
     # The layers the server is asked for (the EPCI layer is checked by tests/tiles.rs).
@@ -102,41 +98,10 @@ def communes_geojson(tmp_path_factory):
     return {f["properties"]["code"]: shape(f["geometry"]) for f in features}
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server():
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN), "serve", "--addr", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"medatlas serve exited with {proc.returncode}: {proc.stderr.read().decode()}")
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("medatlas serve did not answer /health within 60 s")
-            time.sleep(0.2)
+    with serve() as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def get(url, gzip_ok):
